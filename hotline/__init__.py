@@ -1,0 +1,1 @@
+"""12345 hotline IVR service: composition of telephony/, ivr/, asr/ into one application."""

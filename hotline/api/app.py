@@ -1,0 +1,19 @@
+"""FastAPI application: composes each feature's HTTP router."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from hotline.agents import http as agents_http
+from hotline.api.routes import health
+from hotline.supervision import http as supervision_http
+from hotline.tickets import http as tickets_http
+from ivr import http as ivr_http
+
+
+def create_app(runtime=None) -> FastAPI:
+    """`runtime` (hotline.runtime.Runtime) holds the live AMI/Redis connections; routes read it from app.state."""
+    app = FastAPI(title="12345 hotline IVR", version="0.1.0")
+    app.state.runtime = runtime
+    for router in (health.router, ivr_http.router, tickets_http.router, agents_http.router, supervision_http.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,19 @@
+"""The single entry point: `hotline ...`. Each command group lives in hotline/commands/."""
+from __future__ import annotations
+
+import typer
+
+from hotline.commands import asr, calls, lifecycle, menus, models, pbx, redis_server, tickets
+
+app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")
+lifecycle.register(app)  # up, down, status, doctor, serve
+calls.register(app)  # call (demo SIPp call)
+app.add_typer(pbx.app, name="pbx", help="Local Asterisk sandbox.")
+app.add_typer(redis_server.app, name="redis", help="Project-owned Redis server.")
+app.add_typer(asr.app, name="asr", help="Offline speech recognition.")
+app.add_typer(models.app, name="models", help="Speech model installation.")
+app.add_typer(tickets.app, name="tickets", help="Draft tickets (工单草稿).")
+app.add_typer(menus.app, name="menus", help="Voice menus: show, publish, history, rollback.")
+
+if __name__ == "__main__":
+    app()
