@@ -1,0 +1,69 @@
+"""The controller process: AMI manager, AsyncAGI, each feature's consumers, and the web app in one loop."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+import redis.asyncio as aioredis
+import uvicorn
+
+from hotline.core.config import Settings
+from hotline.core.logging import log_event
+from telephony.agi import AsyncAgi
+from telephony.ami.manager import AmiManager
+
+log = logging.getLogger("hotline.runtime")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    ami: AmiManager
+    agi: AsyncAgi
+    redis: aioredis.Redis
+    tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def spawn(self, coro, name: str) -> asyncio.Task:
+        """Background task owned by the runtime; cancelled on shutdown."""
+        task = asyncio.create_task(coro, name=name)
+        self.tasks.append(task)
+        return task
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    ami = AmiManager(
+        settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
+        ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
+    )
+    return Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami),
+                   redis=aioredis.from_url(settings.redis_url, decode_responses=True))
+
+
+async def start_features(runtime: Runtime) -> None:
+    # imported here so `hotline` commands that never serve do not pay for the whole app
+    from hotline.agents import service as agents
+    from hotline.supervision import service as supervision
+    from hotline.tickets import service as tickets
+    from ivr import service as ivr
+
+    for feature in (ivr, tickets, agents, supervision):
+        await feature.start(runtime)
+
+
+async def serve(settings: Settings) -> None:
+    from hotline.api.app import create_app
+
+    runtime = build_runtime(settings)
+    await start_features(runtime)
+    await runtime.ami.connect()
+    config = uvicorn.Config(create_app(runtime), host=settings.http_host, port=settings.http_port,
+                            log_level="warning", lifespan="off")
+    log_event(log, "controller serving", http=f"{settings.http_host}:{settings.http_port}")
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        for task in runtime.tasks:
+            task.cancel()
+        await runtime.ami.close()
+        await runtime.redis.aclose()
