@@ -1,0 +1,135 @@
+"""Login, Redis-backed bearer tokens and the role checks every HTTP route / WebSocket uses.
+
+Roles: admin passes every check; a supervisor passes agent-level *reads* (GET/HEAD, WebSockets);
+an agent passes agent checks. Tokens are random, stored as `hotline:token:{token}` -> username with a TTL.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, status
+from pydantic import BaseModel, Field
+
+from hotline.agents.users import Directory, Role, User, load_directory, users_file, verify_password
+from hotline.core.logging import log_event
+
+log = logging.getLogger("hotline.agents.auth")
+router = APIRouter(tags=["auth"])
+
+TOKEN_KEY = "hotline:token:{token}"
+FAILS_KEY = "hotline:login-fails:{username}"
+MAX_FAILS = 10  # per username per FAIL_WINDOW; slows password guessing
+FAIL_WINDOW = 300
+HOME_BY_ROLE = {Role.agent: "/console", Role.supervisor: "/wallboard", Role.admin: "/wallboard"}
+_READ_METHODS = {"GET", "HEAD", "WEBSOCKET"}
+_cache: dict[Path, tuple[float, Directory]] = {}
+
+
+def get_directory(path: Path | None = None) -> Directory:
+    """users.yaml, re-read when the file changes (a new password applies without a restart)."""
+    path = path or users_file()
+    mtime = path.stat().st_mtime
+    cached = _cache.get(path)
+    if cached and cached[0] == mtime:
+        return cached[1]
+    directory = load_directory(path)
+    _cache[path] = (mtime, directory)
+    return directory
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class LoginResponse(BaseModel):
+    token: str
+    user: dict
+    expires_in: int
+    home: str
+
+
+def allowed(user: User, roles: tuple[str, ...], method: str) -> bool:
+    if user.role is Role.admin or user.role.value in roles:
+        return True
+    return user.role is Role.supervisor and "agent" in roles and method.upper() in _READ_METHODS
+
+
+async def issue_token(redis, user: User, ttl: int) -> str:
+    token = secrets.token_urlsafe(32)
+    await redis.set(TOKEN_KEY.format(token=token), user.username, ex=ttl)
+    return token
+
+
+async def user_for_token(redis, token: str | None) -> User | None:
+    if not token or len(token) > 128:
+        return None
+    username = await redis.get(TOKEN_KEY.format(token=token))
+    # the user must still exist in users.yaml: removing a user revokes their sessions
+    return get_directory().get(username) if username else None
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def require_role(*roles: str):
+    """FastAPI dependency: `user: User = Depends(require_role("agent"))`."""
+    async def dependency(request: Request) -> User:
+        user = await user_for_token(request.app.state.runtime.redis, _bearer(request))
+        if user is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "not logged in or session expired",
+                                headers={"WWW-Authenticate": "Bearer"})
+        if not allowed(user, roles, request.method):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role {' or '.join(roles)}")
+        return user
+    return dependency
+
+
+async def ws_user(websocket: WebSocket, *roles: str) -> User | None:
+    """Authenticate a WebSocket by `?token=`; closes it (4401/4403) and returns None when refused."""
+    user = await user_for_token(websocket.app.state.runtime.redis, websocket.query_params.get("token"))
+    if user is None:
+        await websocket.close(code=4401, reason="not logged in")
+        return None
+    if not allowed(user, roles, "WEBSOCKET"):
+        await websocket.close(code=4403, reason="forbidden")
+        return None
+    return user
+
+
+@router.post("/api/auth/login", response_model=LoginResponse)
+async def login(body: LoginRequest, request: Request) -> LoginResponse:
+    redis = request.app.state.runtime.redis
+    fails_key = FAILS_KEY.format(username=body.username)
+    if int(await redis.get(fails_key) or 0) >= MAX_FAILS:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins, try again later")
+    directory = get_directory()
+    user = directory.get(body.username)
+    # PBKDF2 costs ~0.1 s of CPU: off the event loop so calls and pops are not delayed
+    ok = user is not None and await asyncio.to_thread(verify_password, body.password, user.password_hash)
+    if not ok:
+        await redis.incr(fails_key)
+        await redis.expire(fails_key, FAIL_WINDOW)
+        log_event(log, "login refused", username=body.username[:32])
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 (wrong username or password)")
+    await redis.delete(fails_key)
+    token = await issue_token(redis, user, directory.token_ttl_seconds)
+    log_event(log, "login", username=user.username, role=user.role.value)
+    return LoginResponse(token=token, user=user.public(), expires_in=directory.token_ttl_seconds,
+                         home=HOME_BY_ROLE[user.role])
+
+
+@router.post("/api/auth/logout", status_code=204)
+async def logout(request: Request, user: User = Depends(require_role("agent", "supervisor"))) -> None:
+    await request.app.state.runtime.redis.delete(TOKEN_KEY.format(token=_bearer(request)))
+    log_event(log, "logout", username=user.username)
+
+
+@router.get("/api/auth/me")
+async def me(user: User = Depends(require_role("agent", "supervisor"))) -> dict:
+    return user.public()

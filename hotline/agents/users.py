@@ -1,0 +1,128 @@
+"""Users as data (config/users.yaml): validated with pydantic, passwords as salted PBKDF2-SHA256."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from enum import Enum
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from hotline.core.config import CONFIG_DIR
+
+DEFAULT_USERS_FILE = CONFIG_DIR / "users.yaml"
+PBKDF2_ITERATIONS = 600_000
+_HASH_SCHEME = "pbkdf2_sha256"
+
+
+class Role(str, Enum):
+    agent = "agent"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+def hash_password(password: str, iterations: int = PBKDF2_ITERATIONS, salt: str | None = None) -> str:
+    """`pbkdf2_sha256$<iterations>$<salt hex>$<digest hex>`; the salt is random unless given."""
+    if not password:
+        raise ValueError("password must not be empty")
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
+    return f"{_HASH_SCHEME}${iterations}${salt}${digest.hex()}"
+
+
+def verify_password(password: str, encoded: str) -> bool:
+    try:
+        scheme, iterations, salt, digest = encoded.split("$")
+        rounds = int(iterations)
+    except ValueError:
+        return False
+    if scheme != _HASH_SCHEME or rounds < 1:
+        return False
+    candidate = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), rounds)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+class User(BaseModel):
+    username: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+    display_name: str = Field(min_length=1, max_length=64)
+    role: Role
+    # the PJSIP endpoint (agentN) an agent's calls ring; queues it serves when logged in
+    endpoint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    queues: list[str] = Field(default_factory=list)
+    password_hash: str = Field(repr=False, exclude=True)
+
+    @field_validator("password_hash")
+    @classmethod
+    def _hash_format(cls, value: str) -> str:
+        if not value.startswith(_HASH_SCHEME + "$") or value.count("$") != 3:
+            raise ValueError("password_hash must be pbkdf2_sha256$iterations$salt$hex (see `hotline users hash`)")
+        return value
+
+    @model_validator(mode="after")
+    def _agents_have_endpoints(self) -> "User":
+        if self.role is Role.agent and not self.endpoint:
+            raise ValueError(f"agent {self.username} needs an endpoint (e.g. agent1)")
+        return self
+
+    @property
+    def interface(self) -> str | None:
+        return f"PJSIP/{self.endpoint}" if self.endpoint else None
+
+    def public(self) -> dict:
+        return self.model_dump(mode="json")
+
+
+class WebhookConfig(BaseModel):
+    urls: list[str] = Field(default_factory=list)
+    timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+
+
+class Directory(BaseModel):
+    """The whole users.yaml: users plus the console's settings."""
+    token_ttl_seconds: int = Field(default=12 * 3600, ge=1, le=7 * 24 * 3600)
+    screenpop_stream_maxlen: int = Field(default=500, ge=10, le=100_000)
+    webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
+    users: list[User]
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Directory":
+        for attr in ("username", "endpoint"):
+            values = [getattr(u, attr) for u in self.users if getattr(u, attr)]
+            dupes = {v for v in values if values.count(v) > 1}
+            if dupes:
+                raise ValueError(f"duplicate {attr}: {sorted(dupes)}")
+        return self
+
+    def get(self, username: str) -> User | None:
+        return next((u for u in self.users if u.username == username), None)
+
+    def by_endpoint(self, endpoint: str) -> User | None:
+        return next((u for u in self.users if u.endpoint == endpoint), None)
+
+    def agents(self) -> list[User]:
+        return [u for u in self.users if u.endpoint]
+
+
+class UsersFileError(RuntimeError):
+    pass
+
+
+def users_file() -> Path:
+    return Path(os.environ.get("HOTLINE_USERS_FILE") or DEFAULT_USERS_FILE)
+
+
+def load_directory(path: Path | None = None) -> Directory:
+    """Read and validate users.yaml; a bad file is a clear error naming the file and the field."""
+    path = path or users_file()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return Directory.model_validate(data)
+    except FileNotFoundError as exc:
+        raise UsersFileError(f"{path}: not found") from exc
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise UsersFileError(f"{path}: {exc}") from exc
