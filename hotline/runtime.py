@@ -22,12 +22,13 @@ class Runtime:
     ami: AmiManager
     agi: AsyncAgi
     redis: aioredis.Redis
-    tasks: list[asyncio.Task] = field(default_factory=list)
+    tasks: set[asyncio.Task] = field(default_factory=set)
 
     def spawn(self, coro, name: str) -> asyncio.Task:
         """Background task owned by the runtime; cancelled on shutdown."""
         task = asyncio.create_task(coro, name=name)
-        self.tasks.append(task)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
         return task
 
 
@@ -63,7 +64,7 @@ async def serve(settings: Settings) -> None:
     try:
         await uvicorn.Server(config).serve()
     finally:
-        for task in runtime.tasks:
+        for task in list(runtime.tasks):
             task.cancel()
         await runtime.ami.close()
         await runtime.redis.aclose()

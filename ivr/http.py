@@ -1,3 +1,71 @@
-from fastapi import APIRouter
+"""HTTP layer of the call flow: call journal (agents, supervisors) and menu administration (admins)."""
+from __future__ import annotations
 
-router = APIRouter()
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+
+from hotline.agents.auth import require_role
+from ivr import prompts
+from ivr.journal import Journal
+from ivr.menus.store import MenuError, MenuStore, parse_menu
+from hotline.core.config import CONFIG_DIR
+from telephony.pbx.config import load_queues
+
+router = APIRouter(tags=["calls", "menus"])
+
+
+def _redis(request: Request):
+    return request.app.state.runtime.redis
+
+
+@router.get("/api/calls", dependencies=[Depends(require_role("agent", "supervisor"))])
+async def list_calls(request: Request, limit: int = Query(50, ge=1, le=500), before: float | None = None) -> list[dict]:
+    """Most recent calls first (summaries); page with `before` = the last `started_at` seen."""
+    return await Journal(_redis(request)).recent(limit, before)
+
+
+@router.get("/api/calls/{call_id}", dependencies=[Depends(require_role("agent", "supervisor"))])
+async def get_call(call_id: str, request: Request) -> dict:
+    """The call's summary and timeline (invite, answer, keys, route, recording, queue, agent, hang-up)."""
+    call = await Journal(_redis(request)).get(call_id)
+    if call is None:
+        raise HTTPException(404, f"no call {call_id!r}")
+    return call
+
+
+@router.get("/api/menus/active", dependencies=[Depends(require_role("supervisor"))])
+async def active_menu(request: Request) -> dict:
+    try:
+        version, tree = await MenuStore(_redis(request)).active()
+    except MenuError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"version": version, "menu": tree.model_dump(mode="json")}
+
+
+@router.get("/api/menus/versions", dependencies=[Depends(require_role("supervisor"))])
+async def menu_versions(request: Request) -> dict:
+    store = MenuStore(_redis(request))
+    return {"active": await store.active_version(), "versions": await store.versions(),
+            "history": await store.history()}
+
+
+@router.post("/api/menus", status_code=201)
+async def publish_menu(request: Request, document: dict = Body(..., description="menu tree, as config/menus.yaml"),
+                       note: str = Query("", max_length=200), user=Depends(require_role("admin"))) -> dict:
+    """Validate and publish a new menu version; it applies to the next call, without restart."""
+    settings = request.app.state.runtime.settings
+    try:
+        tree = parse_menu(document, known_queues={q["name"] for q in load_queues(CONFIG_DIR / "queues.yaml")}, known_prompts=prompts.available(settings))
+    except MenuError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    version = await MenuStore(_redis(request)).publish(tree, author=user.username, note=note)
+    return {"version": version}
+
+
+@router.post("/api/menus/{version}/activate")
+async def activate_menu(version: int, request: Request, user=Depends(require_role("admin"))) -> dict:
+    """Roll back (or forward) to an existing version."""
+    try:
+        await MenuStore(_redis(request)).rollback(version, author=user.username)
+    except MenuError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"active": version}

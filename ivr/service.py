@@ -1,5 +1,86 @@
-"""Feature service; `start(runtime)` registers its AMI event handlers and background tasks."""
+"""Call-flow feature: AsyncAGI pickup, heartbeat for the dialplan fallback, journal consumers."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from hotline.core.config import CONFIG_DIR
+from hotline.core.logging import log_event
+from ivr import prompts
+from ivr.events import JournalConsumer
+from ivr.flow import CallFlow
+from ivr.journal import Journal
+from ivr.menus.store import MenuStore, load_menu_file
+from telephony.agi_channel import AgiChannel
+
+log = logging.getLogger("ivr.service")
+
+
+async def ensure_menu(store: MenuStore) -> int:
+    """First start: publish config/menus.yaml as version 1; afterwards Redis holds the truth."""
+    version = await store.active_version()
+    if version is None:
+        version = await store.publish(load_menu_file(CONFIG_DIR / "menus.yaml"), author="config",
+                                      note="initial menu from config/menus.yaml")
+    return version
+
+
+async def heartbeat(runtime) -> None:
+    """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""
+    while True:
+        if runtime.ami.connected:
+            try:
+                await runtime.ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+            except Exception as exc:  # AMI hiccup: the next beat retries; the dialplan covers the gap
+                log_event(log, "heartbeat failed", logging.WARNING, error=repr(exc))
+        await asyncio.sleep(runtime.settings.heartbeat_interval)
+
+
+async def release_orphans(runtime, flow_channels: set[str]) -> None:
+    """Calls left in AsyncAGI by an earlier controller (or lost during a disconnect) go to the general line."""
+    for channel in await runtime.agi.rediscover():
+        if channel in flow_channels:
+            continue
+        log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
+        agi_channel = AgiChannel(runtime.agi, channel)
+        try:
+            await agi_channel.set_variable("TIMEOUT(absolute)", "0")
+            await agi_channel.set_variable("HOTLINE_QUEUE", "general")
+            await agi_channel.release()
+        except Exception as exc:
+            log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))
 
 
 async def start(runtime) -> None:
-    return None
+    from hotline.supervision.service import overflow_action
+    from hotline.tickets.service import open_draft
+
+    journal = Journal(runtime.redis)
+    menus = MenuStore(runtime.redis)
+    await ensure_menu(menus)
+    built = await asyncio.to_thread(prompts.build_defaults, runtime.settings)
+    if built:
+        log_event(log, "default prompts synthesised", prompts=built)
+    flow = CallFlow(runtime.settings, runtime.redis, journal, menus, open_draft, overflow_action)
+    in_flow: set[str] = set()
+
+    async def on_call(channel: str, env: dict) -> None:
+        arrived_at = time.time()
+        in_flow.add(channel)
+        try:
+            await flow.handle(AgiChannel(runtime.agi, channel), env, arrived_at)
+        finally:
+            in_flow.discard(channel)
+
+    def on_start(channel: str, env: dict) -> None:
+        runtime.spawn(on_call(channel, env), name=f"call {channel}")  # one task per call
+
+    runtime.agi.on_start(on_start)
+    JournalConsumer(journal).register(runtime.ami)
+
+    async def on_connect() -> None:
+        await release_orphans(runtime, in_flow)
+
+    runtime.ami.on_connect(on_connect)
+    runtime.spawn(heartbeat(runtime), name="heartbeat")

@@ -1,0 +1,62 @@
+"""AMI event consumers that complete each call's journal: queue join, agent, abandon, hang-up."""
+from __future__ import annotations
+
+import time
+
+from ivr.journal import Journal
+
+
+def call_id_of(event) -> str | None:
+    """Our calls carry HOTLINE_CALL_ID (manager.conf channelvars); other channels are not ours."""
+    return (getattr(event, "chanvars", None) or {}).get("HOTLINE_CALL_ID") or None
+
+
+def agent_of(event) -> str:
+    """PJSIP/agent1 → agent1 (MemberName may be a display name, Interface is the endpoint)."""
+    interface = event.get("Interface") or event.get("DestChannel", "").split("-")[0]
+    return interface.split("/", 1)[-1]
+
+
+class JournalConsumer:
+    EVENTS = ("QueueCallerJoin", "AgentCalled", "AgentConnect", "QueueCallerAbandon", "Hangup")
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def register(self, ami) -> None:
+        for name in self.EVENTS:
+            ami.on_event(name, self.handle)
+
+    async def handle(self, event) -> None:
+        call_id = call_id_of(event)
+        if call_id is None or not await self.journal.exists(call_id):
+            return
+        handler = getattr(self, f"on_{event.name}", None)
+        if handler:
+            await handler(call_id, event)
+
+    async def on_QueueCallerJoin(self, call_id: str, event) -> None:
+        now = time.time()
+        queue = event.get("Queue")
+        await self.journal.record(call_id, "queue_join", at=now, queue=queue, position=event.get("Position"))
+        await self.journal.update(call_id, queue=queue, queue_joined_at=now)
+
+    async def on_AgentCalled(self, call_id: str, event) -> None:
+        await self.journal.record(call_id, "agent_ringing", agent=agent_of(event))
+
+    async def on_AgentConnect(self, call_id: str, event) -> None:
+        now, agent = time.time(), agent_of(event)
+        hold = event.get("HoldTime")
+        await self.journal.record(call_id, "agent_connect", at=now, agent=agent, hold_seconds=hold)
+        await self.journal.update(call_id, agent=agent, agent_connected_at=now,
+                                  wait_seconds=int(hold) if hold and hold.isdigit() else None)
+
+    async def on_QueueCallerAbandon(self, call_id: str, event) -> None:
+        await self.journal.record(call_id, "abandoned", queue=event.get("Queue"),
+                                  hold_seconds=event.get("HoldTime"))
+        await self.journal.update(call_id, abandoned=True)
+
+    async def on_Hangup(self, call_id: str, event) -> None:
+        now = time.time()
+        await self.journal.record(call_id, "hangup", at=now, cause=event.get("Cause-txt") or event.get("Cause"))
+        await self.journal.update(call_id, ended_at=now)

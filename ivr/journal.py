@@ -1,0 +1,88 @@
+"""Call journal: each call's summary and timeline in Redis (see docs/architecture.md for keys)."""
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+CALLS = "hotline:calls"
+RETENTION_SECONDS = 90 * 24 * 3600
+
+
+def call_key(call_id: str) -> str:
+    return f"hotline:call:{call_id}"
+
+
+def journal_key(call_id: str) -> str:
+    return f"hotline:call:{call_id}:journal"
+
+
+def new_call_id(now: float | None = None) -> str:
+    """Sortable and readable: 20261121-043512-3fa2c1."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now or time.time()))
+    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+class Journal:
+    def __init__(self, redis) -> None:
+        self.redis = redis
+
+    async def open(self, call_id: str, **summary) -> None:
+        started = summary.setdefault("started_at", time.time())
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(call_key(call_id), mapping={"call_id": call_id, **_flat(summary)})
+            pipe.zadd(CALLS, {call_id: started})
+            pipe.expire(call_key(call_id), RETENTION_SECONDS)
+            await pipe.execute()
+        await self.record(call_id, "invite", at=started)
+
+    async def record(self, call_id: str, event: str, *, at: float | None = None, **fields) -> None:
+        entry = {"t": round(at or time.time(), 3), "event": event, **fields}
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.rpush(journal_key(call_id), json.dumps(entry, ensure_ascii=False))
+            pipe.expire(journal_key(call_id), RETENTION_SECONDS)
+            await pipe.execute()
+
+    async def update(self, call_id: str, **summary) -> None:
+        await self.redis.hset(call_key(call_id), mapping=_flat(summary))
+
+    async def exists(self, call_id: str) -> bool:
+        return bool(await self.redis.exists(call_key(call_id)))
+
+    async def summary(self, call_id: str) -> dict | None:
+        raw = await self.redis.hgetall(call_key(call_id))
+        return _typed(raw) if raw else None
+
+    async def get(self, call_id: str) -> dict | None:
+        summary = await self.summary(call_id)
+        if summary is None:
+            return None
+        events = [json.loads(e) for e in await self.redis.lrange(journal_key(call_id), 0, -1)]
+        return {**summary, "events": events}
+
+    async def recent(self, limit: int = 50, before: float | None = None) -> list[dict]:
+        ids = await self.redis.zrevrangebyscore(CALLS, before or "+inf", "-inf", start=0, num=limit)
+        summaries = [await self.summary(i) for i in ids]
+        return [s for s in summaries if s]
+
+
+def _flat(summary: dict) -> dict:
+    """Redis hashes hold strings; None means 'not set' and is skipped."""
+    return {k: (json.dumps(v) if isinstance(v, (bool, dict, list)) else v)
+            for k, v in summary.items() if v is not None}
+
+
+_NUMERIC = {"started_at", "answered_at", "answer_latency", "queue_joined_at", "agent_connected_at",
+            "ended_at", "menu_version", "recording_seconds", "wait_seconds"}
+
+
+def _typed(raw: dict) -> dict:
+    out: dict = {}
+    for key, value in raw.items():
+        if key in _NUMERIC:
+            out[key] = float(value) if "." in value else int(value)
+        elif value in ("true", "false"):
+            out[key] = value == "true"
+        else:
+            out[key] = value
+    return out

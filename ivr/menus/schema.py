@@ -1,0 +1,89 @@
+"""Menu tree as data: what telephony admins edit, version and roll back (config/menus.yaml)."""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DTMF_KEYS = set("0123456789*#")
+PROMPT_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # no paths, no spaces: safe inside an AGI command line
+QUEUE_NAME = r"^[a-z][a-z0-9_-]{0,31}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QueueAction(_Strict):
+    action: Literal["queue"]
+    queue: str = Field(pattern=QUEUE_NAME)
+    record: bool = False  # ask the caller for a short description before queueing
+
+
+class MenuAction(_Strict):
+    action: Literal["menu"]
+    menu: str
+
+
+class PlayAction(_Strict):
+    """Play a prompt, then return to the same menu."""
+    action: Literal["play"]
+    prompt: str = Field(pattern=PROMPT_NAME)
+
+
+class RepeatAction(_Strict):
+    action: Literal["repeat"]
+
+
+Action = Annotated[Union[QueueAction, MenuAction, PlayAction, RepeatAction], Field(discriminator="action")]
+
+
+class Menu(_Strict):
+    prompt: str = Field(pattern=PROMPT_NAME)
+    timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    max_invalid: int = Field(default=2, ge=1, le=5)
+    invalid_prompt: str = Field(default="input-error", pattern=PROMPT_NAME)
+    keys: dict[str, Action]
+    on_timeout: Action
+    on_invalid: Action
+
+    @model_validator(mode="after")
+    def _keys_are_dtmf(self) -> "Menu":
+        bad = [k for k in self.keys if k not in DTMF_KEYS]
+        if bad:
+            raise ValueError(f"keys must be single DTMF characters 0-9 * #, got {bad}")
+        return self
+
+
+class MenuTree(_Strict):
+    start: str = "main"
+    record_prompt: str = Field(default="record-description", pattern=PROMPT_NAME)
+    record_max_seconds: int = Field(default=60, ge=5, le=300)
+    record_silence_seconds: int = Field(default=3, ge=1, le=10)
+    menus: dict[str, Menu]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "MenuTree":
+        if self.start not in self.menus:
+            raise ValueError(f"start menu {self.start!r} is not defined in menus")
+        for name, menu in self.menus.items():
+            for where, action in self.actions_of(menu):
+                if isinstance(action, MenuAction) and action.menu not in self.menus:
+                    raise ValueError(f"menu {name!r} {where} goes to undefined menu {action.menu!r}")
+        return self
+
+    @staticmethod
+    def actions_of(menu: Menu):
+        yield from ((f"key {k}", a) for k, a in menu.keys.items())
+        yield "on_timeout", menu.on_timeout
+        yield "on_invalid", menu.on_invalid
+
+    def prompts(self) -> set[str]:
+        names = {self.record_prompt}
+        for menu in self.menus.values():
+            names |= {menu.prompt, menu.invalid_prompt}
+            names |= {a.prompt for _, a in self.actions_of(menu) if isinstance(a, PlayAction)}
+        return names
+
+    def queues(self) -> set[str]:
+        return {a.queue for m in self.menus.values() for _, a in self.actions_of(m) if isinstance(a, QueueAction)}

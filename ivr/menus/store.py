@@ -1,0 +1,106 @@
+"""Versioned menus in Redis: publish, activate, roll back. New calls read the active version."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from ivr.menus.schema import MenuTree
+
+SEQ = "hotline:menu:seq"
+ACTIVE = "hotline:menu:active"
+HISTORY = "hotline:menu:history"
+
+
+def version_key(version: int) -> str:
+    return f"hotline:menu:version:{version}"
+
+
+class MenuError(ValueError):
+    """An admin's menu document is invalid or refers to something that does not exist."""
+
+
+def parse_menu(document: str | dict, *, known_queues: set[str] | None = None,
+               known_prompts: set[str] | None = None) -> MenuTree:
+    """YAML/JSON text or a dict → validated MenuTree, or MenuError with every problem listed."""
+    try:
+        data = yaml.safe_load(document) if isinstance(document, str) else document
+    except yaml.YAMLError as exc:
+        raise MenuError(f"menu is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise MenuError("menu must be a mapping with 'start' and 'menus'")
+    try:
+        tree = MenuTree.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise MenuError(f"menu is invalid: {problems}") from exc
+    if known_queues is not None and (unknown := tree.queues() - known_queues):
+        raise MenuError(f"menu routes to unknown queues {sorted(unknown)}; known: {sorted(known_queues)}")
+    if known_prompts is not None and (missing := tree.prompts() - known_prompts):
+        raise MenuError(f"menu uses prompts that do not exist {sorted(missing)}; add them first")
+    return tree
+
+
+def load_menu_file(path: Path, **known) -> MenuTree:
+    try:
+        return parse_menu(path.read_text(encoding="utf-8"), **known)
+    except OSError as exc:
+        raise MenuError(f"cannot read menu file {path}: {exc.strerror}") from exc
+
+
+class MenuStore:
+    def __init__(self, redis) -> None:
+        self.redis = redis
+        self._cache: dict[int, MenuTree] = {}
+
+    async def publish(self, tree: MenuTree, *, author: str, note: str = "") -> int:
+        version = int(await self.redis.incr(SEQ))
+        record = {"version": version, "created_at": time.time(), "author": author, "note": note,
+                  "menu": tree.model_dump(mode="json")}
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(version_key(version), json.dumps(record, ensure_ascii=False))
+            pipe.set(ACTIVE, version)
+            pipe.lpush(HISTORY, json.dumps({"t": time.time(), "action": "publish", "version": version,
+                                            "author": author, "note": note}, ensure_ascii=False))
+            await pipe.execute()
+        return version
+
+    async def rollback(self, version: int, *, author: str) -> int:
+        if not await self.redis.exists(version_key(version)):
+            raise MenuError(f"menu version {version} does not exist")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(ACTIVE, version)
+            pipe.lpush(HISTORY, json.dumps({"t": time.time(), "action": "rollback", "version": version,
+                                            "author": author}))
+            await pipe.execute()
+        return version
+
+    async def active_version(self) -> int | None:
+        value = await self.redis.get(ACTIVE)
+        return int(value) if value else None
+
+    async def get(self, version: int) -> MenuTree:
+        """Versions never change once written, so each is parsed once per process."""
+        if version not in self._cache:
+            raw = await self.redis.get(version_key(version))
+            if raw is None:
+                raise MenuError(f"menu version {version} does not exist")
+            self._cache[version] = MenuTree.model_validate(json.loads(raw)["menu"])
+        return self._cache[version]
+
+    async def active(self) -> tuple[int, MenuTree]:
+        version = await self.active_version()
+        if version is None:
+            raise MenuError("no menu has been published yet")
+        return version, await self.get(version)
+
+    async def versions(self) -> list[dict]:
+        last = int(await self.redis.get(SEQ) or 0)
+        raws = await self.redis.mget([version_key(v) for v in range(last, 0, -1)]) if last else []
+        return [{k: v for k, v in json.loads(r).items() if k != "menu"} for r in raws if r]
+
+    async def history(self, limit: int = 50) -> list[dict]:
+        return [json.loads(r) for r in await self.redis.lrange(HISTORY, 0, limit - 1)]

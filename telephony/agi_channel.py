@@ -1,0 +1,80 @@
+"""One channel's AGI commands as awaitable methods (protocol only: no hotline rules here)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telephony.agi import AgiResult, AsyncAgi
+
+ALL_KEYS = "0123456789*#"
+
+
+@dataclass(frozen=True)
+class Recording:
+    ended_by: str  # "dtmf" | "silence" | "timeout" | "hangup"
+    endpos: int | None  # samples written (8 kHz → seconds = endpos / 8000)
+
+    @property
+    def seconds(self) -> float | None:
+        return None if self.endpos is None else round(self.endpos / 8000, 2)
+
+
+def _quote(value: str) -> str:
+    """AGI arguments are space separated; quote, and refuse characters that would break the line."""
+    text = str(value)
+    if any(c in text for c in '"\n\r'):
+        raise ValueError(f"unsafe AGI argument {text!r}")
+    return f'"{text}"'
+
+
+def _digit(result: AgiResult) -> str | None:
+    """STREAM FILE / WAIT FOR DIGIT return the key's ASCII code, or 0 for none."""
+    code = int(result.result or 0)
+    return chr(code) if code > 0 else None
+
+
+class AgiChannel:
+    def __init__(self, agi: AsyncAgi, channel: str) -> None:
+        self.agi = agi
+        self.channel = channel
+
+    async def command(self, line: str, timeout: float | None = None) -> AgiResult:
+        return await self.agi.command(self.channel, line, timeout=timeout)
+
+    async def answer(self) -> None:
+        await self.command("ANSWER")
+
+    async def set_variable(self, name: str, value: str | int) -> None:
+        await self.command(f"SET VARIABLE {name} {_quote(str(value))}")
+
+    async def get_variable(self, name: str) -> str | None:
+        result = await self.command(f"GET VARIABLE {name}")
+        return result.data if result.result == "1" else None
+
+    async def play(self, sound: str, escape_keys: str = "") -> str | None:
+        """Play a sound file (path without extension); returns the key that interrupted it."""
+        return _digit(await self.command(f"STREAM FILE {sound} {_quote(escape_keys)}"))
+
+    async def wait_for_key(self, seconds: float) -> str | None:
+        return _digit(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}", timeout=seconds + 10))
+
+    async def prompt_for_key(self, sound: str, seconds: float) -> str | None:
+        """Play a prompt the caller may interrupt with any key, then wait for one."""
+        return await self.play(sound, ALL_KEYS) or await self.wait_for_key(seconds)
+
+    async def record(self, path: str, *, max_seconds: int, silence_seconds: int, end_keys: str = "#") -> Recording:
+        line = (f"RECORD FILE {path} wav {_quote(end_keys)} {max_seconds * 1000} 0 BEEP s={silence_seconds}")
+        result = await self.command(line, timeout=max_seconds + 15)
+        data = result.data or ""
+        if result.result == "-1" or "hangup" in data:
+            ended_by = "hangup"
+        elif "dtmf" in data:
+            ended_by = "dtmf"
+        elif int(result.result or 0) > 0 and "timeout" not in data:
+            ended_by = "dtmf"
+        else:
+            ended_by = "silence" if "silence" in data else "timeout"
+        return Recording(ended_by=ended_by, endpos=result.endpos)
+
+    async def release(self) -> None:
+        """Leave AsyncAGI: the dialplan continues after AGI()."""
+        await self.command("ASYNCAGI BREAK")
