@@ -1,0 +1,109 @@
+"""Render the sandbox's Asterisk configuration from Jinja2 templates (config/asterisk/*.j2)."""
+from __future__ import annotations
+
+import math
+import struct
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import yaml
+
+# seconds the dialplan waits for the controller to take a call before falling back on its own
+WATCHDOG_SECONDS = 1.5
+INSTANCE_SUBDIRS = ("etc", "spool", "run", "log", "lib", "lib/cache", "recordings", "sounds", "sounds/moh")
+
+
+class PbxConfigError(ValueError):
+    """A template or data file is wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Agent:
+    name: str  # PJSIP endpoint, e.g. agent3
+    number: int
+    phone_port: int  # where the agent's phone (a SIPp UAS in the sandbox) listens
+
+
+def load_queues(path: Path) -> list[dict]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise PbxConfigError(f"cannot read queues file {path}: {exc}") from exc
+    queues = data.get("queues")
+    if not isinstance(queues, list) or not queues:
+        raise PbxConfigError(f"{path}: expected a non-empty list under 'queues'")
+    for queue in queues:
+        if not isinstance(queue, dict) or not str(queue.get("name", "")).isidentifier():
+            raise PbxConfigError(f"{path}: every queue needs a simple 'name' (got {queue!r})")
+        # queues.conf reserves [general]: app_queue names are prefixed (see config/queues.yaml)
+        queue.setdefault("asterisk_queue", f"hotline-{queue['name']}")
+        if queue["asterisk_queue"].lower() == "general":
+            raise PbxConfigError(f"{path}: 'general' cannot be an app_queue name (queues.conf reserves it)")
+        queue.setdefault("members", [])
+        queue.setdefault("max_wait_seconds", 600)
+        queue.setdefault("service_level_seconds", 20)
+    return queues
+
+
+def agents_for(settings) -> list[Agent]:
+    return [Agent(f"agent{n}", n, settings.agent_phone_base_port + n) for n in range(1, settings.agent_count + 1)]
+
+
+def module_dir(root: Path) -> str:
+    """Asterisk's module directory as seen inside the root (multiarch path differs per architecture)."""
+    found = sorted(root.glob("usr/lib/*/asterisk/modules")) or sorted(root.glob("usr/lib/asterisk/modules"))
+    return "/" + str(found[0].relative_to(root)) if found else "/usr/lib/asterisk/modules"
+
+
+def render_config(settings, template_dir: Path, queues_file: Path) -> dict[str, str]:
+    """Every `<name>.conf.j2` in template_dir rendered to `<name>.conf` text."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    context = {
+        "s": settings,
+        "queues": load_queues(queues_file),
+        "agents": agents_for(settings),
+        "watchdog_seconds": getattr(settings, "watchdog_seconds", WATCHDOG_SECONDS),
+        "inst": str(settings.pbx_instance_dir),
+        "moddir": module_dir(settings.pbx_root),
+    }
+    rendered = {}
+    for template in sorted(template_dir.glob("*.conf.j2")):
+        try:
+            rendered[template.name[:-3]] = env.get_template(template.name).render(**context)
+        except jinja2.TemplateError as exc:
+            raise PbxConfigError(f"{template}: {exc}") from exc
+    return rendered
+
+
+def write_moh_tone(path: Path) -> None:
+    """A quiet two-tone chime as hold music: the stock root ships no MoH files."""
+    if path.exists():
+        return
+    rate, frames = 8000, bytearray()
+    for i in range(rate * 4):
+        t = i / rate
+        tone = 523.0 if (t % 2) < 0.5 else (659.0 if (t % 2) < 1.0 else 0.0)
+        frames += struct.pack("<h", int(3000 * math.sin(2 * math.pi * tone * t)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(bytes(frames))
+
+
+def write_config(settings, template_dir: Path, queues_file: Path) -> Path:
+    """Create the instance's directories inside the root and write its configuration. Returns etc/."""
+    host_dir = settings.host_path(settings.pbx_instance_dir)
+    for sub in INSTANCE_SUBDIRS:
+        (host_dir / sub).mkdir(parents=True, exist_ok=True)
+    etc = host_dir / "etc"
+    for name, text in render_config(settings, template_dir, queues_file).items():
+        tmp = etc / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(etc / name)
+    write_moh_tone(host_dir / "sounds" / "moh" / "chime.wav")
+    return etc

@@ -1,0 +1,183 @@
+"""The local Asterisk sandbox: one instance of the shared Asterisk root, with its own config and ports."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from hotline.core.config import CONFIG_DIR
+from hotline.core.logging import log_event
+from telephony.pbx import process
+from telephony.pbx.ami_probe import ami_login_ok
+from telephony.pbx.config import render_config, write_config
+from telephony.pbx.rootfs import ASTERISK_BINARY, root_is_built
+
+log = logging.getLogger("telephony.pbx")
+
+
+class PbxError(RuntimeError):
+    """The sandbox cannot do what was asked; the message says why and what to do."""
+
+
+@dataclass
+class PbxStatus:
+    version: str
+    running: bool
+    pid: int | None
+    ami_reachable: bool
+    ami_port: int
+    sip_port: int
+    log_path: Path
+    console_log: Path
+
+
+class PbxSandbox:
+    def __init__(self, settings, template_dir: Path | None = None, queues_file: Path | None = None):
+        self.settings = settings
+        self.template_dir = template_dir or CONFIG_DIR / "asterisk"
+        self.queues_file = queues_file or CONFIG_DIR / "queues.yaml"
+        self.root = Path(settings.pbx_root)
+        self.conf = f"{settings.pbx_instance_dir}/etc/asterisk.conf"  # as Asterisk sees it
+        self.host_dir = settings.host_path(settings.pbx_instance_dir)
+        self.pid_file = Path(settings.state_dir) / "asterisk.pid"
+        self.console_log = Path(settings.state_dir) / "logs" / "asterisk.console.log"
+        self.log_path = self.host_dir / "log" / "full"
+
+    # -- state -------------------------------------------------------------------------------------------
+    def pid(self) -> int | None:
+        return process.read_pid(self.pid_file, self.conf)
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def ami_reachable(self) -> bool:
+        s = self.settings
+        return ami_login_ok(s.ami_host, s.ami_port, s.ami_user, s.ami_secret)
+
+    def version(self) -> str:
+        self._check_root()
+        result = subprocess.run(["chroot", str(self.root), "/usr/sbin/asterisk", "-V"],
+                                capture_output=True, text=True, timeout=10)
+        return result.stdout.strip() or result.stderr.strip()
+
+    def status(self) -> PbxStatus:
+        pid = self.pid()
+        return PbxStatus(self.version(), pid is not None, pid, pid is not None and self.ami_reachable(),
+                         self.settings.ami_port, self.settings.sip_port, self.log_path, self.console_log)
+
+    # -- configuration -----------------------------------------------------------------------------------
+    def render_config(self) -> dict[str, str]:
+        return render_config(self.settings, self.template_dir, self.queues_file)
+
+    def _config_changed(self) -> bool:
+        etc = self.host_dir / "etc"
+        for name, text in self.render_config().items():
+            path = etc / name
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                return True
+        return False
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+    def up(self, timeout: float = 60.0) -> bool:
+        """Start (or keep) the instance; returns True if it was started by this call."""
+        self._check_root()
+        if self.running():
+            if self._config_changed():
+                write_config(self.settings, self.template_dir, self.queues_file)
+                self.cli("core reload")
+                log_event(log, "pbx config reloaded", instance=self.settings.instance)
+            self._wait_ready(self.pid(), timeout)
+            return False
+        self._check_ports_free()
+        write_config(self.settings, self.template_dir, self.queues_file)
+        pid = self._spawn()
+        self._wait_ready(pid, timeout)
+        log_event(log, "pbx up", instance=self.settings.instance, pid=pid, ami_port=self.settings.ami_port,
+                  sip_port=self.settings.sip_port)
+        return True
+
+    def down(self, timeout: float = 15.0) -> bool:
+        """Stop this instance (and only it). Returns False if it was not running."""
+        pid = self.pid()
+        if pid is None:
+            self.pid_file.unlink(missing_ok=True)
+            return False
+        try:
+            self._asterisk_rx("core stop now", timeout=timeout)
+        except (PbxError, subprocess.TimeoutExpired):
+            pass  # the signals below take over
+        if not process.wait_exit(pid, timeout):
+            process.terminate(pid)
+        self.pid_file.unlink(missing_ok=True)
+        log_event(log, "pbx down", instance=self.settings.instance, pid=pid)
+        return True
+
+    def restart(self, timeout: float = 60.0) -> None:
+        self.down()
+        self.up(timeout)
+
+    def cli(self, command: str, timeout: float = 15.0) -> str:
+        """Run an Asterisk CLI command against this instance; returns its output."""
+        if not self.running():
+            raise PbxError(f"the Asterisk sandbox '{self.settings.instance}' is not running: run `hotline pbx up`")
+        result = self._asterisk_rx(command, timeout=timeout)
+        return result.stdout
+
+    # -- internals ---------------------------------------------------------------------------------------
+    def _check_root(self) -> None:
+        if os.geteuid() != 0:
+            raise PbxError("the Asterisk sandbox runs in a chroot and needs root: run the command with sudo")
+        if not root_is_built(self.root):
+            raise PbxError(f"no Asterisk root at {self.root} ({ASTERISK_BINARY} missing): run `hotline pbx build`")
+
+    def _check_ports_free(self) -> None:
+        s = self.settings
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", s.ami_port)) == 0:
+                raise PbxError(f"AMI port {s.ami_port} is already taken by another process; "
+                               "choose another HOTLINE_AMI_PORT or stop that process")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", s.sip_port))
+            except OSError:
+                raise PbxError(f"SIP port {s.sip_port}/udp is already taken; choose another HOTLINE_SIP_PORT") from None
+
+    def _spawn(self) -> int:
+        self.console_log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.console_log, "ab") as console:
+            child = subprocess.Popen(["chroot", str(self.root), "/usr/sbin/asterisk", "-f", "-C", self.conf],
+                                     stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self.pid_file.write_text(f"{child.pid}\n")
+        return child.pid
+
+    def _asterisk_rx(self, command: str, timeout: float) -> subprocess.CompletedProcess:
+        result = subprocess.run(["chroot", str(self.root), "/usr/sbin/asterisk", "-C", self.conf, "-rx", command],
+                                capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise PbxError(f"asterisk -rx {command!r} failed: {(result.stderr or result.stdout).strip()}")
+        return result
+
+    def _wait_ready(self, pid: int | None, timeout: float) -> None:
+        """Until Asterisk is fully booted and the AMI accepts our login."""
+        deadline = time.monotonic() + timeout
+        booted = False
+        while time.monotonic() < deadline:
+            if pid is None or not process.is_alive(pid):
+                raise PbxError(f"Asterisk exited during start-up; log tail:\n{self._log_tail()}")
+            try:
+                booted = booted or self._asterisk_rx("core waitfullybooted", timeout=5).returncode == 0
+            except (PbxError, subprocess.TimeoutExpired):
+                pass
+            if booted and self.ami_reachable():
+                return
+            time.sleep(0.2)
+        raise PbxError(f"Asterisk not ready after {timeout:.0f}s (booted={booted}); log tail:\n{self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        return f"--- {self.console_log}\n{process.tail(self.console_log)}\n--- {self.log_path}\n" \
+               f"{process.tail(self.log_path)}"
