@@ -1,0 +1,212 @@
+"""AsyncAGI over AMI: channels running `AGI(agi:async)` take commands sent as `Action: AGI`.
+
+Results come back as AsyncAGIExec events matched by CommandID. Commands to one channel are
+serialized; a channel that hangs up or leaves AGI fails its pending and later commands with AgiHangup.
+"""
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import re
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from hotline.core.logging import log_event
+from telephony.ami.errors import AgiError, AgiHangup, AmiActionError, AmiNotConnected, AmiTimeout
+from telephony.ami.manager import AmiManager
+from telephony.ami.message import Message
+
+__all__ = ["AsyncAgi", "AgiResult", "AgiError", "AgiHangup", "parse_agi_result", "decode_env"]
+
+log = logging.getLogger("telephony.agi")
+
+StartHandler = Callable[[str, dict[str, str]], Any]
+_CODE = re.compile(r"^(\d{3})[ -]?(.*)$", re.S)
+_RESULT = re.compile(r"^result=(\S*)(?: \((.*)\))?(?: endpos=(-?\d+))?\s*$", re.S)
+_DEAD_CHANNEL = 511
+_ENDED_MEMORY = 10_000
+
+
+@dataclass(frozen=True)
+class AgiResult:
+    code: int  # 200 on success; 0 when Asterisk's text could not be read
+    result: str  # "1", "0", "-1", digits pressed...
+    data: str | None  # text in parentheses: "(timeout)", a variable's value
+    endpos: int | None
+    raw: str
+
+
+def parse_agi_result(raw: str) -> AgiResult:
+    """`200 result=1 (timeout) endpos=1234` -> AgiResult; never raises."""
+    text = raw.strip()
+    code = _CODE.match(text)
+    if not code:
+        return AgiResult(0, "", None, None, raw)
+    rest = code.group(2).strip()
+    found = _RESULT.match(rest)
+    if not found:
+        return AgiResult(int(code.group(1)), "", rest or None, None, raw)
+    endpos = found.group(3)
+    return AgiResult(int(code.group(1)), found.group(1), found.group(2),
+                     int(endpos) if endpos is not None else None, raw)
+
+
+def decode_env(encoded: str) -> dict[str, str]:
+    """AsyncAGIStart `Env` (url-encoded `agi_key: value` lines) -> {"agi_key": "value"}."""
+    env = {}
+    for line in unquote(encoded).split("\n"):
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            env[key.strip()] = value.strip()
+    return env
+
+
+class AsyncAgi:
+    def __init__(self, manager: AmiManager):
+        self._manager = manager
+        self._start_handlers: list[StartHandler] = []
+        self._waiters: dict[str, tuple[str, asyncio.Future]] = {}  # CommandID -> (channel, result)
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._active: dict[str, dict[str, str]] = {}
+        self._ended: OrderedDict[str, None] = OrderedDict()
+        self._tasks: set[asyncio.Task] = set()
+        self._prefix = f"agi-{secrets.token_hex(3)}"
+        self._ids = itertools.count(1)
+        # one subscription: start/exec/end/hangup of a channel stay in order
+        manager.on_event(("AsyncAGIStart", "AsyncAGIExec", "AsyncAGIEnd", "Hangup"), self._on_event)
+        manager.on_connect(self.rediscover)  # registered first, so feature hooks see fresh state
+        manager.on_disconnect(self._on_link_lost)
+
+    def on_start(self, handler: StartHandler) -> None:
+        """`handler(channel, env)` for each channel entering AsyncAGI; async handlers run as own tasks."""
+        self._start_handlers.append(handler)
+
+    def active_channels(self) -> dict[str, dict[str, str]]:
+        """Channels now in AsyncAGI -> their agi_* env (partial for rediscovered ones)."""
+        return {channel: dict(env) for channel, env in self._active.items()}
+
+    async def command(self, channel: str, command: str, timeout: float | None = None) -> AgiResult:
+        """Run one AGI command on `channel` and return its result (waits forever unless `timeout`).
+
+        Raises AgiHangup, AgiError (5xx), AmiTimeout, AmiNotConnected.
+        """
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            if channel in self._ended:
+                raise AgiHangup(f"{channel} has left AsyncAGI; not sent: {command}")
+            result = await self._run(channel, command, timeout)
+        if channel in self._ended and not lock.locked():
+            self._locks.pop(channel, None)
+        if result.code == 200:
+            return result
+        if result.code == _DEAD_CHANNEL:
+            raise AgiHangup(f"{channel} is dead: {result.raw.strip()}")
+        raise AgiError(f"AGI {command!r} on {channel} failed: {result.raw.strip()}", result)
+
+    async def break_out(self, channel: str) -> None:
+        """Leave AsyncAGI; the dialplan continues after AGI(). A channel already gone is fine."""
+        try:
+            await self.command(channel, "ASYNCAGI BREAK")
+        except AgiHangup:
+            pass
+
+    async def rediscover(self) -> dict[str, dict[str, str]]:
+        """Re-read which channels sit in AsyncAGI (after a reconnect or a controller restart)."""
+        channels = await self._manager.send_action_list("CoreShowChannels")
+        found = {event["Channel"]: _env_from_listing(event) for event in channels if _in_async_agi(event)}
+        for channel in list(self._active):
+            if channel not in found:
+                self._channel_gone(channel, "gone after reconnect")
+        for channel, env in found.items():
+            self._ended.pop(channel, None)
+            self._active.setdefault(channel, env)
+        log_event(log, "asyncagi channels rediscovered", count=len(found))
+        return self.active_channels()
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _run(self, channel: str, command: str, timeout: float | None) -> AgiResult:
+        command_id = f"{self._prefix}-{next(self._ids)}"
+        future = asyncio.get_running_loop().create_future()
+        self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
+        try:
+            try:
+                await self._manager.send_action("AGI", Channel=channel, Command=command, CommandID=command_id)
+            except AmiActionError as exc:
+                self._channel_gone(channel, str(exc))
+                raise AgiHangup(f"{channel} takes no AGI command: {exc}") from None
+            return await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise AmiTimeout(f"AGI {command!r} on {channel}: no result within {timeout:g}s") from None
+        finally:
+            self._waiters.pop(command_id, None)
+
+    def _on_event(self, message: Message) -> None:
+        channel = message.get("Channel", "")
+        if message.name == "AsyncAGIExec":
+            waiter = self._waiters.get(message.get("CommandID", ""))
+            if waiter and not waiter[1].done():
+                waiter[1].set_result(parse_agi_result(unquote(message.get("Result", ""))))
+        elif message.name == "AsyncAGIStart":
+            self._started(channel, decode_env(message.get("Env", "")))
+        elif message.name == "AsyncAGIEnd":
+            self._channel_gone(channel, "AsyncAGIEnd")
+        elif channel in self._active or any(ch == channel for ch, _ in self._waiters.values()):
+            self._channel_gone(channel, "Hangup")
+
+    def _started(self, channel: str, env: dict[str, str]) -> None:
+        self._ended.pop(channel, None)
+        self._active[channel] = env
+        for handler in self._start_handlers:
+            try:
+                result = handler(channel, env)
+                if inspect.isawaitable(result):
+                    task = asyncio.ensure_future(result)
+                    self._tasks.add(task)
+                    task.add_done_callback(self._handler_done)
+            except Exception:
+                log.exception("asyncagi start handler failed", extra={"fields": {"channel": channel}})
+
+    def _handler_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("asyncagi start handler failed", exc_info=task.exception())
+
+    def _channel_gone(self, channel: str, reason: str) -> None:
+        self._active.pop(channel, None)
+        self._ended[channel] = None
+        while len(self._ended) > _ENDED_MEMORY:
+            self._ended.popitem(last=False)
+        lock = self._locks.get(channel)
+        if lock is not None and not lock.locked():
+            del self._locks[channel]
+        for waiting_channel, future in self._waiters.values():
+            if waiting_channel == channel and not future.done():
+                future.set_exception(AgiHangup(f"{channel} left AsyncAGI ({reason})"))
+
+    def _on_link_lost(self) -> None:
+        for channel, future in self._waiters.values():
+            if not future.done():
+                future.set_exception(AmiNotConnected(f"AMI link lost while {channel} ran an AGI command"))
+
+
+def _in_async_agi(event: Message) -> bool:
+    data = (event.get("ApplicationData") or "").lower()
+    return event.get("Application") == "AGI" and (not data or data.startswith("agi:async"))
+
+
+def _env_from_listing(event: Message) -> dict[str, str]:
+    """The agi_* keys CoreShowChannel can fill, so rediscovered channels look like started ones."""
+    mapping = {"agi_channel": "Channel", "agi_uniqueid": "Uniqueid", "agi_callerid": "CallerIDNum",
+               "agi_calleridname": "CallerIDName", "agi_context": "Context", "agi_extension": "Exten",
+               "agi_priority": "Priority", "agi_linkedid": "Linkedid"}
+    return {key: event.get(field) for key, field in mapping.items() if event.get(field) is not None}

@@ -1,0 +1,169 @@
+"""AMI wire format: an incremental parser (bytes in, messages out) and the action encoder.
+
+The parser never raises on input: undecodable bytes become U+FFFD, lines that are not
+`Key: value` are logged and skipped, frames without Event/Response are logged and dropped.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+
+from hotline.core.logging import log_event
+from telephony.ami.message import Message
+
+log = logging.getLogger("telephony.ami.protocol")
+
+_FRAME_END = re.compile(rb"\r?\n\r?\n")
+_GREETING = b"Asterisk Call Manager/"
+_FOLLOWS = b"Response: Follows"
+_END_COMMAND = "--END COMMAND--"
+
+
+class FrameParser:
+    """Feed it whatever the socket returned; get back every frame completed so far."""
+
+    def __init__(self, frame_keys: tuple[str, ...] = ("Event", "Response")) -> None:
+        self._frame_keys = frame_keys  # a frame without any of these is dropped
+        self._buf = bytearray()
+        self._scan_from = 0  # bytes already searched for a frame end in the pending tail
+        self._greeting_done = False
+        self.greeting: str | None = None
+        self.skipped_lines = 0
+
+    @property
+    def version(self) -> str | None:
+        """AMI protocol version from the greeting line ("Asterisk Call Manager/11.0.0" -> "11.0.0")."""
+        return self.greeting.split("/", 1)[1] if self.greeting else None
+
+    def feed(self, data: bytes) -> list[Message]:
+        buf = self._buf
+        buf += data
+        if not self._greeting_done and not self._take_greeting():
+            return []
+        messages: list[Message] = []
+        pos = 0
+        search_at = self._scan_from
+        while True:
+            end = _FRAME_END.search(buf, search_at)
+            if end is None:
+                break
+            frame_end, next_pos = end.start(), end.end()
+            if buf.startswith(_FOLLOWS, pos):
+                # legacy command output may hold blank lines; it ends at --END COMMAND--
+                found = self._follows_end(pos)
+                if found is None:
+                    break
+                frame_end, next_pos = found
+            message = self._parse_frame(bytes(buf[pos:frame_end]))
+            if message is not None:
+                messages.append(message)
+            pos = search_at = next_pos
+        if pos:
+            del buf[:pos]
+        self._scan_from = max(0, len(buf) - 3)
+        return messages
+
+    def _take_greeting(self) -> bool:
+        buf = self._buf
+        head = bytes(buf[: len(_GREETING)])
+        if _GREETING.startswith(head) and len(head) < len(_GREETING):
+            return False  # could still become the greeting
+        if head == _GREETING:
+            newline = buf.find(b"\n")
+            if newline < 0:
+                return False
+            self.greeting = buf[:newline].decode("utf-8", "replace").strip()
+            del buf[: newline + 1]
+        self._greeting_done = True
+        return True
+
+    def _follows_end(self, pos: int) -> tuple[int, int] | None:
+        marker = self._buf.find(_END_COMMAND.encode(), pos)
+        if marker < 0:
+            return None
+        end = _FRAME_END.search(self._buf, marker)
+        return None if end is None else (end.start(), end.end())
+
+    def _parse_frame(self, frame: bytes) -> Message | None:
+        text = frame.decode("utf-8", "replace")
+        headers: dict[str, str | list[str]] = {}
+        lines = text.split("\n")
+        follows = text.startswith("Response: Follows")
+        for index, line in enumerate(lines):
+            if follows and index and not line.endswith("\r"):
+                # legacy Follows body: raw lines ending in bare \n
+                _add(headers, "Output", _command_output(lines[index:]))
+                break
+            if line.endswith("\r"):
+                line = line[:-1]
+            if not line:
+                continue
+            key, sep, value = line.partition(":")
+            if not sep or not key or " " in key:
+                self._skip(line)
+                continue
+            _add(headers, key, value[1:] if value.startswith(" ") else value)
+        if not any(key in headers for key in self._frame_keys):
+            if headers:
+                log_event(log, "ami frame without Event/Response dropped", logging.WARNING,
+                          keys=sorted(headers)[:10])
+            return None
+        return Message(headers)
+
+    def _skip(self, line: str) -> None:
+        self.skipped_lines += 1
+        log_event(log, "ami malformed line skipped", logging.WARNING, line=line[:200])
+
+
+def _add(headers: dict, key: str, value) -> None:
+    if key not in headers:
+        headers[key] = value
+        return
+    current = headers[key]
+    if not isinstance(current, list):
+        current = headers[key] = [current]
+    current.extend(value) if isinstance(value, list) else current.append(value)
+
+
+def _command_output(lines: list[str]) -> list[str]:
+    out = []
+    for line in lines:
+        line = line.rstrip("\r")
+        if line.endswith(_END_COMMAND):
+            line = line[: -len(_END_COMMAND)]
+            if line:
+                out.append(line)
+            break
+        out.append(line)
+    return out
+
+
+def encode_action(name: str, action_id: str, fields: Mapping[str, object] | None = None) -> bytes:
+    """One action frame. A list/tuple value repeats the header (e.g. Variable=[...]); None is left out.
+
+    Raises ValueError on CR/LF inside a key or value: that would inject extra headers.
+    """
+    parts = [f"Action: {_clean('Action', name)}\r\nActionID: {_clean('ActionID', action_id)}\r\n"]
+    for key, value in (fields or {}).items():
+        if value is None:
+            continue
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        for item in values:
+            parts.append(f"{key}: {_clean(key, item)}\r\n")
+    parts.append("\r\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _clean(key: str, value: object) -> str:
+    text = str(value)
+    if any(ch in text or ch in key for ch in "\r\n"):
+        raise ValueError(f"AMI header {key!r} must not contain CR or LF")
+    return text
+
+
+def iter_frames(chunks: Iterable[bytes]) -> Iterable[Message]:
+    """Parse an iterable of byte chunks (a recorded stream, a file read in blocks)."""
+    parser = FrameParser()
+    for chunk in chunks:
+        yield from parser.feed(chunk)
