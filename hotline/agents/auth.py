@@ -91,7 +91,9 @@ def require_role(*roles: str):
 
 
 async def ws_user(websocket: WebSocket, *roles: str) -> User | None:
-    """Authenticate a WebSocket by `?token=`; closes it (4401/4403) and returns None when refused."""
+    """Authenticate a WebSocket by `?token=`. Accepts the socket (do not accept it again); when refused,
+    closes it with 4401 (log in again) / 4403 so the browser can tell that from a network drop, and returns None."""
+    await websocket.accept()
     user = await user_for_token(websocket.app.state.runtime.redis, websocket.query_params.get("token"))
     if user is None:
         await websocket.close(code=4401, reason="not logged in")

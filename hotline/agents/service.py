@@ -1,5 +1,90 @@
-"""Feature service; `start(runtime)` registers its AMI event handlers and background tasks."""
+"""Agents feature: queue membership, screen-pop and its notifier; `start(runtime)` wires them to AMI/Redis.
+
+The feature object is kept on the runtime as `runtime.agents` (routes reach it via request.app.state.runtime).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from hotline.agents.auth import get_directory
+from hotline.agents.membership import MEMBER_EVENTS, Membership
+from hotline.agents.notifier import Notifier
+from hotline.agents.screenpop import ScreenPop
+from hotline.agents.webhooks import WebhookSender
+from hotline.core.logging import log_event
+
+log = logging.getLogger("hotline.agents.service")
+TICKET_EVENTS = "hotline:ticket-events"
+TICKET_CURSOR_KEY = "hotline:agents:ticket-events-cursor"  # resume after a controller restart
+CALL_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "QueueCallerAbandon")
+
+
+class AgentsFeature:
+    def __init__(self, redis, ami):
+        directory = get_directory()
+        self.redis = redis
+        self.ami = ami
+        self.notifier = Notifier(redis, maxlen=directory.screenpop_stream_maxlen)
+        self.webhooks = WebhookSender(directory.webhooks)
+        self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks)
+        self.membership = Membership(ami, get_directory, self._state_changed)
+
+    def _state_changed(self, endpoint: str, state: dict) -> None:
+        self.notifier.push_live(endpoint, {"type": "state", "state": state})
+
+    async def on_call_event(self, msg) -> None:
+        handler = {"AgentCalled": self.screenpop.on_agent_called,
+                   "AgentConnect": self.screenpop.on_agent_connect,
+                   "QueueCallerAbandon": self.screenpop.on_caller_abandon}.get(msg.name, self.screenpop.on_agent_ended)
+        try:
+            await handler(msg)
+        except Exception:  # one bad event must not stop the pops that follow
+            log.exception("screen-pop handler failed", extra={"fields": {"event": msg.name}})
+
+    async def resync(self) -> None:
+        try:
+            await self.membership.resync()
+        except Exception as exc:
+            log_event(log, "queue membership re-read failed", level=logging.WARNING, error=str(exc)[:160])
+
+    async def consume_ticket_events(self, block_ms: int = 5000) -> None:
+        cursor = await self.redis.get(TICKET_CURSOR_KEY) or "$"
+        while True:
+            try:
+                batches = await self.redis.xread({TICKET_EVENTS: cursor}, block=block_ms, count=100)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # Redis restart: wait and carry on from the same cursor
+                log_event(log, "ticket-events read failed", level=logging.WARNING, error=str(exc)[:160])
+                await asyncio.sleep(1)
+                continue
+            for _stream, entries in batches or ():
+                for entry_id, fields in entries:
+                    await self._ticket_event(fields)
+                    cursor = entry_id
+                await self.redis.set(TICKET_CURSOR_KEY, cursor)
+
+    async def _ticket_event(self, fields: dict) -> None:
+        try:
+            await self.screenpop.on_ticket_event(fields)
+        except Exception:
+            log.exception("ticket event handling failed", extra={"fields": {"ticket_id": fields.get("ticket_id")}})
+
+
+def feature_of(runtime) -> AgentsFeature:
+    feature = getattr(runtime, "agents", None)
+    if feature is None:  # app built without `hotline serve` (tests of the HTTP layer)
+        feature = AgentsFeature(runtime.redis, runtime.ami)
+        runtime.agents = feature
+    return feature
 
 
 async def start(runtime) -> None:
-    return None
+    feature = feature_of(runtime)
+    runtime.ami.on_event(CALL_EVENTS, feature.on_call_event)
+    runtime.ami.on_event(MEMBER_EVENTS, feature.membership.on_member_event)
+    runtime.ami.on_connect(feature.resync)
+    runtime.spawn(feature.consume_ticket_events(), "agents-ticket-events")
+    runtime.spawn(feature.webhooks.run(), "agents-webhooks")
+    log_event(log, "agents feature started", agents=len(get_directory().agents()))
