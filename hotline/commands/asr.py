@@ -1,3 +1,45 @@
+"""`hotline asr transcribe FILE.wav`: offline speech recognition of one recording, as JSON."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
 import typer
 
+from asr.audio import AudioError
+from asr.base import AsrError
+from hotline.core.config import Settings
+
 app = typer.Typer(no_args_is_help=True)
+
+EXIT_BAD_INPUT = 2
+EXIT_ENGINE = 3
+JSON_FIELDS = ("engine", "model", "text", "pinyin", "keywords", "confidence", "audio_seconds",
+               "processing_seconds", "no_speech")
+
+
+def _fail(message: str, code: int) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def transcribe(
+    wav: Path = typer.Argument(..., help="WAV file: PCM16, mu-law or a-law; 8 or 16 kHz (any rate works)."),
+    engine: str | None = typer.Option(None, "--engine", "-e", help="sherpa-onnx or vosk (default: HOTLINE_ASR_ENGINE)."),
+    keyword: list[str] = typer.Option([], "--keyword", "-k", help="汉字 keyword to spot; repeat for more."),
+) -> None:
+    """Print one JSON object: engine, model, text, pinyin, keywords, confidence, timings."""
+    from asr.engines import load_engine  # engines import onnxruntime/Kaldi: only when asked to transcribe
+
+    settings = Settings(asr_engine=engine) if engine else Settings()
+    try:
+        loaded = load_engine(settings, keyword)
+    except AsrError as exc:
+        _fail(str(exc), EXIT_ENGINE)
+    try:
+        transcript = loaded.transcribe_file(wav)
+    except AudioError as exc:
+        _fail(str(exc), EXIT_BAD_INPUT)
+    result = transcript.to_dict()
+    typer.echo(json.dumps({key: result[key] for key in JSON_FIELDS}, ensure_ascii=False))
