@@ -1,5 +1,231 @@
-"""Feature service; `start(runtime)` registers its AMI event handlers and background tasks."""
+"""Draft tickets: one per call, filled by the call flow and the ASR worker, edited and submitted by agents.
+
+Every function takes a redis.asyncio client (decode_responses=True) and returns plain JSON-able dicts.
+Every change publishes {ticket_id, call_id, kind} to the hotline:ticket-events stream.
+"""
+from __future__ import annotations
+
+import logging
+import time
+
+from pydantic import ValidationError
+
+from hotline.core.logging import log_event, mask_number
+from hotline.tickets import repeat, store
+from hotline.tickets.classifier import classify
+from hotline.tickets.model import CLASSIFIED_FIELDS, Ticket, TicketChanges, Transcript
+from hotline.tickets.store import ALL_KEY, CATEGORY_KEY, TicketNotFound, dump
+from hotline.tickets.taxonomy import default_taxonomy
+
+log = logging.getLogger("hotline.tickets")
+SYSTEM = "system"
+SCAN_LIMIT = 5000  # most tickets a filtered list looks through
+
+__all__ = ["TicketNotFound", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
+           "mark_transcript_failed", "get_ticket", "list_tickets", "update_ticket", "submit_ticket",
+           "tickets_for_caller", "start"]
+
+
+class TicketConflict(RuntimeError):
+    """The ticket's state forbids the change (already submitted, claimed by someone else)."""
+
+
+class TicketInvalid(ValueError):
+    """The change or the submission is not valid; the message says which field and why."""
+
+
+def _new_ticket(call: dict) -> Ticket:
+    now = time.time()
+    route = call.get("route") if call.get("route") in ("business", "tourism", "general") else "general"
+    tax = default_taxonomy()
+    initial = classify(None, route=route)
+    ticket = Ticket(id=store.ID_PLACEHOLDER, call_id=str(call["call_id"]), caller=str(call.get("caller") or ""),
+                    created_at=now, updated_at=now, line=route, line_label=tax.line_label(route),
+                    menu_version=_str_or_none(call.get("menu_version")), started_at=_float_or_none(call.get("started_at")),
+                    recording_path=_str_or_none(call.get("recording_path") or call.get("path")),
+                    request_type=initial.request_type, category=initial.category, urgency=initial.urgency)
+    ticket.record(SYSTEM, "created", {"line": route})
+    return ticket
+
+
+def _str_or_none(value) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _float_or_none(value) -> float | None:
+    try:
+        return None if value in (None, "") else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+async def _ensure(redis, call: dict) -> tuple[str, bool]:
+    if not call.get("call_id"):
+        raise TicketInvalid("call_id is required")
+    existing = await store.id_for_call(redis, str(call["call_id"]))
+    if existing:
+        return existing, False
+    ticket_id, created = await store.create_once(redis, _new_ticket(call))
+    if created:
+        log_event(log, "draft ticket created", ticket_id=ticket_id, call_id=call["call_id"],
+                  caller=mask_number(call.get("caller")), route=call.get("route"))
+    return ticket_id, created
+
+
+async def open_draft(redis, call: dict) -> dict:
+    """Called when a caller is routed. Idempotent by call_id; fills call details a worker-created ticket lacks."""
+    ticket_id, created = await _ensure(redis, call)
+    if created:
+        return dump(await store.load(redis, ticket_id))
+
+    def fill(ticket: Ticket) -> str | None:
+        missing = {k: v for k, v in (("menu_version", _str_or_none(call.get("menu_version"))),
+                                     ("started_at", _float_or_none(call.get("started_at"))),
+                                     ("recording_path", _str_or_none(call.get("recording_path"))))
+                   if v is not None and getattr(ticket, k) is None}
+        if not missing:
+            return None
+        for key, value in missing.items():
+            setattr(ticket, key, value)
+        ticket.record(SYSTEM, "call details", missing)
+        return "updated"
+    return dump(await store.mutate(redis, ticket_id, fill))
+
+
+async def _repeat_links(redis, ticket: Ticket) -> repeat.Repeat:
+    since = ticket.created_at - repeat.WINDOW_SECONDS
+    by_caller = await store.load_many(redis, await store.caller_ids(redis, ticket.caller, since))
+    by_issue = await store.load_many(redis, await store.category_ids(redis, ticket.category, since))
+    return repeat.links(dump(ticket), [dump(t) for t in by_caller], [dump(t) for t in by_issue],
+                        default_taxonomy().fallback_category)
+
+
+def _apply_classification(ticket: Ticket) -> None:
+    t = ticket.transcript
+    result = classify(t.text, t.pinyin, t.keyword_words, ticket.line)
+    for field in CLASSIFIED_FIELDS:
+        if field not in ticket.edited:
+            setattr(ticket, field, getattr(result, field))
+    if "category" not in ticket.edited:
+        ticket.category_confidence = result.category_confidence
+    ticket.matched = result.matched
+    if not ticket.summary and "summary" not in ticket.edited:
+        ticket.summary = t.text[:200]
+
+
+async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None) -> dict:
+    """Store the ASR result on the call's ticket (creating it if the worker is first), classify, link repeats.
+    `call` (job fields: caller, route, path, recorded_at) seeds a ticket created here."""
+    ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id})
+    parsed = Transcript.from_engine(transcript)
+    preview = await store.load(redis, ticket_id)
+    preview.transcript = parsed
+    _apply_classification(preview)
+    links = await _repeat_links(redis, preview)
+
+    def attach(ticket: Ticket) -> str:
+        ticket.transcript = parsed
+        _apply_classification(ticket)
+        ticket.repeat = links
+        ticket.record(SYSTEM, "transcribed", {"transcript_status": parsed.status, "category": ticket.category,
+                                              "request_type": ticket.request_type, "urgency": ticket.urgency})
+        return "transcribed"
+    ticket = await store.mutate(redis, ticket_id, attach)
+    log_event(log, "ticket transcribed", ticket_id=ticket_id, call_id=call_id, status=parsed.status,
+              category=ticket.category, urgency=ticket.urgency, repeat=bool(ticket.repeat.label))
+    return dump(ticket)
+
+
+async def mark_transcript_failed(redis, call_id: str, status: str, error: str | None,
+                                 call: dict | None = None) -> dict:
+    """No usable transcript (status unavailable/no_speech/error): say so on the ticket, keep everything else."""
+    if status not in ("unavailable", "no_speech", "error"):
+        raise TicketInvalid(f"status must be unavailable, no_speech or error, not {status!r}")
+    return await attach_transcript(redis, call_id, {"status": status, "error": error}, call)
+
+
+async def get_ticket(redis, ticket_id: str) -> dict:
+    return dump(await store.load(redis, ticket_id))
+
+
+async def list_tickets(redis, status: str | None = None, line: str | None = None,
+                       category: str | None = None, limit: int = 50) -> list[dict]:
+    """Newest first, filtered; looks through at most SCAN_LIMIT tickets."""
+    index = CATEGORY_KEY.format(category=category) if category else ALL_KEY
+    found: list[dict] = []
+    for offset in range(0, SCAN_LIMIT, 200):
+        batch = await store.load_many(redis, await store.newest(redis, index, offset, 200))
+        found += [dump(t) for t in batch if (not status or t.status == status) and (not line or t.line == line)]
+        if len(found) >= limit or len(batch) < 200:
+            break
+    return found[:limit]
+
+
+def _apply_changes(ticket: Ticket, given: dict, who: str) -> str | None:
+    if ticket.status == "submitted":
+        raise TicketConflict(f"ticket {ticket.id} is already submitted")
+    if ticket.status == "claimed" and ticket.agent not in (None, who) and who != SYSTEM:
+        raise TicketConflict(f"ticket {ticket.id} is claimed by {ticket.agent}")
+    changes = {k: v for k, v in given.items() if getattr(ticket, k) != v}
+    if not changes:
+        return None
+    for key, value in changes.items():
+        setattr(ticket, key, value)
+    if changes.get("status") == "claimed":
+        ticket.agent = who
+    elif changes.get("status") == "draft":
+        ticket.agent = None
+    ticket.edited = sorted(set(ticket.edited) | (set(changes) - {"status"}))
+    ticket.record(who, "claimed" if set(changes) == {"status"} and ticket.status == "claimed" else "edited", changes)
+    return "updated"
+
+
+async def update_ticket(redis, ticket_id: str, changes: dict, who: str) -> dict:
+    """Agent edits (summary, address, notes, category, request_type, urgency, location_hints, status claimed/draft)."""
+    try:
+        given = TicketChanges.model_validate(changes).given()
+    except ValidationError as exc:
+        raise TicketInvalid("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from exc
+    ticket = await store.mutate(redis, ticket_id, lambda t: _apply_changes(t, given, who))
+    log_event(log, "ticket updated", ticket_id=ticket_id, who=who, fields=sorted(given))
+    return dump(ticket)
+
+
+def _submission_problems(ticket: Ticket) -> list[str]:
+    tax = default_taxonomy()
+    problems = []
+    if ticket.category not in tax.category_names:
+        problems.append("category: choose a category")
+    if ticket.request_type not in tax.request_type_names:
+        problems.append("request_type: choose 咨询/求助/投诉/建议/表扬")
+    if not ticket.summary.strip():
+        problems.append("summary: write what the caller asked for")
+    return problems
+
+
+async def submit_ticket(redis, ticket_id: str, who: str) -> dict:
+    def submit(ticket: Ticket) -> str:
+        if ticket.status == "submitted":
+            raise TicketConflict(f"ticket {ticket.id} is already submitted")
+        if ticket.status == "claimed" and ticket.agent not in (None, who):
+            raise TicketConflict(f"ticket {ticket.id} is claimed by {ticket.agent}")
+        problems = _submission_problems(ticket)
+        if problems:
+            raise TicketInvalid("; ".join(problems))
+        ticket.status, ticket.agent, ticket.submitted_at = "submitted", who, time.time()
+        ticket.record(who, "submitted")
+        return "submitted"
+    ticket = await store.mutate(redis, ticket_id, submit)
+    log_event(log, "ticket submitted", ticket_id=ticket_id, who=who, category=ticket.category)
+    return dump(ticket)
+
+
+async def tickets_for_caller(redis, caller: str, exclude_id: str | None = None, limit: int = 20) -> list[dict]:
+    """The caller's earlier tickets, newest first (for the agent's screen-pop history)."""
+    ids = [i for i in await store.caller_ids(redis, caller) if i != exclude_id][:limit]
+    return [dump(t) for t in await store.load_many(redis, ids)]
 
 
 async def start(runtime) -> None:
+    """Feature hook: tickets run no background task in the controller (the ASR worker is its own process)."""
     return None

@@ -1,0 +1,131 @@
+"""Redis persistence of tickets: atomic create-once-per-call, optimistic read-modify-write, indexes, events.
+
+Keys (docs/architecture.md): hotline:ticket:{id} JSON, hotline:ticket-by-call:{call_id}, hotline:tickets zset,
+hotline:ticket-events stream; plus the tickets-owned indexes hotline:tickets:caller:{caller},
+hotline:tickets:category:{category} (zsets by creation time) and hotline:ticket-seq:{YYYYMMDD} (INCR counter).
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from redis.exceptions import WatchError
+
+from hotline.tickets.model import Ticket
+
+TICKET_KEY = "hotline:ticket:{id}"
+BY_CALL_KEY = "hotline:ticket-by-call:{call_id}"
+ALL_KEY = "hotline:tickets"
+CALLER_KEY = "hotline:tickets:caller:{caller}"
+CATEGORY_KEY = "hotline:tickets:category:{category}"
+SEQ_KEY = "hotline:ticket-seq:{day}"
+EVENTS_STREAM = "hotline:ticket-events"
+EVENTS_MAXLEN = 100_000
+ID_PLACEHOLDER = "__TICKET_ID__"
+
+# One ticket per call, atomically: SET NX of the by-call key, a per-day sequence number, the ticket,
+# its indexes and the "created" event in one step, so racing writers (call flow vs ASR worker) never
+# both create one and no reader ever sees a by-call id without its ticket.
+_CREATE = """
+local existing = redis.call('GET', KEYS[1])
+if existing then return {existing, 0} end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], 172800)
+local id = ARGV[1] .. string.format('%06d', seq)
+redis.call('SET', KEYS[1], id, 'NX')
+local body = string.gsub(ARGV[2], ARGV[3], id)
+redis.call('SET', 'hotline:ticket:' .. id, body)
+redis.call('ZADD', KEYS[3], ARGV[4], id)
+redis.call('ZADD', KEYS[4], ARGV[4], id)
+redis.call('ZADD', KEYS[5], ARGV[4], id)
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[6], '*', 'ticket_id', id, 'call_id', ARGV[5], 'kind', 'created')
+return {id, 1}
+"""
+
+
+class TicketNotFound(LookupError):
+    pass
+
+
+def _caller_key(caller: str) -> str:
+    return CALLER_KEY.format(caller=caller or "-")
+
+
+async def create_once(redis, ticket: Ticket) -> tuple[str, bool]:
+    """Store `ticket` (its id is assigned here) unless the call already has one; returns (id, created)."""
+    day = time.strftime("%Y%m%d", time.localtime(ticket.created_at))
+    body = ticket.model_copy(update={"id": ID_PLACEHOLDER}).model_dump_json()
+    keys = [BY_CALL_KEY.format(call_id=ticket.call_id), SEQ_KEY.format(day=day), ALL_KEY,
+            _caller_key(ticket.caller), CATEGORY_KEY.format(category=ticket.category)]
+    args = [f"T{day}-", body, ID_PLACEHOLDER, ticket.created_at, ticket.call_id, EVENTS_MAXLEN]
+    ticket_id, created = await redis.eval(_CREATE, len(keys) + 1, *keys, EVENTS_STREAM, *args)
+    return ticket_id, bool(int(created))
+
+
+async def id_for_call(redis, call_id: str) -> str | None:
+    return await redis.get(BY_CALL_KEY.format(call_id=call_id))
+
+
+async def load(redis, ticket_id: str) -> Ticket:
+    raw = await redis.get(TICKET_KEY.format(id=ticket_id))
+    if raw is None:
+        raise TicketNotFound(f"ticket {ticket_id} not found")
+    return Ticket.model_validate_json(raw)
+
+
+async def load_many(redis, ticket_ids: list[str]) -> list[Ticket]:
+    if not ticket_ids:
+        return []
+    raws = await redis.mget([TICKET_KEY.format(id=i) for i in ticket_ids])
+    return [Ticket.model_validate_json(raw) for raw in raws if raw]
+
+
+async def mutate(redis, ticket_id: str, change: Callable[[Ticket], str | None]) -> Ticket:
+    """Apply `change` to the stored ticket under WATCH (retried on conflict). `change` returns the event
+    kind to publish, or None when nothing changed (then nothing is written). Exceptions abort untouched."""
+    key = TICKET_KEY.format(id=ticket_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        while True:
+            try:
+                await pipe.watch(key)
+                raw = await pipe.get(key)
+                if raw is None:
+                    raise TicketNotFound(f"ticket {ticket_id} not found")
+                ticket = Ticket.model_validate_json(raw)
+                old_category = ticket.category
+                kind = change(ticket)
+                if kind is None:
+                    await pipe.unwatch()
+                    return ticket
+                pipe.multi()
+                pipe.set(key, ticket.model_dump_json())
+                if ticket.category != old_category:
+                    pipe.zrem(CATEGORY_KEY.format(category=old_category), ticket.id)
+                    pipe.zadd(CATEGORY_KEY.format(category=ticket.category), {ticket.id: ticket.created_at})
+                pipe.xadd(EVENTS_STREAM, {"ticket_id": ticket.id, "call_id": ticket.call_id, "kind": kind},
+                          maxlen=EVENTS_MAXLEN, approximate=True)
+                await pipe.execute()
+                return ticket
+            except WatchError:
+                continue
+
+
+async def recent_ids(redis, index_key: str, since: float, limit: int = 500) -> list[str]:
+    return await redis.zrevrangebyscore(index_key, "+inf", since, start=0, num=limit)
+
+
+async def caller_ids(redis, caller: str, since: float = 0) -> list[str]:
+    return await recent_ids(redis, _caller_key(caller), since)
+
+
+async def category_ids(redis, category: str, since: float = 0) -> list[str]:
+    return await recent_ids(redis, CATEGORY_KEY.format(category=category), since)
+
+
+async def newest(redis, index_key: str, offset: int, count: int) -> list[str]:
+    return await redis.zrevrange(index_key, offset, offset + count - 1)
+
+
+def dump(ticket: Ticket) -> dict:
+    return json.loads(ticket.model_dump_json())
