@@ -99,7 +99,7 @@ class Overflow(_Strict):
 
 
 class QueueConfig(_Strict):
-    label: str
+    label: str | None = None                 # None: the label in config/queues.yaml
     rules: list[Rule] | None = None          # None: the file's default_rules
     overflow: Overflow = Field(default_factory=Overflow)
 

@@ -81,8 +81,11 @@ class QueueState:
 class QueueModel:
     """All queues' live state; `apply(event, now)` returns the queue name it changed (or None)."""
 
-    def __init__(self, queues: Iterable[str] = (), sl_seconds: float = 20.0) -> None:
+    def __init__(self, queues: Iterable[str] = (), sl_seconds: float = 20.0,
+                 aliases: Mapping[str, str] | None = None) -> None:
         self.sl_seconds = sl_seconds
+        # Asterisk app_queue name -> our route name (hotline-tourism -> tourism)
+        self.aliases = dict(aliases or {})
         self.queues: dict[str, QueueState] = {q: QueueState(q) for q in queues}
         self._handlers = {
             "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
@@ -100,12 +103,16 @@ class QueueModel:
 
     def apply(self, event: Mapping, now: float) -> str | None:
         handler = self._handlers.get(event_name(event))
-        queue_name = event.get("Queue")
+        queue_name = self._queue_of(event)
         if handler is None or not queue_name:
             return None
         state = self.queue(queue_name)
         handler(state, event, now)
         return queue_name
+
+    def _queue_of(self, event: Mapping) -> str | None:
+        name = event.get("Queue")
+        return self.aliases.get(name, name) if name else None
 
     # -- live events --------------------------------------------------------------------------
     def _join(self, q: QueueState, e: Mapping, now: float) -> None:
@@ -177,7 +184,7 @@ class QueueModel:
         members: dict[str, dict[str, Member]] = {}
         waiting: dict[str, dict[str, float]] = {}
         for e in status_events:
-            name, queue_name = event_name(e), e.get("Queue")
+            name, queue_name = event_name(e), self._queue_of(e)
             if not queue_name:
                 continue
             if name == "QueueParams":
@@ -207,11 +214,12 @@ class QueueModel:
         """Queues whose QueueSummary (Callers, LoggedIn, Available) disagrees with the model."""
         wrong = set()
         for e in summary_events:
-            if event_name(e) != "QueueSummary" or not e.get("Queue"):
+            queue_name = self._queue_of(e)
+            if event_name(e) != "QueueSummary" or not queue_name:
                 continue
-            snap = self.snapshot(e["Queue"], now=None)
+            snap = self.snapshot(queue_name, now=None)
             if (_int(e, "Callers"), _int(e, "LoggedIn")) != (snap["callers_waiting"], snap["agents_logged_in"]):
-                wrong.add(e["Queue"])
+                wrong.add(queue_name)
         return wrong
 
     # -- numbers ----------------------------------------------------------------------------------

@@ -1,5 +1,226 @@
-"""Feature service; `start(runtime)` registers its AMI event handlers and background tasks."""
+"""Supervision feature: live queue model from AMI, overflow rules, alert store and notifiers.
+
+`start(runtime)` registers the AMI handlers, an on_connect re-sync (Asterisk does not replay events
+missed while the link was down) and three background loops: a 1 s rule tick, QueueSummary/QueueStatus
+reconciliation, and the per-minute wallboard history.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+
+from redis.exceptions import RedisError
+
+from hotline.core.config import CONFIG_DIR
+from hotline.core.logging import log_event
+from hotline.supervision.config import SEVERITIES, OverflowConfig, default_config, load_config
+from hotline.supervision.notifier import WebhookSender, WebSocketHub
+from hotline.supervision.queue_model import QueueModel
+from hotline.supervision.rules import RANK, RuleEngine, Transition
+from hotline.supervision.staffing import staffing_advice
+from hotline.supervision.store import ACTIVE_KEY, AlertStore
+
+log = logging.getLogger("hotline.supervision")
+
+QUEUE_EVENTS = ("QueueCallerJoin", "QueueCallerLeave", "QueueCallerAbandon", "AgentConnect", "AgentComplete",
+                "AgentRingNoAnswer", "QueueMemberStatus", "QueueMemberPause", "QueueMemberAdded",
+                "QueueMemberRemoved", "QueueMemberPenalty", "QueueMemberRinginuse")
+METRIC_LABELS = {"callers_waiting": "排队人数", "longest_wait_s": "最长等待(秒)", "service_level": "服务水平(%)",
+                 "abandon_rate": "放弃率(%)", "agents_logged_in": "在线坐席"}
+SEVERITY_LABELS = {"warning": "预警", "critical": "严重"}
+TICK_S = 1.0
 
 
-async def start(runtime) -> None:
+def load_queue_meta() -> list[dict]:
+    """Route names, app_queue names and labels from config/queues.yaml (shared with the PBX config)."""
+    from telephony.pbx.config import load_queues
+    return load_queues(CONFIG_DIR / "queues.yaml")
+
+
+class SupervisionService:
+    def __init__(self, redis, ami, config: OverflowConfig, queue_meta: list[dict], clock=time.time) -> None:
+        self.redis, self.ami, self.config, self.clock = redis, ami, config, clock
+        meta = {q["name"]: q for q in queue_meta}
+        self.labels = {q: config.queues[q].label or meta.get(q, {}).get("label") or q for q in config.queues}
+        aliases = {m["asterisk_queue"]: name for name, m in meta.items() if m.get("asterisk_queue")}
+        self.model = QueueModel(config.queues, config.service_level_seconds, aliases)
+        self.engine = RuleEngine(config)
+        self.store = AlertStore(redis, config.stream_maxlen, config.history_minutes)
+        self.hub = WebSocketHub()
+        self.webhooks = WebhookSender(config.webhooks)
+        self.active: dict[str, dict] = {}      # alert id -> alert as last announced
+        self.counters = {"events": 0, "transitions": 0, "resyncs": 0, "resync_errors": 0}
+        self._lock = asyncio.Lock()            # one evaluation at a time: events, tick and re-sync interleave
+
+    # --- lifecycle --------------------------------------------------------------------------------
+    async def start(self, spawn) -> None:
+        self.active = await self.store.load_active()
+        self.engine.restore({k: v.get("severity") for k, v in self.active.items()})
+        self.ami.on_event(QUEUE_EVENTS, self.on_event)
+        self.ami.on_connect(self.resync)
+        spawn(self._every(TICK_S, self.tick), "supervision-tick")
+        spawn(self._every(self.config.reconcile_seconds, self.reconcile), "supervision-reconcile")
+        spawn(self._history_loop(), "supervision-history")
+        log_event(log, "supervision started", queues=list(self.config.queues), restored_alerts=len(self.active))
+
+    async def _every(self, interval: float, job) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await job()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one bad round (Redis blip, AMI timeout) must not end the loop
+                log.exception("supervision job failed", extra={"fields": {"job": job.__name__}})
+
+    # --- inputs -----------------------------------------------------------------------------------
+    async def on_event(self, event) -> None:
+        now = self.clock()
+        self.counters["events"] += 1
+        queue = self.model.apply(event, now)
+        if queue in self.config.queues:
+            await self.evaluate(now, [queue])
+
+    async def tick(self) -> None:
+        now = self.clock()
+        self.model.tick(now)
+        await self.evaluate(now)
+        if self.hub.clients:
+            await self.hub.broadcast({"type": "queues", "at": now, "queues": self.queues_view(now)})
+
+    async def resync(self, full_reset: bool = True) -> None:
+        """Members and waiting callers as Asterisk reports them (QueueStatus); after a reconnect too."""
+        events = await self.ami.send_action_list("QueueStatus")
+        now = self.clock()
+        changed = self.model.reconcile(events, now, full_reset=full_reset)
+        self.counters["resyncs"] += 1
+        log_event(log, "queues re-synced", full_reset=full_reset, changed=sorted(changed), events=len(events))
+        await self.evaluate(now)
+
+    async def reconcile(self) -> None:
+        """Cheap QueueSummary check every few seconds; a QueueStatus re-sync on drift or when due."""
+        if not self.ami.connected:
+            return
+        now = self.clock()
+        due = now - getattr(self, "_last_full", 0.0) >= self.config.full_resync_seconds
+        drift = self.model.summary_mismatch(await self.ami.send_action_list("QueueSummary"))
+        if drift or due:
+            self._last_full = now
+            await self.resync(full_reset=False)
+
+    # --- rules and alerts -------------------------------------------------------------------------
+    async def evaluate(self, now: float, queues=None) -> list[dict]:
+        async with self._lock:
+            announced = [await self.publish(t, now) for t in self.engine.evaluate(self.model, now, queues)]
+        return announced
+
+    async def publish(self, transition: Transition, now: float) -> dict:
+        alert = self.describe(transition, now)
+        self.counters["transitions"] += 1
+        if alert["severity"] is None:
+            self.active.pop(alert["alert_id"], None)
+        else:
+            self.active[alert["alert_id"]] = alert
+        try:
+            alert["stream_id"] = await self.store.record(alert)
+        except RedisError as exc:  # still tell the supervisors; the store catches up on the next change
+            log_event(log, "alert not stored", logging.WARNING, alert_id=alert["alert_id"], error=repr(exc))
+        log_event(log, f"alert {alert['kind']}", alert_id=alert["alert_id"], severity=alert["severity"],
+                  value=alert["value"], add_agents=alert["staffing"]["add_agents"])
+        await self.hub.broadcast({"type": "alert", "alert": alert})
+        self.webhooks.submit(alert)
+        return alert
+
+    def describe(self, t: Transition, now: float) -> dict:
+        label = self.labels[t.queue]
+        staffing = staffing_advice(self.model, t.queue, now, self.config.staffing)
+        metric, value = METRIC_LABELS[t.metric], _fmt(t.value)
+        if t.severity is None:
+            message = f"【恢复】{label} {metric} {value}，已恢复正常"
+        else:
+            message = f"【{SEVERITY_LABELS[t.severity]}】{label} {metric} {value}（阈值 {_fmt(t.threshold)}）— " \
+                      f"{staffing['message']}"
+        return t.as_dict() | {"label": label, "message": message, "staffing": staffing,
+                              "numbers": self.model.snapshot(t.queue, now)}
+
+    # --- views ------------------------------------------------------------------------------------
+    def queues_view(self, now: float) -> list[dict]:
+        out = []
+        for queue in self.config.queues:
+            alerts = [a for a in self.active.values() if a["queue"] == queue]
+            out.append(self.model.snapshot(queue, now) | {
+                "label": self.labels[queue], "service_level_seconds": self.config.service_level_seconds,
+                "staffing": staffing_advice(self.model, queue, now, self.config.staffing),
+                "alerts": sorted(alerts, key=lambda a: -RANK[a["severity"]]),
+            })
+        return out
+
+    def history_point(self, queue: str, now: float) -> dict:
+        snap = self.model.snapshot(queue, now, window_s=60)
+        keep = ("callers_waiting", "longest_wait_s", "agents_logged_in", "agents_available", "agents_busy",
+                "offered", "answered", "abandoned", "service_level", "answer_rate")
+        return {"t": int(now)} | {k: snap[k] for k in keep}
+
+    async def _history_loop(self) -> None:
+        while True:
+            now = self.clock()
+            await asyncio.sleep(60 - now % 60)      # on the minute, so points line up across queues
+            now = self.clock()
+            try:
+                await self.store.add_points({q: self.history_point(q, now) for q in self.config.queues})
+            except RedisError as exc:
+                log_event(log, "history point not stored", logging.WARNING, error=repr(exc))
+
+    async def close(self) -> None:
+        await self.webhooks.close()
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+# --- feature entry points -------------------------------------------------------------------------
+_services: dict[int, SupervisionService] = {}
+
+
+def service_for(runtime) -> SupervisionService | None:
+    """The service `start(runtime)` created (routes find it through request.app.state.runtime)."""
+    return _services.get(id(runtime))
+
+
+async def start(runtime) -> SupervisionService:
+    service = SupervisionService(runtime.redis, runtime.ami, load_config(), load_queue_meta())
+    _services[id(runtime)] = service
+    await service.start(runtime.spawn)
+    return service
+
+
+async def overflow_action(redis, queue: str) -> dict | None:
+    """For the call flow: where a NEW caller of `queue` should go while an alert is active.
+
+    Returns {"action": "route", "queue": "general"} or {"action": "announce", "prompt": "..."}, or
+    None (no overflow configured or enabled, no alert severe enough, or Redis unreachable)."""
+    queue_config = default_config().queues.get(queue)
+    if queue_config is None or not queue_config.overflow.enabled:
+        return None
+    overflow = queue_config.overflow
+    try:
+        active = await redis.hgetall(ACTIVE_KEY)
+    except RedisError:
+        return None  # never hold up a caller over a supervision problem
+    for alert_id, text in active.items():
+        if not alert_id.startswith(f"{queue}:"):
+            continue
+        try:
+            severity = json.loads(text).get("severity")
+        except ValueError:
+            continue
+        if severity in SEVERITIES and RANK[severity] >= RANK[overflow.min_severity]:
+            if overflow.action == "route":
+                return {"action": "route", "queue": overflow.queue, "alert_id": alert_id}
+            return {"action": "announce", "prompt": overflow.prompt, "alert_id": alert_id}
     return None
