@@ -65,17 +65,35 @@ async def call_id_via_getvar(ami, channel: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def route_labels() -> dict[str, str]:
+def queue_routes() -> dict[str, dict]:
+    """route -> {"asterisk_queue": "hotline-<route>", "label": ...} from config/queues.yaml."""
+    routes = {name: {"asterisk_queue": f"hotline-{name}", "label": label} for name, label in _ROUTE_LABELS.items()}
     try:
-        queues = yaml.safe_load((CONFIG_DIR / "queues.yaml").read_text(encoding="utf-8"))["queues"]
-        return {**_ROUTE_LABELS, **{q["name"]: q["label"] for q in queues}}
-    except Exception:
-        return dict(_ROUTE_LABELS)
+        from telephony.pbx.config import load_queues
+        for q in load_queues(CONFIG_DIR / "queues.yaml"):
+            routes[q["name"]] = {"asterisk_queue": q["asterisk_queue"], "label": q.get("label", q["name"])}
+    except Exception as exc:  # keep the defaults; the console still works
+        log_event(log, "queues.yaml unreadable, using default queue names", level=logging.WARNING, error=str(exc)[:160])
+    return routes
+
+
+def asterisk_queue(route: str) -> str:
+    return queue_routes().get(route, {}).get("asterisk_queue", route)
+
+
+def route_of_queue(queue: str | None) -> str | None:
+    """AMI `Queue:` (hotline-business) -> route (business)."""
+    return next((r for r, q in queue_routes().items() if q["asterisk_queue"] == queue), queue)
+
+
+def route_labels() -> dict[str, str]:
+    return {route: q["label"] for route, q in queue_routes().items()}
 
 
 def call_summary(call_id: str | None, stored: dict, msg=None) -> dict:
     """What the banner shows. The agent sees the full caller number (masking is for logs only)."""
-    route = stored.get("route") or (msg.chanvars.get("HOTLINE_ROUTE") if msg else None) or (msg.get("Queue") if msg else None)
+    route = (stored.get("route") or (msg.chanvars.get("HOTLINE_ROUTE") if msg else None)
+             or (route_of_queue(msg.get("Queue")) if msg else None))
     summary = {**stored, "call_id": call_id, "route": route, "line": route_labels().get(route or "", route)}
     summary.setdefault("caller", msg.get("CallerIDNum") if msg else None)
     if msg is not None:
@@ -123,7 +141,11 @@ async def load_ticket(redis, ticket_id: str | None) -> dict | None:
     except ImportError:
         raw = await redis.get(TICKET_KEY.format(ticket_id=ticket_id))
         return json.loads(raw) if raw else None
-    return _plain(await get_ticket(redis, ticket_id))
+    try:
+        return _plain(await get_ticket(redis, ticket_id))
+    except Exception as exc:  # missing or unreadable ticket: pop the call anyway, the form says so
+        log_event(log, "ticket unavailable for pop", level=logging.WARNING, ticket_id=ticket_id, error=str(exc)[:160])
+        return None
 
 
 async def previous_tickets(redis, caller: str | None, exclude_id: str | None) -> list[dict]:

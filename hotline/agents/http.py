@@ -83,6 +83,15 @@ async def all_agents(request: Request, user: User = Depends(require_role("superv
             for a in get_directory().agents()]
 
 
+@api.get("/form-options", summary="Choices of the ticket form: categories, 诉求类型, urgency levels")
+async def form_options(user: User = Depends(require_role("agent"))) -> dict:
+    from hotline.tickets.taxonomy import default_taxonomy
+    tax = default_taxonomy()
+    urgency = [{"value": tax.urgency.default, "label": "一般"}]
+    urgency += [{"value": level.name, "label": level.label} for level in tax.urgency.levels]
+    return {"categories": tax.category_names, "request_types": tax.request_type_names, "urgency": urgency}
+
+
 @api.get("/events/schema", description=WS_DOC, summary="JSON schemas of WebSocket messages and webhook bodies")
 async def events_schema() -> dict:
     return {"websocket": "/ws/agent", "agent_message": AgentMessage.model_json_schema(),

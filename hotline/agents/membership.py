@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from hotline.agents.calls import endpoint_from
+from hotline.agents.calls import asterisk_queue, endpoint_from, route_labels, route_of_queue
 from hotline.agents.users import Directory, User
 from hotline.core.logging import log_event
 
@@ -30,7 +30,9 @@ def member_entry(msg) -> dict:
     status = msg.get("Status", "0")
     paused = msg.get("Paused", "0") in ("1", "true", "yes")
     reason = msg.get("PausedReason") or ""
-    return {"queue": msg.get("Queue"), "membership": msg.get("Membership") or "dynamic",
+    route = route_of_queue(msg.get("Queue"))
+    return {"queue": route, "asterisk_queue": msg.get("Queue"), "label": route_labels().get(route, route),
+            "membership": msg.get("Membership") or "dynamic",
             "paused": paused, "reason": reason if paused else "",
             "logged_out": paused and reason == LOGGED_OUT_REASON,
             "status": int(status) if status.isdigit() else 0, "status_text": DEVICE_STATES.get(status, status),
@@ -60,9 +62,10 @@ class Membership:
             return
         queues = self.members.setdefault(endpoint, {})
         if msg.name == "QueueMemberRemoved":
-            queues.pop(msg.get("Queue"), None)
+            queues.pop(route_of_queue(msg.get("Queue")), None)
         else:
-            queues[msg.get("Queue")] = member_entry(msg)
+            entry = member_entry(msg)
+            queues[entry["queue"]] = entry
         self.on_change(endpoint, self.state(user))
 
     async def resync(self) -> None:
@@ -72,7 +75,7 @@ class Membership:
         for row in rows:
             endpoint = endpoint_from(row.get("Location") or row.get("Interface"))
             if row.name == "QueueMember" and endpoint and self.directory().by_endpoint(endpoint):
-                fresh.setdefault(endpoint, {})[row.get("Queue")] = member_entry(row)
+                fresh.setdefault(endpoint, {})[route_of_queue(row.get("Queue"))] = member_entry(row)
         self.members = fresh
         for user in self.directory().agents():
             self.on_change(user.endpoint, self.state(user))
@@ -80,7 +83,7 @@ class Membership:
 
     async def refresh(self, user: User) -> dict:
         rows = await self.ami.send_action_list("QueueStatus", Member=user.interface)
-        queues = {row.get("Queue"): member_entry(row) for row in rows
+        queues = {route_of_queue(row.get("Queue")): member_entry(row) for row in rows
                   if row.name == "QueueMember" and endpoint_from(row.get("Location")) == user.endpoint}
         self.members[user.endpoint] = queues
         state = self.state(user)
@@ -94,9 +97,10 @@ class Membership:
             entry = self.members.get(user.endpoint, {}).get(queue)
             if entry and entry["membership"] == "static":
                 if entry["logged_out"]:
-                    await self._send("QueuePause", Queue=queue, Interface=user.interface, Paused="false")
+                    await self._send("QueuePause", Queue=asterisk_queue(queue), Interface=user.interface,
+                                     Paused="false")
                 continue
-            await self._send("QueueAdd", ok_if="already there", Queue=queue, Interface=user.interface,
+            await self._send("QueueAdd", ok_if="already there", Queue=asterisk_queue(queue), Interface=user.interface,
                              MemberName=user.endpoint, StateInterface=user.interface, Paused="false")
         log_event(log, "agent logged in to queues", agent=user.endpoint, queues=user.queues)
         return await self.refresh(user)
@@ -105,10 +109,11 @@ class Membership:
         await self.refresh(user)
         for queue, entry in list(self.members.get(user.endpoint, {}).items()):
             if entry["membership"] == "static":
-                await self._send("QueuePause", Queue=queue, Interface=user.interface, Paused="true",
-                                 Reason=LOGGED_OUT_REASON)
+                await self._send("QueuePause", Queue=asterisk_queue(queue), Interface=user.interface,
+                                 Paused="true", Reason=LOGGED_OUT_REASON)
             else:
-                await self._send("QueueRemove", ok_if="not there", Queue=queue, Interface=user.interface)
+                await self._send("QueueRemove", ok_if="not there", Queue=asterisk_queue(queue),
+                                 Interface=user.interface)
         log_event(log, "agent logged out of queues", agent=user.endpoint)
         return await self.refresh(user)
 
@@ -118,7 +123,7 @@ class Membership:
             raise MembershipError("未签入任何队列 (not logged in to any queue)")
         for queue in queues:
             fields = {"Reason": reason} if paused and reason else {}
-            await self._send("QueuePause", Queue=queue, Interface=user.interface,
+            await self._send("QueuePause", Queue=asterisk_queue(queue), Interface=user.interface,
                              Paused="true" if paused else "false", **fields)
         log_event(log, "agent pause", agent=user.endpoint, paused=paused, reason=reason)
         return await self.refresh(user)

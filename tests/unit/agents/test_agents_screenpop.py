@@ -66,7 +66,8 @@ class Sink:
 async def test_pop_goes_only_to_the_connected_agent(pop, agents_redis):
     await agents_redis.hset("hotline:call:c-1", mapping={"caller": "13812345678", "route": "business",
                                                           "started_at": "1700000000.5", "ticket_id": "t-1"})
-    await agents_redis.set("hotline:ticket:t-1", json.dumps({"id": "t-1", "call_id": "c-1", "summary": "路灯不亮"}))
+    await agents_redis.set("hotline:ticket:t-1", json.dumps({"id": "t-1", "call_id": "c-1", "summary": "路灯不亮",
+                                                                  "created_at": 1.0, "updated_at": 1.0}))
     sinks = {a: Sink() for a in ("agent1", "agent2")}
     conns = {a: Connection(a, sinks[a].send) for a in sinks}
     for conn in conns.values():
@@ -98,7 +99,8 @@ async def test_call_id_falls_back_to_getvar(pop, agents_redis):
 
 async def test_ticket_event_updates_only_the_holder(pop, agents_redis):
     await pop.on_agent_connect(event("AgentConnect", "PJSIP/agent2", call_id="c-2"))
-    await agents_redis.set("hotline:ticket:t-2", json.dumps({"id": "t-2", "call_id": "c-2", "transcript": "你好"}))
+    await agents_redis.set("hotline:ticket:t-2", json.dumps({"id": "t-2", "call_id": "c-2", "created_at": 1.0,
+                                                                  "updated_at": 1.0, "transcript": {"text": "你好"}}))
     await pop.on_ticket_event({"ticket_id": "t-2", "call_id": "c-2", "kind": "transcribed"})
     await pop.on_ticket_event({"ticket_id": "t-9", "call_id": "c-unheld", "kind": "created"})
     kinds = [(m["type"], m.get("kind")) for m in await pop.notifier.replay("agent2", None)]
