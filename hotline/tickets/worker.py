@@ -1,0 +1,153 @@
+"""ASR job consumer: hotline:recordings (consumer group `asr`) -> transcript + classification on the call's ticket.
+
+At-least-once delivery made exactly-once per call: a job is XACKed only after its ticket is written, a
+redelivered job whose ticket already has a transcript is acked without work, and jobs left pending by a
+dead consumer are taken over with XAUTOCLAIM once idle for `claim_idle` seconds. Bad audio never stops
+the worker: it is recorded on the ticket (no_speech / error) and the job is acked.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import socket
+import time
+
+from redis.exceptions import ResponseError
+
+from hotline.core.logging import log_event, mask_number
+from hotline.tickets import service, store
+
+log = logging.getLogger("hotline.tickets.worker")
+STREAM = "hotline:recordings"
+GROUP = "asr"
+
+
+def default_consumer() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def load_engine_or_reason(settings):
+    """(engine, None) or (None, reason) when the model is missing/broken; logged once, clearly."""
+    from asr.base import AsrError
+    from asr.engines import load_engine
+    from hotline.tickets.taxonomy import spotting_keywords
+
+    try:
+        return load_engine(settings, keywords=spotting_keywords()), None
+    except AsrError as exc:
+        log_event(log, "ASR engine unavailable: tickets will say 'transcript unavailable'",
+                  logging.ERROR, error=str(exc))
+        return None, str(exc)
+
+
+async def ensure_group(redis) -> None:
+    try:
+        await redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+    except ResponseError as exc:
+        if "BUSYGROUP" not in str(exc):
+            raise
+
+
+def transcribe(engine, path: str) -> dict:
+    """Run the engine; bad audio becomes a transcript with status error, never an exception."""
+    from asr.audio import AudioError
+    from asr.base import AsrError
+
+    try:
+        return engine.transcribe_file(path).to_dict()
+    except AudioError as exc:
+        return {"status": "error", "error": str(exc)}
+    except AsrError as exc:
+        return {"status": "unavailable", "error": str(exc)}
+    except (OSError, ValueError, RuntimeError) as exc:  # the engine's own failures on odd input
+        return {"status": "error", "error": f"{type(exc).__name__}: {exc}"}
+
+
+class Worker:
+    def __init__(self, redis, engine, consumer: str, *, unavailable_reason: str | None = None,
+                 claim_idle: float = 60.0, block_seconds: float = 2.0):
+        self.redis, self.engine, self.consumer = redis, engine, consumer
+        self.unavailable_reason = unavailable_reason or "no ASR engine loaded"
+        self.claim_idle_ms = int(claim_idle * 1000)
+        self.block_ms = int(block_seconds * 1000)
+        self.stopping = False
+        self.handled = 0
+
+    async def run(self) -> None:
+        await ensure_group(self.redis)
+        log_event(log, "ASR worker consuming", stream=STREAM, group=GROUP, consumer=self.consumer,
+                  engine=getattr(self.engine, "name", None))
+        await self._drain("0")  # our own pending jobs from a previous life under this name
+        while not self.stopping:
+            if not await self._reclaim():
+                await self._drain(">", block=True)
+
+    async def _drain(self, start: str, block: bool = False) -> None:
+        reply = await self.redis.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=1,
+                                            block=self.block_ms if block else None)
+        for _stream, messages in reply or []:
+            for message_id, fields in messages:
+                await self.handle(message_id, fields)
+
+    async def _reclaim(self) -> bool:
+        """Take over one job a dead (or stuck) consumer left pending; True if there was one."""
+        reply = await self.redis.xautoclaim(STREAM, GROUP, self.consumer, self.claim_idle_ms, "0-0", count=1)
+        claimed = reply[1] if reply else []
+        for message_id, fields in claimed:
+            log_event(log, "reclaimed ASR job", message_id=message_id, consumer=self.consumer)
+            await self.handle(message_id, fields)
+        return bool(claimed)
+
+    async def handle(self, message_id: str, fields: dict | None) -> None:
+        fields = fields or {}
+        call_id = fields.get("call_id")
+        if not call_id:
+            log_event(log, "ASR job without call_id dropped", logging.WARNING, message_id=message_id, fields=sorted(fields))
+        elif await self._already_done(call_id):
+            log_event(log, "ASR job already done", call_id=call_id, message_id=message_id)
+        else:
+            transcript = await self._transcript(fields)
+            await service.attach_transcript(self.redis, call_id, transcript, call=fields)
+            log_event(log, "ASR job done", call_id=call_id, caller=mask_number(fields.get("caller")),
+                      status=transcript.get("status") or ("no_speech" if transcript.get("no_speech") else "done"),
+                      latency=_latency(fields))
+        await self.redis.xack(STREAM, GROUP, message_id)
+        self.handled += 1
+
+    async def _already_done(self, call_id: str) -> bool:
+        ticket_id = await store.id_for_call(self.redis, call_id)
+        if not ticket_id:
+            return False
+        return (await store.load(self.redis, ticket_id)).transcript.status != "pending"
+
+    async def _transcript(self, fields: dict) -> dict:
+        if self.engine is None:
+            return {"status": "unavailable", "error": f"transcript unavailable: {self.unavailable_reason}"}
+        if not fields.get("path"):
+            return {"status": "error", "error": "ASR job has no recording path"}
+        return await asyncio.to_thread(transcribe, self.engine, fields["path"])
+
+
+def _latency(fields: dict) -> float | None:
+    try:
+        return round(time.time() - float(fields["recorded_at"]), 3)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+async def run_worker(settings, consumer: str, claim_idle: float) -> None:
+    import redis.asyncio as aioredis
+
+    engine, reason = load_engine_or_reason(settings)
+    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    worker = Worker(client, engine, consumer, unavailable_reason=reason, claim_idle=claim_idle)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: setattr(worker, "stopping", True))
+    try:
+        await worker.run()
+    finally:
+        await client.aclose()
+        log_event(log, "ASR worker stopped", consumer=consumer, handled=worker.handled)
