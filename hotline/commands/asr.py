@@ -43,3 +43,15 @@ def transcribe(
         _fail(str(exc), EXIT_BAD_INPUT)
     result = transcript.to_dict()
     typer.echo(json.dumps({key: result[key] for key in JSON_FIELDS}, ensure_ascii=False))
+
+
+@app.command()
+def worker(
+    consumer: str | None = typer.Option(None, help="Consumer name in group `asr` (default: host-pid)."),
+    processes: int = typer.Option(1, min=1, max=32, help="Worker processes, each loading the engine once."),
+    claim_idle: float = typer.Option(60.0, min=1.0, help="Take over jobs pending longer than this (s) from dead workers."),
+) -> None:
+    """Consume ASR jobs from hotline:recordings and write transcripts onto draft tickets (tickets feature)."""
+    from hotline.tickets.worker_main import run_processes
+
+    run_processes(Settings(), consumer, processes, claim_idle)
