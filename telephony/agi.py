@@ -153,7 +153,7 @@ class AsyncAgi:
     def _on_event(self, message: Message) -> None:
         channel = message.get("Channel", "")
         if message.name == "AsyncAGIExec":
-            waiter = self._waiters.get(message.get("CommandID", ""))
+            waiter = self._waiters.get(message.get("CommandID", ""))  # the event says "CommandId"
             if waiter and not waiter[1].done():
                 waiter[1].set_result(parse_agi_result(unquote(message.get("Result", ""))))
         elif message.name == "AsyncAGIStart":

@@ -8,7 +8,11 @@ _LEGACY_VAR = re.compile(r"^(\w*ChanVariable)\((.+)\)$")
 
 
 class Message:
-    """Headers of one frame. A key sent several times (Output, ChanVariable, ...) maps to a list."""
+    """Headers of one frame. A key sent several times (Output, ChanVariable, ...) maps to a list.
+
+    Lookups (get, [], in) try the exact key first, then ignore case: Asterisk spells some keys
+    differently across events (AsyncAGIExec sends `CommandId`, the action takes `CommandID`).
+    """
 
     __slots__ = ("headers",)
 
@@ -26,30 +30,41 @@ class Message:
     @property
     def name(self) -> str:
         """Event name for events, the Response value (Success/Error/Follows/Goodbye) for responses."""
-        return self.get("Event") or self.get("Response", "")
+        return _first(self.headers.get("Event")) or _first(self.headers.get("Response")) or ""
 
     @property
     def action_id(self) -> str | None:
-        return self.get("ActionID")
+        return _first(self.headers.get("ActionID"))  # exact key: this runs for every frame
 
     def get(self, key: str, default=None):
         """Single value of a header; the first one when Asterisk repeated it."""
-        value = self.headers.get(key, default)
-        return value[0] if isinstance(value, list) else value
+        value = self._lookup(key)
+        return default if value is None else _first(value)
 
     def get_list(self, key: str) -> list[str]:
         """Every value of a header, in order ([] when absent)."""
-        value = self.headers.get(key)
+        value = self._lookup(key)
         if value is None:
             return []
         return list(value) if isinstance(value, list) else [value]
 
     def __getitem__(self, key: str) -> str:
-        value = self.headers[key]
-        return value[0] if isinstance(value, list) else value
+        value = self._lookup(key)
+        if value is None:
+            raise KeyError(key)
+        return _first(value)
 
     def __contains__(self, key: str) -> bool:
-        return key in self.headers
+        return self._lookup(key) is not None
+
+    def _lookup(self, key: str):
+        value = self.headers.get(key)
+        if value is None:
+            folded = key.casefold()
+            for name, candidate in self.headers.items():
+                if name.casefold() == folded:
+                    return candidate
+        return value
 
     @property
     def output(self) -> list[str]:
@@ -77,3 +92,7 @@ class Message:
     def __repr__(self) -> str:
         kind = "Event" if self.is_event else "Response"
         return f"<Message {kind}={self.name} ActionID={self.action_id}>"
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) else value

@@ -53,7 +53,8 @@ class FakeAgiChannel:
             return [dict(Response="Error", Message="Channel does not exist.")]
         if not self.hold:
             result = self.results.get(action["Command"], "200 result=0\n")
-            server.event("AsyncAGIExec", Channel=action["Channel"], CommandID=action["CommandID"],
+            # Asterisk 22 spells it CommandId in the event (CommandID in the action)
+            server.event("AsyncAGIExec", Channel=action["Channel"], CommandId=action["CommandID"],
                          Result=quote(result))
         return [dict(Response="Success", Message="Added AGI original_command to queue")]
 

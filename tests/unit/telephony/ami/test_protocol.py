@@ -116,3 +116,11 @@ def test_encode_action_repeats_list_values_and_skips_none():
 def test_encode_action_rejects_header_injection(fields):
     with pytest.raises(ValueError):
         encode_action("Status", "1", fields)
+
+
+def test_lookup_ignores_case_after_exact_miss():
+    message = feed_all(b"Event: AsyncAGIExec\r\nCommandId: c-1\r\nResult: 200%20result%3D0\r\n\r\n")[1][0]
+    assert message.get("CommandID") == "c-1" and message["commandid"] == "c-1" and "COMMANDID" in message
+    assert message.get("Missing", "d") == "d" and "Missing" not in message
+    with pytest.raises(KeyError):
+        message["Missing"]
