@@ -1,0 +1,84 @@
+"""Shared fixtures. Integration tests get the real sandbox: Asterisk (chroot) and Redis on this instance's ports.
+
+Fixtures: settings, pbx, redis_server, redis, sipp, free_port. Everything a fixture starts, it stops;
+a sandbox that was already running before the session is left running.
+"""
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+
+from hotline.core.config import Settings
+from hotline.core.redis_server import RedisServer
+from telephony.pbx import PbxSandbox
+from telephony.sipp import SippFactory
+
+
+def pytest_collection_modifyitems(items):
+    """Everything under tests/integration/ needs the sandbox: mark it so `-m "not integration"` skips it."""
+    for item in items:
+        if f"{Path('tests', 'integration')}" in str(item.path):
+            item.add_marker(pytest.mark.integration)
+
+
+def _free_port(kind: str = "tcp") -> int:
+    sock_type = socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM
+    with socket.socket(socket.AF_INET, sock_type) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port() -> Callable[..., int]:
+    """`free_port()` → a free TCP port on 127.0.0.1; `free_port("udp")` → a free UDP port."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """Settings from the environment (HOTLINE_* variables pick this instance's ports)."""
+    return Settings()
+
+
+@pytest.fixture(scope="session")
+def pbx(settings):
+    """This instance's Asterisk sandbox, up and AMI-ready; a PbxSandbox."""
+    sandbox = PbxSandbox(settings)
+    started = sandbox.up()
+    yield sandbox
+    if started:
+        sandbox.down()
+
+
+@pytest.fixture(scope="session")
+def redis_server(settings):
+    """This instance's Redis server (AOF on); yields its URL."""
+    server = RedisServer(settings)
+    started = server.up()
+    yield server.url
+    if started:
+        server.down()
+
+
+@pytest.fixture
+async def redis(redis_server):
+    """A redis.asyncio client (decode_responses=True) on an empty database."""
+    client = aioredis.from_url(redis_server, decode_responses=True)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def sipp(settings, tmp_path):
+    """SippFactory for this instance: `sipp.caller("12345", digits="9")`, `sipp.agent_phone(1)`.
+
+    Every SIPp it started is killed at teardown; their logs stay in tmp_path/sipp.
+    """
+    factory = SippFactory(settings.sip_port, settings.agent_phone_base_port, tmp_path / "sipp")
+    yield factory
+    factory.close()
