@@ -14,6 +14,9 @@ let me = null;
 let current = null;        // {call, ticket, previous, status}
 let dirty = new Set();     // form fields the agent changed and has not saved
 let socket = null, retryDelay = 1000, pinger = null;
+// last stream id seen by THIS page: a reconnect asks for what came after it; a fresh page load has no
+// state yet, so it sends none and the server replays the agent's most recent messages instead
+let lastId = null;
 
 if (!token) location.href = "/login?next=/console";
 
@@ -74,6 +77,13 @@ function tick() {
   const box = $("countdown");
   const started = current && current.call && current.call.started_at;
   if (!started) { box.textContent = "—"; return; }
+  const done = current.ticket && current.ticket.status === "submitted" && current.ticket.submitted_at;
+  if (done) {  // the clock stops when the ticket is in
+    const used = Math.round(current.ticket.submitted_at - started);
+    box.textContent = "已提交，用时 " + used + " 秒";
+    box.className = "countdown" + (used > TARGET_SECONDS ? " over" : "");
+    return;
+  }
   const left = Math.round(TARGET_SECONDS - (Date.now() / 1000 - started));
   box.textContent = left >= 0 ? "剩余 " + left + " 秒" : "已超时 " + (-left) + " 秒";
   box.className = "countdown" + (left < 0 ? " over" : left < 30 ? " warn" : "");
@@ -108,7 +118,6 @@ function fillTicket(ticket, onlyClean) {
     el.classList.remove("dirty");
   }
   if (!onlyClean) dirty.clear();
-  current.ticketDone = status === "submitted";
 }
 
 function renderPrevious(list) {
@@ -154,7 +163,7 @@ async function saveTicket(thenSubmit) {
 function sameCall(msg) { return current && msg.call && msg.call.call_id && current.call.call_id === msg.call.call_id; }
 
 function handle(msg) {
-  if (msg.id && me) localStorage.setItem("hotline_last_id:" + me.agent, msg.id);
+  if (msg.id) lastId = msg.id;
   switch (msg.type) {
     case "hello": me = { agent: msg.agent, user: msg.user }; renderState(msg.state); break;
     case "state": renderState(msg.state); break;
@@ -187,7 +196,6 @@ function handle(msg) {
 }
 
 function connect() {
-  const lastId = me ? localStorage.getItem("hotline_last_id:" + me.agent) : null;
   const url = new URL("/ws/agent", location.href);
   url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("token", token);

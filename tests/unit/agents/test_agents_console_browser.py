@@ -1,0 +1,125 @@
+"""Console in Chromium against the real app (uvicorn, Redis, tickets API); AgentConnect is injected into the
+service (the real-call version is tests/integration/agents/test_screen_pop.py)."""
+import asyncio
+import socket
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from hotline.agents import http as agents_http
+from hotline.agents.service import feature_of
+from hotline.tickets import http as tickets_http
+from hotline.tickets import service as tickets
+from telephony.ami.message import Message
+
+from agents_fake_pbx import FakeQueueAmi
+
+playwright_api = pytest.importorskip("playwright.async_api")
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+async def server(agents_redis, users_yaml):
+    runtime = SimpleNamespace(redis=agents_redis, ami=FakeQueueAmi(), settings=None)
+    feature = feature_of(runtime)
+    consumer = asyncio.create_task(feature.consume_ticket_events(block_ms=200))
+    app = FastAPI()
+    app.state.runtime = runtime
+    app.include_router(agents_http.router)
+    app.include_router(tickets_http.router)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", feature=feature, redis=agents_redis)
+    server.should_exit = True
+    consumer.cancel()
+    await asyncio.gather(serving, consumer, return_exceptions=True)
+
+
+@pytest.fixture
+async def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed")
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        await browser.close()
+
+
+async def login(browser, url, username, password):
+    page = await (await browser.new_context()).new_page()
+    await page.goto(url + "/console")
+    await page.wait_for_url("**/login?next=/console")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.press("#password", "Enter")  # keyboard: Enter submits
+    await page.wait_for_url("**/console")
+    await playwright_api.expect(page.locator("#link-state")).to_have_text("已连接")
+    return page
+
+
+def agent_connect(endpoint, call_id, caller):
+    return Message({"Event": "AgentConnect", "Queue": "hotline-general", "Interface": f"PJSIP/{endpoint}",
+                    "MemberName": endpoint, "Channel": "PJSIP/callers-00000001", "CallerIDNum": caller,
+                    "HoldTime": "7", "ChanVariable": [f"HOTLINE_CALL_ID={call_id}"]})
+
+
+async def test_console_pop_update_reconnect_submit(server, browser):
+    expect = playwright_api.expect
+    agent1 = await login(browser, server.url, "agent1", "pw-agent1")
+    agent2 = await login(browser, server.url, "agent2", "pw-agent2")
+
+    await agent1.click("#queue-login")
+    await expect(agent1.locator("#state-summary")).to_have_text("空闲可接听")
+    await agent1.click("#pause")
+    await expect(agent1.locator("#state-summary")).to_have_text("示忙（小休）")
+    await agent1.click("#resume")
+    await expect(agent1.locator("#state-summary")).to_have_text("空闲可接听")
+
+    call = {"call_id": "c-100", "caller": "13812345678", "route": "general", "started_at": str(__import__("time").time())}
+    await server.redis.hset("hotline:call:c-100", mapping=call)
+    draft = await tickets.open_draft(server.redis, call)
+    await server.feature.on_call_event(agent_connect("agent1", "c-100", "13812345678"))
+
+    await expect(agent1.locator("#caller-number")).to_have_text("13812345678")
+    await expect(agent1.locator("#call-line")).to_have_text("综合服务")
+    await expect(agent1.locator("#wait-time")).to_have_text("7 秒")
+    await expect(agent1.locator("#countdown")).to_contain_text("剩余")
+    await expect(agent1.locator("#ticket-id")).to_have_text(draft["id"])
+
+    # ASR finishes after the connect: the form updates live
+    await tickets.attach_transcript(server.redis, "c-100", {"text": "我家小区暖气不热已经三天了", "keywords": ["暖气"]})
+    await expect(agent1.locator("#transcript")).to_have_value("我家小区暖气不热已经三天了")
+    await expect(agent1.locator("#category")).to_have_value("供暖")
+
+    # the browser reloads mid-call: the pop is replayed
+    await agent1.reload()
+    await expect(agent1.locator("#caller-number")).to_have_text("13812345678")
+    await expect(agent1.locator("#transcript")).to_have_value("我家小区暖气不热已经三天了")
+
+    await agent1.fill("#summary", "小区暖气不热三天，请热力公司上门检修")
+    await agent1.select_option("#request-type", "求助")
+    await agent1.press("#location", "Enter")  # Enter submits the ticket
+    await expect(agent1.locator("#ticket-message")).to_have_text("工单已提交")
+    await expect(agent1.locator("#ticket-status")).to_have_text("已提交")
+    stored = await tickets.get_ticket(server.redis, draft["id"])
+    assert stored["status"] == "submitted" and stored["agent"] == "agent1"
+    ARTIFACTS.mkdir(exist_ok=True)
+    await agent1.screenshot(path=str(ARTIFACTS / "console-unit.png"), full_page=True)
+
+    # agent2 never saw any of it
+    await expect(agent2.locator("#banner-empty")).to_be_visible()
+    assert await server.redis.xlen("hotline:screenpop:agent2") == 0
