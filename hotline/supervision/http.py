@@ -85,8 +85,7 @@ async def metrics(request: Request) -> Response:
 @router.websocket("/ws/supervisor")
 async def supervisor_feed(websocket: WebSocket) -> None:
     """`?token=`; sends {"type": "alert", "alert": ...} on every raise/clear and {"type": "queues"} every second."""
-    await websocket.accept()
-    if await ws_user(websocket, "supervisor") is None:
+    if await ws_user(websocket, "supervisor") is None:   # accepts, or closes with 4401/4403
         return
     service = service_for(websocket.app.state.runtime)
     if service is None:
