@@ -167,7 +167,9 @@ def _apply_changes(ticket: Ticket, given: dict, who: str) -> str | None:
     if ticket.status == "claimed" and ticket.agent not in (None, who) and who != SYSTEM:
         raise TicketConflict(f"ticket {ticket.id} is claimed by {ticket.agent}")
     changes = {k: v for k, v in given.items() if getattr(ticket, k) != v}
-    if not changes:
+    # a field the agent sent counts as theirs even when unchanged: a late transcript must not override it
+    confirmed = set(given) - {"status"} - set(ticket.edited)
+    if not changes and not confirmed:
         return None
     for key, value in changes.items():
         setattr(ticket, key, value)
@@ -175,7 +177,7 @@ def _apply_changes(ticket: Ticket, given: dict, who: str) -> str | None:
         ticket.agent = who
     elif changes.get("status") == "draft":
         ticket.agent = None
-    ticket.edited = sorted(set(ticket.edited) | (set(changes) - {"status"}))
+    ticket.edited = sorted(set(ticket.edited) | confirmed)
     ticket.record(who, "claimed" if set(changes) == {"status"} and ticket.status == "claimed" else "edited", changes)
     return "updated"
 
