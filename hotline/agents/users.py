@@ -58,7 +58,7 @@ class User(BaseModel):
     @classmethod
     def _hash_format(cls, value: str) -> str:
         if not value.startswith(_HASH_SCHEME + "$") or value.count("$") != 3:
-            raise ValueError("password_hash must be pbkdf2_sha256$iterations$salt$hex (see `hotline users hash`)")
+            raise ValueError("password_hash must be pbkdf2_sha256$iterations$salt$hex (set it with `hotline users set-password`)")
         return value
 
     @model_validator(mode="after")

@@ -10,11 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 import redis.asyncio as aioredis
-import yaml
 
-from hotline.agents.users import hash_password
-
-PASSWORDS = {"agent1": "pw-agent1", "agent2": "pw-agent2", "supervisor": "pw-sup", "admin": "pw-admin"}
+from agents_users import write_users
 
 
 @pytest.fixture(scope="session")
@@ -40,18 +37,6 @@ async def agents_redis(redis_socket):
     await client.flushdb()
     yield client
     await client.aclose()
-
-
-def write_users(path: Path, count_agents: int = 2, **extra) -> Path:
-    users = [{"username": f"agent{n}", "display_name": f"坐席{n}", "role": "agent", "endpoint": f"agent{n}",
-              "queues": ["general"], "password_hash": hash_password(PASSWORDS.get(f"agent{n}", f"pw-agent{n}"), 1000)}
-             for n in range(1, count_agents + 1)]
-    users += [{"username": "supervisor", "display_name": "班长", "role": "supervisor",
-               "password_hash": hash_password(PASSWORDS["supervisor"], 1000)},
-              {"username": "admin", "display_name": "管理员", "role": "admin",
-               "password_hash": hash_password(PASSWORDS["admin"], 1000)}]
-    path.write_text(yaml.safe_dump({"users": users, **extra}, allow_unicode=True), encoding="utf-8")
-    return path
 
 
 @pytest.fixture
