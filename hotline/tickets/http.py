@@ -26,7 +26,7 @@ async def _call(operation):
     except service.TicketConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     except service.TicketInvalid as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(422, str(exc)) from exc
 
 
 @router.get("")

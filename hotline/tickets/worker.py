@@ -81,8 +81,12 @@ class Worker:
                   engine=getattr(self.engine, "name", None))
         await self._drain("0")  # our own pending jobs from a previous life under this name
         while not self.stopping:
-            if not await self._reclaim():
-                await self._drain(">", block=True)
+            await self.step()
+
+    async def step(self) -> None:
+        """One round: a job a dead consumer left behind, else wait (up to block_seconds) for a new one."""
+        if not await self._reclaim():
+            await self._drain(">", block=True)
 
     async def _drain(self, start: str, block: bool = False) -> None:
         reply = await self.redis.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=1,

@@ -1,0 +1,146 @@
+"""ASR worker with the real sherpa-onnx engine and real recordings; crash recovery with a real subprocess."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+
+import numpy as np
+import pytest
+
+from hotline.core.config import Settings
+from hotline.tickets import service, store
+from hotline.tickets.worker import GROUP, STREAM, Worker, ensure_group
+
+TEST_WAVS = Settings().asr_model_dir / "test_wavs"
+
+pytestmark = pytest.mark.integration
+
+
+async def publish(redis, call_id: str, path, **extra) -> str:
+    fields = {"call_id": call_id, "path": str(path), "caller": "13812345678", "route": "general",
+              "recorded_at": time.time(), **extra}
+    return await redis.xadd(STREAM, fields)
+
+
+async def run_until_idle(worker: Worker, jobs: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while worker.handled < jobs and time.monotonic() < deadline:
+        await worker.step()
+    assert worker.handled >= jobs, f"handled {worker.handled} of {jobs}"
+
+
+async def ticket_for(redis, call_id: str) -> dict:
+    return await service.get_ticket(redis, await store.id_for_call(redis, call_id))
+
+
+def write_wav(path, samples: np.ndarray, rate: int = 8000):
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.astype("<i2").tobytes())
+    return path
+
+
+async def test_real_recording_becomes_a_transcribed_ticket(tickets_redis, sherpa_engine):
+    await service.open_draft(tickets_redis, {"call_id": "w1", "caller": "13812345678", "route": "general"})
+    await publish(tickets_redis, "w1", TEST_WAVS / "1.wav")
+    worker = Worker(tickets_redis, sherpa_engine, "t1", block_seconds=0.2)
+    await ensure_group(tickets_redis)
+    await run_until_idle(worker, 1)
+    ticket = await ticket_for(tickets_redis, "w1")
+    transcript = ticket["transcript"]
+    assert transcript["status"] == "done" and transcript["engine"] == "sherpa-onnx"
+    assert "wèn tí" in transcript["pinyin"]  # 1.wav: "...三个问题..."
+    assert transcript["audio_seconds"] > 4
+    assert (await tickets_redis.xpending(STREAM, GROUP))["pending"] == 0
+    kinds = [f["kind"] for _id, f in await tickets_redis.xrange("hotline:ticket-events")]
+    assert kinds == ["created", "transcribed"]
+
+
+async def test_bad_audio_is_recorded_and_the_worker_goes_on(tickets_redis, sherpa_engine, tmp_path):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" * 10)
+    silent = write_wav(tmp_path / "silent.wav", np.zeros(16000))
+    huge = write_wav(tmp_path / "huge.wav", np.zeros(8000 * 130))
+    jobs = {"empty": empty, "corrupt": corrupt, "silent": silent, "huge": huge, "missing": tmp_path / "nope.wav",
+            "good": TEST_WAVS / "0.wav"}
+    for call_id, path in jobs.items():
+        await publish(tickets_redis, call_id, path)
+    await tickets_redis.xadd(STREAM, {"unexpected": "job"})
+    await ensure_group(tickets_redis)
+    worker = Worker(tickets_redis, sherpa_engine, "t2", block_seconds=0.2)
+    await run_until_idle(worker, len(jobs) + 1)
+    statuses = {c: (await ticket_for(tickets_redis, c))["transcript"] for c in jobs}
+    assert {c: t["status"] for c, t in statuses.items()} == {
+        "empty": "error", "corrupt": "error", "silent": "no_speech", "huge": "error", "missing": "error", "good": "done"}
+    assert "longer than" in statuses["huge"]["error"] and "no such file" in statuses["missing"]["error"]
+    assert (await tickets_redis.xpending(STREAM, GROUP))["pending"] == 0
+
+
+async def test_no_engine_means_transcript_unavailable_and_acked(tickets_redis):
+    await publish(tickets_redis, "w3", TEST_WAVS / "0.wav")
+    await ensure_group(tickets_redis)
+    worker = Worker(tickets_redis, None, "t3", unavailable_reason="HOTLINE_ASR_MODEL_DIR=/x: no encoder", block_seconds=0.2)
+    await run_until_idle(worker, 1)
+    transcript = (await ticket_for(tickets_redis, "w3"))["transcript"]
+    assert transcript["status"] == "unavailable" and "transcript unavailable" in transcript["error"]
+    assert (await tickets_redis.xpending(STREAM, GROUP))["pending"] == 0
+
+
+async def test_redelivered_job_is_not_transcribed_twice(tickets_redis, sherpa_engine):
+    message_id = await publish(tickets_redis, "w4", TEST_WAVS / "2.wav")
+    await ensure_group(tickets_redis)
+    worker = Worker(tickets_redis, sherpa_engine, "t4", block_seconds=0.2)
+    await run_until_idle(worker, 1)
+    await worker.handle(message_id, {"call_id": "w4", "path": str(TEST_WAVS / "2.wav")})  # at-least-once redelivery
+    ticket = await ticket_for(tickets_redis, "w4")
+    assert [a["action"] for a in ticket["audit"]].count("transcribed") == 1
+    assert await tickets_redis.zcard("hotline:tickets") == 1
+
+
+def long_recording(path):
+    """~105 s of real speech (the 7 model test wavs, 3 times): several seconds of decoding."""
+    parts = []
+    for _ in range(3):
+        for n in range(7):
+            with wave.open(str(TEST_WAVS / f"{n}.wav")) as w:
+                parts.append(np.frombuffer(w.readframes(w.getnframes()), dtype="<i2"))
+    return write_wav(path, np.concatenate(parts), 16000)
+
+
+async def test_worker_killed_mid_job_is_reclaimed_exactly_once(tickets_redis, sherpa_engine, tmp_path):
+    await ensure_group(tickets_redis)
+    await publish(tickets_redis, "w5", long_recording(tmp_path / "long.wav"))
+    doomed = subprocess.Popen([sys.executable, "-m", "hotline.cli", "asr", "worker", "--consumer", "doomed"],
+                              env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            pending = await tickets_redis.xpending(STREAM, GROUP)
+            if pending["pending"] == 1 and {c["name"] for c in pending["consumers"]} == {"doomed"}:
+                break
+            await asyncio.sleep(0.02)
+        else:
+            pytest.fail("the worker subprocess never took the job: " + doomed.stderr.read1().decode(errors="replace"))
+        await asyncio.sleep(0.3)
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(10)
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+    assert await store.id_for_call(tickets_redis, "w5") is None  # killed before it wrote anything
+    rescuer = Worker(tickets_redis, sherpa_engine, "rescuer", claim_idle=0.5, block_seconds=0.2)
+    await asyncio.sleep(0.6)
+    await run_until_idle(rescuer, 1)
+    ticket = await ticket_for(tickets_redis, "w5")
+    assert ticket["transcript"]["status"] == "done" and ticket["transcript"]["audio_seconds"] > 100
+    assert await tickets_redis.zcard("hotline:tickets") == 1
+    assert (await tickets_redis.xpending(STREAM, GROUP))["pending"] == 0
