@@ -47,7 +47,7 @@ class Member:
 
     @property
     def available(self) -> bool:
-        return self.logged_in and not self.paused and not self.busy and self.status in (NOT_INUSE, UNKNOWN, RINGING)
+        return self.logged_in and not self.paused and not self.busy and self.status in (NOT_INUSE, UNKNOWN)
 
 
 @dataclass

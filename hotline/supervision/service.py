@@ -164,14 +164,14 @@ class SupervisionService:
         return {"t": int(now)} | {k: snap[k] for k in keep}
 
     async def _history_loop(self) -> None:
+        await asyncio.sleep(5)                      # a first point soon after start (after the re-sync)
         while True:
-            now = self.clock()
-            await asyncio.sleep(60 - now % 60)      # on the minute, so points line up across queues
             now = self.clock()
             try:
                 await self.store.add_points({q: self.history_point(q, now) for q in self.config.queues})
             except RedisError as exc:
                 log_event(log, "history point not stored", logging.WARNING, error=repr(exc))
+            await asyncio.sleep(60 - self.clock() % 60)   # then on the minute, so queues line up
 
     async def close(self) -> None:
         await self.webhooks.close()

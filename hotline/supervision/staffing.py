@@ -37,5 +37,11 @@ def staffing_advice(model: QueueModel, queue: str, now: float, targets: Staffing
         "predicted_asa_s": round(need.asa_s, 1) if math.isfinite(need.asa_s) else None,
         "basis": "measured" if measured_rate and measured_aht else ("partly default" if measured_rate or measured_aht
                                                                     else "default"),
-        "message": f"需要增配 {add} 名话务员" if add else "当前人手充足",
+        "message": _message(add, need.agents, measured_rate),
     }
+
+
+def _message(add: int, needed: int, measured: bool) -> str:
+    if not measured:  # an idle line: a planning figure from the configured forecast, not a shortfall
+        return f"近期无来电，按默认话务量需在线 {needed} 人"
+    return f"需要增配 {add} 名话务员" if add else "当前人手充足"

@@ -15,7 +15,7 @@ async function loadQueues() {
   if (response.status === 401 || response.status === 403) return toLogin();
   if (!response.ok) return;
   const data = await response.json();
-  data.queues.forEach((q) => { card(q).history = q.history || []; render(q); });
+  data.queues.forEach((q) => { const c = card(q); c.history = q.history || []; c.live = []; render(q); });
 }
 
 async function loadAlertLog() {
@@ -32,7 +32,7 @@ function card(q) {
     const el = document.getElementById("queue-card").content.firstElementChild.cloneNode(true);
     el.dataset.queue = q.queue;
     document.getElementById("queues").append(el);
-    cards.set(q.queue, { el, history: [] });
+    cards.set(q.queue, { el, history: [], live: [] });
   }
   return cards.get(q.queue);
 }
@@ -51,13 +51,16 @@ function render(q) {
   const advice = el.querySelector('[data-k="advice"]');
   const s = q.staffing;
   advice.textContent = `${s.message}（Erlang C：需在线 ${s.agents_needed} 人，排班 ${s.agents_scheduled} 人；话务量 ${s.traffic_erlangs} Erl，平均处理 ${Math.round(s.aht_s)} 秒）`;
-  advice.classList.toggle("need", s.add_agents > 0);
+  advice.classList.toggle("need", s.add_agents > 0 && s.basis !== "default");
   const worst = q.alerts.length ? q.alerts[0].severity : null;
   el.classList.toggle("warning", worst === "warning");
   el.classList.toggle("critical", worst === "critical");
   const list = el.querySelector(".alerts");
   list.replaceChildren(...q.alerts.map((a) => { const li = document.createElement("li"); li.className = a.severity; li.textContent = `${timeText(a.at)} ${a.message}`; return li; }));
-  drawChart(el.querySelector(".chart"), history.concat([{ t: Date.now() / 1000, callers_waiting: q.callers_waiting, service_level: q.service_level }]));
+  const live = card(q).live;   // points from the live feed since the last history load, every 10 s
+  const point = { t: Date.now() / 1000, callers_waiting: q.callers_waiting, service_level: q.service_level };
+  if (!live.length || point.t - live[live.length - 1].t >= 10) live.push(point);
+  drawChart(el.querySelector(".chart"), history.concat(live, [point]));
 }
 
 function drawChart(svg, points) {
@@ -66,7 +69,9 @@ function drawChart(svg, points) {
   const x = (t) => ((t - from) / 3600) * W;
   const line = (key, scale) => points.filter((p) => p.t >= from && p[key] !== null && p[key] !== undefined)
     .map((p) => `${x(p.t).toFixed(1)},${(H - 4 - (p[key] / scale) * (H - 8)).toFixed(1)}`).join(" ");
-  svg.innerHTML = `<polyline class="w" points="${line("callers_waiting", maxWait)}"/>` +
+  const dots = line("callers_waiting", maxWait).split(" ").filter(Boolean)
+    .map((xy) => `<circle cx="${xy.split(",")[0]}" cy="${xy.split(",")[1]}" r="1.6" fill="#58a6ff"/>`).join("");
+  svg.innerHTML = `<polyline class="w" points="${line("callers_waiting", maxWait)}"/>` + dots +
     `<polyline class="s" points="${line("service_level", 100)}"/>` +
     `<text x="3" y="11" font-size="9" fill="#8da2b8">${maxWait}人</text>`;
 }
