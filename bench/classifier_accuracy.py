@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from hotline.tickets.evaluation import MODES, evaluate, load_utterances
+from hotline.tickets.evaluation import HELD_OUT_SET, MODES, evaluate, load_utterances
 
 
 def _pct(ok_n: tuple[int, int]) -> str:
@@ -30,6 +30,12 @@ def main() -> None:
         fmt = "{:>19.1f}%" if metric != "ms_per_utterance" else "{:>19.2f} "
         scale = 100 if metric != "ms_per_utterance" else 1
         print(f"{metric:<22}" + "".join(fmt.format(scale * results[m][metric]) for m in modes))
+    held_out = load_utterances(HELD_OUT_SET)
+    print(f"\nheld-out set ({len(held_out)} utterances written after tuning):")
+    for mode in modes:
+        r = evaluate(held_out, mode)
+        print(f"  {mode:<12} category {100 * r['category_accuracy']:5.1f}%  type {100 * r['request_type_accuracy']:5.1f}%"
+              f"  urgency {100 * r['urgency_accuracy']:5.1f}%  location {100 * r['location_accuracy']:5.1f}%")
     for table in ("category", "request_type"):
         print(f"\nper {table}:")
         for key in results["hanzi"][table]:

@@ -15,6 +15,7 @@ from hotline.tickets.classifier import Classification, classify
 from hotline.tickets.pinyin import plain, syllables
 
 LABELLED_SET = PROJECT_DIR / "tests" / "data" / "tickets" / "utterances.yaml"
+HELD_OUT_SET = LABELLED_SET.with_name("utterances_heldout.yaml")  # never used to tune the rules
 MODES = {
     "hanzi": lambda u: classify(u["text"]),
     "pinyin": lambda u: classify(None, u["pinyin"]),
