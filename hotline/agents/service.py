@@ -48,7 +48,8 @@ class AgentsFeature:
         except Exception as exc:
             log_event(log, "queue membership re-read failed", level=logging.WARNING, error=str(exc)[:160])
 
-    async def consume_ticket_events(self, block_ms: int = 5000) -> None:
+    async def consume_ticket_events(self, block_ms: int = 2000) -> None:
+        # redis-py 8 clients time out a read after 5 s: a blocking XREAD must return well before that
         cursor = await self.redis.get(TICKET_CURSOR_KEY) or "$"
         while True:
             try:

@@ -105,7 +105,9 @@ function fillTicket(ticket, onlyClean) {
   $("ticket-status").textContent = status === "submitted" ? "已提交" : "草稿";
   $("ticket-status").className = "badge " + status;
   const transcript = typeof ticket.transcript === "object" && ticket.transcript ? ticket.transcript : { text: ticket.transcript || "" };
-  $("transcript").value = transcript.text || TRANSCRIPT_STATUS[transcript.status] || "（无转写）";
+  // the pinyin-only engine (sherpa-onnx KWS model) gives no characters: show its pinyin then
+  $("transcript").value = transcript.text || (transcript.pinyin ? "拼音：" + transcript.pinyin : "")
+    || TRANSCRIPT_STATUS[transcript.status] || "（无转写）";
   const hits = [...new Set([...(transcript.keywords || []).map((k) => k.word || k), ...(ticket.matched || [])])];
   $("keyword-hits").replaceChildren(...hits.map((h) => Object.assign(document.createElement("span"), { className: "chip", textContent: h })));
   const values = { request_type: pick(ticket, "request_type"), category: pick(ticket, "category"), urgency: pick(ticket, "urgency"),
