@@ -134,3 +134,11 @@ async def test_pages_are_served(client):
     assert page.status_code == 200 and "hotline_token" not in page.text and "login.js" in page.text
     assert "hotline_token" in (await client.get("/agents/static/login.js")).text
     assert (await client.get("/agents/static/..%2Fauth.py")).status_code == 404
+
+
+async def test_openapi_documents_the_websocket_messages(client):
+    schema = (await client.get("/openapi.json")).json()
+    assert "AgentMessage" in schema["components"]["schemas"]
+    assert "/ws/agent" in schema["paths"]["/api/agents/events/schema"]["get"]["description"]
+    events = (await client.get("/api/agents/events/schema")).json()
+    assert set(events["agent_message"]["properties"]["type"]["enum"]) >= {"pop", "update", "ringing", "ended"}
