@@ -6,7 +6,6 @@ The parser never raises on input: undecodable bytes become U+FFFD, lines that ar
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 
 from hotline.core.logging import log_event
@@ -14,7 +13,6 @@ from telephony.ami.message import Message
 
 log = logging.getLogger("telephony.ami.protocol")
 
-_FRAME_END = re.compile(rb"\r?\n\r?\n")
 _GREETING = b"Asterisk Call Manager/"
 _FOLLOWS = b"Response: Follows"
 _END_COMMAND = "--END COMMAND--"
@@ -28,6 +26,8 @@ class FrameParser:
         self._buf = bytearray()
         self._scan_from = 0  # bytes already searched for a frame end in the pending tail
         self._greeting_done = False
+        self._eol: str | None = None  # "\r\n" (Asterisk) or "\n", fixed by the first line seen
+        self._frame_end = b""
         self.greeting: str | None = None
         self.skipped_lines = 0
 
@@ -41,27 +41,27 @@ class FrameParser:
         buf += data
         if not self._greeting_done and not self._take_greeting():
             return []
+        if self._eol is None and not self._detect_eol():
+            return []
         messages: list[Message] = []
         pos = 0
         search_at = self._scan_from
-        while True:
-            end = _FRAME_END.search(buf, search_at)
-            if end is None:
-                break
-            frame_end, next_pos = end.start(), end.end()
+        frame_end, end_len = self._frame_end, len(self._frame_end)
+        while (end := buf.find(frame_end, search_at)) >= 0:
+            next_pos = end + end_len
             if buf.startswith(_FOLLOWS, pos):
                 # legacy command output may hold blank lines; it ends at --END COMMAND--
                 found = self._follows_end(pos)
                 if found is None:
                     break
-                frame_end, next_pos = found
-            message = self._parse_frame(bytes(buf[pos:frame_end]))
+                end, next_pos = found
+            message = self._parse_frame(buf[pos:end].decode("utf-8", "replace"))
             if message is not None:
                 messages.append(message)
             pos = search_at = next_pos
         if pos:
             del buf[:pos]
-        self._scan_from = max(0, len(buf) - 3)
+        self._scan_from = max(0, len(buf) - end_len + 1)
         return messages
 
     def _take_greeting(self) -> bool:
@@ -74,36 +74,41 @@ class FrameParser:
             if newline < 0:
                 return False
             self.greeting = buf[:newline].decode("utf-8", "replace").strip()
+            self._set_eol("\r\n" if buf[newline - 1:newline] == b"\r" else "\n")
             del buf[: newline + 1]
         self._greeting_done = True
         return True
 
+    def _detect_eol(self) -> bool:
+        newline = self._buf.find(b"\n")
+        if newline < 0:
+            return False
+        self._set_eol("\r\n" if self._buf[newline - 1:newline] == b"\r" else "\n")
+        return True
+
+    def _set_eol(self, eol: str) -> None:
+        self._eol = eol
+        self._frame_end = (eol * 2).encode()
+
     def _follows_end(self, pos: int) -> tuple[int, int] | None:
         marker = self._buf.find(_END_COMMAND.encode(), pos)
-        if marker < 0:
-            return None
-        end = _FRAME_END.search(self._buf, marker)
-        return None if end is None else (end.start(), end.end())
+        end = self._buf.find(self._frame_end, marker) if marker >= 0 else -1
+        return None if end < 0 else (end, end + len(self._frame_end))
 
-    def _parse_frame(self, frame: bytes) -> Message | None:
-        text = frame.decode("utf-8", "replace")
-        headers: dict[str, str | list[str]] = {}
-        lines = text.split("\n")
-        follows = text.startswith("Response: Follows")
-        for index, line in enumerate(lines):
-            if follows and index and not line.endswith("\r"):
-                # legacy Follows body: raw lines ending in bare \n
-                _add(headers, "Output", _command_output(lines[index:]))
-                break
-            if line.endswith("\r"):
-                line = line[:-1]
-            if not line:
-                continue
-            key, sep, value = line.partition(":")
-            if not sep or not key or " " in key:
-                self._skip(line)
-                continue
-            _add(headers, key, value[1:] if value.startswith(" ") else value)
+    def _parse_frame(self, text: str) -> Message | None:
+        if text.startswith("Response: Follows"):
+            headers = self._parse_follows(text)
+        else:
+            headers = {}
+            for line in text.split(self._eol):
+                key, sep, value = line.partition(": ")
+                if sep and key and " " not in key:  # the fast path: nearly every line
+                    if key in headers:
+                        _add(headers, key, value)
+                    else:
+                        headers[key] = value
+                elif line:
+                    self._odd_line(headers, line)
         if not any(key in headers for key in self._frame_keys):
             if headers:
                 log_event(log, "ami frame without Event/Response dropped", logging.WARNING,
@@ -111,9 +116,26 @@ class FrameParser:
             return None
         return Message(headers)
 
-    def _skip(self, line: str) -> None:
-        self.skipped_lines += 1
-        log_event(log, "ami malformed line skipped", logging.WARNING, line=line[:200])
+    def _odd_line(self, headers: dict, line: str) -> None:
+        """`Key:` without a space is fine; anything else that is not `Key: value` is skipped."""
+        line = line.rstrip("\r")
+        key, sep, value = line.partition(":")
+        if sep and key and " " not in key:
+            _add(headers, key, value[1:] if value.startswith(" ") else value)
+        elif line:
+            self.skipped_lines += 1
+            log_event(log, "ami malformed line skipped", logging.WARNING, line=line[:200])
+
+    def _parse_follows(self, text: str) -> dict:
+        """Legacy `Response: Follows`: CRLF headers, then raw output lines ending in a bare LF."""
+        headers: dict[str, str | list[str]] = {}
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            if index and not line.endswith("\r"):
+                _add(headers, "Output", _command_output(lines[index:]))
+                break
+            self._odd_line(headers, line)
+        return headers
 
 
 def _add(headers: dict, key: str, value) -> None:
