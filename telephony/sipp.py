@@ -169,18 +169,18 @@ def _start(scenario: str, context: dict, work_dir: Path, args: list[str]) -> Sip
 class SippCaller:
     """A caller to `number@127.0.0.1:target_port`. After the answer: pause, DTMF digits, audio, hold, BYE.
 
-    `hold=None` waits for the far end to hang up. `steps` replaces the simple script with a custom one:
+    `hold=None` waits for the far end to hang up (at most `max_hold` seconds, then BYE). `steps` replaces the simple script with a custom one:
     [("pause", 1.0), ("dtmf", "9"), ("audio", Path("x.wav")), ("pause", 3.0), ("hold", None)].
     """
 
     def __init__(self, target_port: int, number: str, *, caller_id: str = "13800138000", digits: str = "",
                  answer_pause: float = 1.0, digit_pause: float = 0.4, audio: Path | None = None,
                  audio_pause: float = 0.5, hold: float | None = 3.0, answer_timeout: float = 30.0,
-                 steps: list[tuple] | None = None, work_dir: Path | None = None, sip_port: int | None = None):
+                 max_hold: float = 300.0, steps: list[tuple] | None = None, work_dir: Path | None = None, sip_port: int | None = None):
         if not re.fullmatch(r"[0-9*#]*", digits):
             raise SippError(f"DTMF digits must be 0-9, * or #: {digits!r}")
         self.target_port, self.number, self.caller_id = target_port, number, caller_id
-        self.answer_timeout = answer_timeout
+        self.answer_timeout, self.max_hold = answer_timeout, max_hold
         self.steps = steps if steps is not None else self._simple_steps(
             digits, answer_pause, digit_pause, audio, audio_pause, hold)
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="sipp-caller-"))
@@ -204,7 +204,7 @@ class SippCaller:
                 if value:
                     rendered.append({"kind": "pause", "ms": int(float(value) * 1000)})
             elif kind == "hold":
-                rendered.append({"kind": "hold"})
+                rendered.append({"kind": "pause", "ms": int(self.max_hold * 1000)})
             elif kind == "dtmf":
                 for digit in str(value):
                     pcap = DTMF_PCAP_DIR / f"dtmf_2833_{DTMF_NAMES[digit]}.pcap"
@@ -294,15 +294,26 @@ class SippAgentPhone:
         return [PhoneEvent(e[0], int(e[1]), e[2], e[3].strip() if len(e) > 3 else "")
                 for e in self.process.events() if len(e) >= 3 and e[1].isdigit()]
 
-    async def wait_for(self, kind: str, count: int = 1, timeout: float = 30.0) -> list[PhoneEvent]:
-        """Until `count` events of `kind` happened; returns them (raises TimeoutError otherwise)."""
+    def events_for(self, caller: str) -> list[PhoneEvent]:
+        """Events of the calls whose INVITE came from `caller` (a number in the From header).
+
+        Needed because Asterisk keeps retransmitting INVITEs sent while the phone was not yet listening."""
+        events = self.events()
+        calls = {e.sip_call_id for e in events if e.kind == "INVITE" and caller in e.detail}
+        return [e for e in events if e.sip_call_id in calls]
+
+    async def wait_for(self, kind: str, *, caller: str | None = None, count: int = 1,
+                       timeout: float = 30.0) -> list[PhoneEvent]:
+        """Until `count` events of `kind` (of calls from `caller`, if given) happened; returns them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = [e for e in self.events() if e.kind == kind]
+            events = self.events() if caller is None else self.events_for(caller)
+            found = [e for e in events if e.kind == kind]
             if len(found) >= count:
                 return found
             await asyncio.sleep(0.05)
-        raise TimeoutError(f"{self.user}: {count}×{kind} not seen in {timeout}s; events: {self.events()}")
+        raise TimeoutError(f"{self.user}: {count}x{kind} (caller {caller}) not seen in {timeout}s; "
+                           f"events: {self.events()}")
 
     def stop(self) -> None:
         if self.process is not None:
@@ -334,8 +345,13 @@ class SippFactory:
         self._started.append(phone)
         return phone.start()
 
-    def close(self) -> None:
+    def close(self) -> list[str]:
+        """Kill every SIPp still running. Returns the caller ids of calls killed mid-call: killed SIPp
+        sends no BYE, so their channels stay up in the PBX until someone hangs them up."""
+        unfinished = [item.caller_id for item in self._started
+                      if isinstance(item, SippCaller) and item.process is not None and item.process.running]
         for item in self._started:
             if item.process is not None:
                 item.process.kill()
         self._started.clear()
+        return unfinished

@@ -74,11 +74,21 @@ async def redis(redis_server):
 
 
 @pytest.fixture
-def sipp(settings, tmp_path):
+def sipp(settings, pbx, tmp_path):
     """SippFactory for this instance: `sipp.caller("12345", digits="9")`, `sipp.agent_phone(1)`.
 
-    Every SIPp it started is killed at teardown; their logs stay in tmp_path/sipp.
+    Every SIPp it started is killed at teardown (their logs stay in tmp_path/sipp), and the PBX
+    channels of calls killed mid-call are hung up so they cannot leak into the next test.
     """
     factory = SippFactory(settings.sip_port, settings.agent_phone_base_port, tmp_path / "sipp")
     yield factory
-    factory.close()
+    unfinished = factory.close()
+    if unfinished and pbx.running():
+        hang_up_callers(pbx, set(unfinished))
+
+
+def hang_up_callers(pbx: PbxSandbox, caller_ids: set[str]) -> None:
+    for line in pbx.cli("core show channels concise").splitlines():
+        fields = line.split("!")
+        if len(fields) > 7 and fields[7] in caller_ids:
+            pbx.cli(f"channel request hangup {fields[0]}")
