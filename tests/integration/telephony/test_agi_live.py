@@ -1,6 +1,5 @@
 """AsyncAGI on a real call: SIPp caller → Asterisk 22 dialplan → AGI(agi:async) → our AsyncAgi."""
 import asyncio
-import socket
 import time
 
 import pytest
@@ -9,20 +8,6 @@ from telephony.agi import AgiHangup, AsyncAgi
 from telephony.ami.manager import AmiManager
 
 pytestmark = pytest.mark.integration
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def start_sipp_call(settings, pause_ms: int) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        "sipp", "-sn", "uac", f"127.0.0.1:{settings.sip_port}", "-s", settings.hotline_number,
-        "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(free_udp_port()), "-m", "1",
-        "-d", str(pause_ms), "-timeout", "30", "-nostdin",
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
 
 
 @pytest.fixture
@@ -40,7 +25,7 @@ async def fresh_heartbeat(ami) -> None:
     await ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
 
 
-async def test_asyncagi_round_trip_until_caller_hangs_up(controller, settings):
+async def test_asyncagi_round_trip_until_caller_hangs_up(controller, settings, sipp):
     ami, agi = controller
     steps: dict = {}
     done = asyncio.Event()
@@ -63,9 +48,11 @@ async def test_asyncagi_round_trip_until_caller_hangs_up(controller, settings):
             done.set()
     agi.on_start(drive)
     await fresh_heartbeat(ami)
-    sipp = await start_sipp_call(settings, pause_ms=2000)
+    caller = sipp.caller(settings.hotline_number, answer_pause=0, hold=2.0)
+    process = caller.start()
     await asyncio.wait_for(done.wait(), 30)
-    assert await sipp.wait() == 0
+    await process.wait_async(30)
+    assert caller.result().answered
 
     channel = steps["env"]["agi_channel"]
     assert steps["env"]["agi_request"] == "async" and steps["env"]["agi_extension"] == settings.hotline_number
@@ -88,7 +75,7 @@ async def rediscover_from_a_second_controller(settings, channel: str) -> dict:
         await ami.close()
 
 
-async def test_break_out_returns_the_call_to_the_dialplan(controller, settings):
+async def test_break_out_returns_the_call_to_the_dialplan(controller, settings, sipp):
     ami, agi = controller
     outcome: dict = {}
     done = asyncio.Event()
@@ -102,9 +89,10 @@ async def test_break_out_returns_the_call_to_the_dialplan(controller, settings):
     entered = []
     ami.on_event("QueueCallerJoin", lambda m: entered.append(m.get("Channel")))
     await fresh_heartbeat(ami)
-    sipp = await start_sipp_call(settings, pause_ms=1500)
+    caller = sipp.caller(settings.hotline_number, answer_pause=0, hold=1.5)
+    process = caller.start()
     await asyncio.wait_for(done.wait(), 20)
-    assert await sipp.wait() == 0
+    await process.wait_async(30)
     for _ in range(50):
         if outcome["channel"] not in agi.active_channels() and entered:
             break

@@ -1,6 +1,5 @@
 """The AMI manager against the real sandboxed Asterisk 22."""
 import asyncio
-import socket
 
 import pytest
 
@@ -8,22 +7,6 @@ from telephony.ami.errors import AmiActionError, AmiLoginError
 from telephony.ami.manager import AmiManager
 
 pytestmark = pytest.mark.integration
-
-
-def free_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def sipp_call(settings, pause_ms: int) -> int:
-    """One plain SIPp UAC call to the hotline number; returns SIPp's exit code."""
-    proc = await asyncio.create_subprocess_exec(
-        "sipp", "-sn", "uac", f"127.0.0.1:{settings.sip_port}", "-s", settings.hotline_number,
-        "-i", "127.0.0.1", "-p", str(free_udp_port()), "-mp", str(free_udp_port()), "-m", "1",
-        "-d", str(pause_ms), "-timeout", "30", "-nostdin",
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-    return await proc.wait()
 
 
 def new_manager(settings, secret=None) -> AmiManager:
@@ -60,12 +43,13 @@ async def test_event_list_and_astdb(ami):
     assert isinstance(channels, list)
 
 
-async def test_events_of_a_real_sipp_call(ami, settings):
+async def test_events_of_a_real_sipp_call(ami, settings, sipp):
     seen: dict[str, list] = {"Newchannel": [], "Hangup": []}
     ami.on_event(["Newchannel", "Hangup"], lambda m: seen[m.name].append(m))
     # stale heartbeat: the dialplan falls back on its own, answers and sets HOTLINE_ROUTE=general
     await ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val="0")
-    assert await sipp_call(settings, pause_ms=500) == 0
+    call = await sipp.caller(settings.hotline_number, answer_pause=0, hold=0.5).arun(timeout=30)
+    assert call.answered and call.exit_code == 0
     for _ in range(100):
         if seen["Hangup"]:
             break
