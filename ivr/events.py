@@ -17,8 +17,16 @@ def agent_of(event) -> str:
     return interface.split("/", 1)[-1]
 
 
+def event_time(event) -> float:
+    """Asterisk's own stamp (manager.conf timestampevents) beats our queueing delay."""
+    try:
+        return float(event.get("Timestamp"))
+    except (TypeError, ValueError):
+        return time.time()
+
+
 class JournalConsumer:
-    EVENTS = ("QueueCallerJoin", "AgentCalled", "AgentConnect", "QueueCallerAbandon", "Hangup")
+    EVENTS = ("Newstate", "QueueCallerJoin", "AgentCalled", "AgentConnect", "QueueCallerAbandon", "Hangup")
 
     def __init__(self, journal: Journal) -> None:
         self.journal = journal
@@ -34,6 +42,16 @@ class JournalConsumer:
         handler = getattr(self, f"on_{event.name}", None)
         if handler:
             await handler(call_id, event)
+
+    async def on_Newstate(self, call_id: str, event) -> None:
+        """State 6 (Up) is the moment Asterisk sent 200 OK: the caller hears the hotline answer."""
+        if event.get("ChannelState") != "6":
+            return
+        answered = event_time(event)
+        summary = await self.journal.summary(call_id) or {}
+        latency = round(answered - summary["started_at"], 3) if "started_at" in summary else None
+        await self.journal.record(call_id, "answer", at=answered, latency=latency)
+        await self.journal.update(call_id, answered_at=answered, answer_latency=latency)
 
     async def on_QueueCallerJoin(self, call_id: str, event) -> None:
         now = time.time()

@@ -58,10 +58,10 @@ class CallFlow:
             if action.record:
                 stage = "recording"
                 recording = await self._record_description(channel, call_id, tree)
-            stage = "queue"
             ticket_id = await self._open_ticket(draft, recording)
             if recording and recording["ended_by"] == "hangup":  # what was said is kept and transcribed
                 raise AgiHangup(channel.channel)
+            stage = "queue"
             await self._queue(channel, call_id, queue, ticket_id)
             log_event(log, "call routed", route=queue, menu_version=version, **fields)
         except AgiHangup:
@@ -82,11 +82,9 @@ class CallFlow:
         return note
 
     async def _answer_after_ring(self, channel: AgiChannel, call_id: str, arrived_at: float) -> None:
+        """The journal's answer time comes from the channel's Newstate(Up) event (ivr.events)."""
         await asyncio.sleep(max(0.0, self.settings.ring_seconds - (time.time() - arrived_at)))
         await channel.answer()
-        answered = time.time()
-        await self.journal.record(call_id, "answer", at=answered)
-        await self.journal.update(call_id, answered_at=answered, answer_latency=round(answered - arrived_at, 3))
 
     async def _apply_overflow(self, call_id: str, queue: str) -> str:
         action = await self.overflow_action(self.redis, queue)

@@ -57,7 +57,8 @@ class Journal:
         summary = await self.summary(call_id)
         if summary is None:
             return None
-        events = [json.loads(e) for e in await self.redis.lrange(journal_key(call_id), 0, -1)]
+        events = sorted((json.loads(e) for e in await self.redis.lrange(journal_key(call_id), 0, -1)),
+                        key=lambda e: e["t"])  # AMI consumers and the flow write concurrently
         return {**summary, "events": events}
 
     async def recent(self, limit: int = 50, before: float | None = None) -> list[dict]:

@@ -39,7 +39,7 @@ async def heartbeat(runtime) -> None:
 
 async def release_orphans(runtime, flow_channels: set[str]) -> None:
     """Calls left in AsyncAGI by an earlier controller (or lost during a disconnect) go to the general line."""
-    for channel in await runtime.agi.rediscover():
+    for channel in runtime.agi.active_channels():  # AsyncAgi re-read them in its own on_connect hook
         if channel in flow_channels:
             continue
         log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
