@@ -55,7 +55,8 @@ async def record(path: Path, calls: int, rate: int) -> None:
 
     async def heartbeat() -> None:
         while not stop.is_set():
-            writer.write(f"Action: DBPut\r\nFamily: hotline\r\nKey: heartbeat\r\nVal: {int(time.time())}\r\n\r\n".encode())
+            beat = f"Action: DBPut\r\nFamily: hotline\r\nKey: heartbeat\r\nVal: {int(time.time())}\r\n\r\n"
+            writer.write(beat.encode())
             await asyncio.sleep(1)
 
     tasks = [asyncio.create_task(capture()), asyncio.create_task(heartbeat())]

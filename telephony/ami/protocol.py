@@ -16,6 +16,7 @@ log = logging.getLogger("telephony.ami.protocol")
 _GREETING = b"Asterisk Call Manager/"
 _FOLLOWS = b"Response: Follows"
 _END_COMMAND = "--END COMMAND--"
+_MAX_PENDING = 16 * 1024 * 1024  # an unterminated frame this big is garbage, not AMI
 
 
 class FrameParser:
@@ -61,6 +62,9 @@ class FrameParser:
             pos = search_at = next_pos
         if pos:
             del buf[:pos]
+        if len(buf) > _MAX_PENDING:
+            log_event(log, "ami unterminated frame dropped", logging.ERROR, size=len(buf))
+            buf.clear()
         self._scan_from = max(0, len(buf) - end_len + 1)
         return messages
 

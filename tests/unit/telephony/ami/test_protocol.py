@@ -124,3 +124,11 @@ def test_lookup_ignores_case_after_exact_miss():
     assert message.get("Missing", "d") == "d" and "Missing" not in message
     with pytest.raises(KeyError):
         message["Missing"]
+
+
+def test_unterminated_garbage_is_bounded(monkeypatch):
+    import telephony.ami.protocol as protocol
+    monkeypatch.setattr(protocol, "_MAX_PENDING", 1000)
+    parser = FrameParser()
+    assert parser.feed(GREETING + b"x" * 2000) == []
+    assert [m.name for m in parser.feed(SUCCESS)] == ["Success"]  # the stream recovers
