@@ -13,7 +13,7 @@ from ivr import prompts
 from ivr.journal import Journal, new_call_id
 from ivr.menu_runner import run_menu
 from ivr.menus.schema import MenuTree, QueueAction
-from ivr.menus.store import MenuStore
+from ivr.menus.store import DEFAULT_MENU, MenuStore
 from telephony.agi import AgiHangup
 from telephony.agi_channel import AgiChannel
 
@@ -41,7 +41,7 @@ class CallFlow:
         stage = "pickup"
         try:
             await channel.set_variable("TIMEOUT(absolute)", "0")  # disarm the dialplan watchdog
-            version, tree = await self.menus.active()
+            version, tree = await self.menus.active_or_publish(DEFAULT_MENU)
             await self.journal.open(call_id, caller=caller, channel=channel.channel, started_at=arrived_at,
                                     menu_version=version, uniqueid=env.get("agi_uniqueid"))
             await channel.set_variable("HOTLINE_CALL_ID", call_id)

@@ -66,7 +66,7 @@ def synthesise(text: str, target: Path) -> None:
         raise PromptError("espeak-ng and sox are needed for default prompts: apt-get install espeak-ng sox")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "tts.wav"
-        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "175", "-w", str(raw), text], check=True,
+        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "240", "-w", str(raw), text], check=True,
                        capture_output=True)
         _to_telephone_wav(raw, target)
 

@@ -5,35 +5,29 @@ import asyncio
 import logging
 import time
 
-from hotline.core.config import CONFIG_DIR
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
 from ivr.flow import CallFlow
 from ivr.journal import Journal
-from ivr.menus.store import MenuStore, load_menu_file
+from ivr.menus.store import DEFAULT_MENU, MenuStore
 from telephony.agi_channel import AgiChannel
 
 log = logging.getLogger("ivr.service")
 
 
-async def ensure_menu(store: MenuStore) -> int:
-    """First start: publish config/menus.yaml as version 1; afterwards Redis holds the truth."""
-    version = await store.active_version()
-    if version is None:
-        version = await store.publish(load_menu_file(CONFIG_DIR / "menus.yaml"), author="config",
-                                      note="initial menu from config/menus.yaml")
-    return version
+async def beat(runtime) -> None:
+    """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""
+    try:
+        await runtime.ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+    except Exception as exc:  # AMI hiccup: the next beat retries; the dialplan covers the gap
+        log_event(log, "heartbeat failed", logging.WARNING, error=repr(exc))
 
 
 async def heartbeat(runtime) -> None:
-    """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""
     while True:
         if runtime.ami.connected:
-            try:
-                await runtime.ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
-            except Exception as exc:  # AMI hiccup: the next beat retries; the dialplan covers the gap
-                log_event(log, "heartbeat failed", logging.WARNING, error=repr(exc))
+            await beat(runtime)
         await asyncio.sleep(runtime.settings.heartbeat_interval)
 
 
@@ -58,7 +52,7 @@ async def start(runtime) -> None:
 
     journal = Journal(runtime.redis)
     menus = MenuStore(runtime.redis)
-    await ensure_menu(menus)
+    await menus.active_or_publish(DEFAULT_MENU)
     built = await asyncio.to_thread(prompts.build_defaults, runtime.settings)
     if built:
         log_event(log, "default prompts synthesised", prompts=built)
@@ -80,6 +74,7 @@ async def start(runtime) -> None:
     JournalConsumer(journal).register(runtime.ami)
 
     async def on_connect() -> None:
+        await beat(runtime)  # take calls from the first moment, not a heartbeat interval later
         await release_orphans(runtime, in_flow)
 
     runtime.ami.on_connect(on_connect)

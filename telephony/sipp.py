@@ -19,7 +19,6 @@ from pathlib import Path
 import jinja2
 
 SCENARIO_DIR = Path(__file__).with_name("sipp_scenarios")
-DTMF_PCAP_DIR = Path("/usr/share/sip-tester")
 DTMF_NAMES = {"*": "star", "#": "pound", **{d: d for d in "0123456789"}}
 REJECT_CODES = (403, 404, 408, 480, 486, 487, 488, 500, 503, 603)
 _templates = jinja2.Environment(loader=jinja2.FileSystemLoader(str(SCENARIO_DIR)), undefined=jinja2.StrictUndefined,
@@ -55,8 +54,9 @@ def free_media_port() -> int:
     raise SippError("no free media port pair found between 40000 and 60000")
 
 
-def _rtp_packet(seq: int, timestamp: int, ssrc: int, payload: bytes, marker: bool) -> bytes:
-    rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | 0, seq & 0xFFFF, timestamp & 0xFFFFFFFF, ssrc)
+def _rtp_packet(seq: int, timestamp: int, ssrc: int, payload: bytes, marker: bool, payload_type: int = 0) -> bytes:
+    rtp = struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | payload_type, seq & 0xFFFF, timestamp & 0xFFFFFFFF,
+                      ssrc)
     udp = struct.pack("!HHHH", 40000, 40000, 8 + len(rtp) + len(payload), 0)
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp) + len(rtp) + len(payload), seq & 0xFFFF, 0, 64, 17, 0,
                      socket.inet_aton("127.0.0.1"), socket.inet_aton("127.0.0.1"))
@@ -165,6 +165,52 @@ def _start(scenario: str, context: dict, work_dir: Path, args: list[str]) -> Sip
     return SippProcess(base + args, work_dir)
 
 
+DTMF_EVENTS = {**{d: int(d) for d in "0123456789"}, "*": 10, "#": 11}
+
+
+def dtmf_to_pcap(digit: str, pcap: Path, event_number: int) -> None:
+    """One RFC 4733 key press (PT 101, 280 ms) as RTP in a pcap for play_pcap_audio.
+
+    Not the stock /usr/share/sip-tester captures: their sequence numbers are fixed per digit, so a second
+    key whose capture has lower numbers (9 after *) is dropped by Asterisk as an old packet. Here each
+    press of a call gets higher sequence numbers and a later timestamp than the one before.
+    """
+    base_seq, base_ts, ssrc = event_number * 1000, event_number * 80_000, 0x4854_4C4E
+    out = bytearray(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    durations = [160 * (i + 1) for i in range(14)] + [160 * 14] * 2  # 14 x 20 ms, end packet sent 3 times
+    for i, duration in enumerate(durations + [durations[-1]]):
+        end = i >= 14
+        payload = struct.pack("!BBH", DTMF_EVENTS[digit], (0x80 if end else 0) | 10, duration)
+        packet = _rtp_packet(base_seq + i, base_ts, ssrc, payload, marker=i == 0, payload_type=101)
+        sec, usec = divmod(min(i, 14) * 20000 + (i - 14 if end else 0) * 100, 1_000_000)
+        out += struct.pack("<IIII", sec, usec, len(packet), len(packet)) + packet
+    pcap.write_bytes(bytes(out))
+
+
+def render_steps(steps: list[tuple], work_dir: Path, max_hold: float) -> list[dict]:
+    """A caller's script ([("pause", s), ("dtmf", "9"), ("audio", wav), ("hold", None)]) as template steps."""
+    rendered = []
+    for n, (kind, value) in enumerate(steps):
+        if kind == "pause":
+            if value:
+                rendered.append({"kind": "pause", "ms": int(float(value) * 1000)})
+        elif kind == "hold":
+            rendered.append({"kind": "pause", "ms": int(max_hold * 1000)})
+        elif kind == "dtmf":
+            for digit in str(value):
+                pcap = work_dir / f"dtmf{n}-{DTMF_NAMES[digit]}.pcap"
+                dtmf_to_pcap(digit, pcap, event_number=len(rendered) + 1)
+                rendered += [{"kind": "dtmf", "pcap": pcap, "label": digit}, {"kind": "pause", "ms": 250}]
+        elif kind == "audio":
+            pcap = work_dir / f"audio{n}.pcap"
+            seconds = wav_to_pcap(Path(value), pcap)
+            rendered += [{"kind": "audio", "pcap": pcap, "label": Path(value).name},
+                         {"kind": "pause", "ms": int(seconds * 1000) + 200}]
+        else:
+            raise SippError(f"unknown caller step {kind!r}")
+    return rendered
+
+
 # -- caller -------------------------------------------------------------------------------------------------
 class SippCaller:
     """A caller to `number@127.0.0.1:target_port`. After the answer: pause, DTMF digits, audio, hold, BYE.
@@ -198,25 +244,7 @@ class SippCaller:
         return steps
 
     def _render_steps(self) -> list[dict]:
-        rendered = []
-        for n, (kind, value) in enumerate(self.steps):
-            if kind == "pause":
-                if value:
-                    rendered.append({"kind": "pause", "ms": int(float(value) * 1000)})
-            elif kind == "hold":
-                rendered.append({"kind": "pause", "ms": int(self.max_hold * 1000)})
-            elif kind == "dtmf":
-                for digit in str(value):
-                    pcap = DTMF_PCAP_DIR / f"dtmf_2833_{DTMF_NAMES[digit]}.pcap"
-                    rendered += [{"kind": "dtmf", "pcap": pcap, "label": digit}, {"kind": "pause", "ms": 250}]
-            elif kind == "audio":
-                pcap = self.work_dir / f"audio{n}.pcap"
-                seconds = wav_to_pcap(Path(value), pcap)
-                rendered += [{"kind": "audio", "pcap": pcap, "label": Path(value).name},
-                             {"kind": "pause", "ms": int(seconds * 1000) + 200}]
-            else:
-                raise SippError(f"unknown caller step {kind!r}")
-        return rendered
+        return render_steps(self.steps, self.work_dir, self.max_hold)
 
     def start(self) -> SippProcess:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -248,6 +276,70 @@ class SippCaller:
     async def arun(self, timeout: float = 120.0) -> CallResult:
         await self.start().wait_async(timeout)
         return self.result()
+
+
+# -- load (many callers from one SIPp) ----------------------------------------------------------------------
+@dataclass
+class LoadCall:
+    sip_call_id: str
+    caller_id: str
+    invite_tick: int  # SIPp clock, ms
+    answer_latency: float | None  # seconds from INVITE to 200 OK; None if not answered
+    final_status: int | None  # SIP status of a rejected call
+    outcome: str  # answered | rejected | no_answer | unfinished (SIPp ended or was killed mid-call)
+    remote_hangup: bool
+
+
+class SippLoad:
+    """`calls` callers at `rate` new calls/s, at most `limit` at once, from one SIPp process (load mode);
+    each runs the same script as SippCaller `steps`. The caller number is `caller_prefix` + call number."""
+
+    def __init__(self, target_port: int, number: str, *, calls: int, rate: float, steps: list[tuple],
+                 limit: int = 200, caller_prefix: str = "139", answer_timeout: float = 30.0,
+                 max_hold: float = 300.0, work_dir: Path | None = None):
+        if not re.fullmatch(r"[0-9]{1,12}", caller_prefix):
+            raise SippError(f"caller prefix must be 1-12 digits: {caller_prefix!r}")
+        self.target_port, self.number, self.calls, self.rate, self.limit = target_port, number, calls, rate, limit
+        self.steps, self.caller_prefix = steps, caller_prefix
+        self.answer_timeout, self.max_hold = answer_timeout, max_hold
+        self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix="sipp-load-"))
+        self.process: SippProcess | None = None
+
+    def start(self) -> SippProcess:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        context = {"caller_prefix": self.caller_prefix, "reject_codes": REJECT_CODES,
+                   "steps": render_steps(self.steps, self.work_dir, self.max_hold),
+                   "answer_timeout_ms": int(self.answer_timeout * 1000)}
+        args = [f"127.0.0.1:{self.target_port}", "-s", self.number, "-p", str(free_udp_port()),
+                "-mp", str(free_media_port()), "-r", str(self.rate), "-rp", "1000", "-m", str(self.calls),
+                "-l", str(self.limit), "-aa"]
+        self.process = _start("load_caller.xml.j2", context, self.work_dir, args)
+        return self.process
+
+    def results(self) -> list[LoadCall]:
+        """One entry per call SIPp started, in start order."""
+        assert self.process is not None, "start() the load first"
+        calls: dict[str, dict] = {}
+        for event in self.process.events():
+            if len(event) >= 3 and event[1].isdigit():
+                kind, tick, call_id = event[0], int(event[1]), event[2]
+                calls.setdefault(call_id, {})[kind] = (tick, event[3].strip() if len(event) > 3 else "")
+        return [self._call(call_id, seen) for call_id, seen in calls.items() if "INVITE_SENT" in seen]
+
+    @staticmethod
+    def _call(call_id: str, seen: dict) -> LoadCall:
+        invite_tick, caller = seen["INVITE_SENT"]
+        rejected = seen.get("REJECTED")
+        if "ANSWERED" in seen:
+            outcome = "answered" if "END" in seen else "unfinished"
+        elif rejected:
+            outcome = "rejected"
+        else:
+            outcome = "no_answer" if "NO_ANSWER" in seen else "unfinished"
+        latency = (seen["ANSWERED"][0] - invite_tick) / 1000 if "ANSWERED" in seen else None
+        status = rejected[1].split()[-1] if rejected else ""
+        return LoadCall(call_id, caller, invite_tick, latency, int(status) if status.isdigit() else None,
+                        outcome, "REMOTE_BYE" in seen)
 
 
 # -- agent phone --------------------------------------------------------------------------------------------

@@ -1,5 +1,84 @@
+"""`hotline call`: a real demo call through the local Asterisk (SIPp caller, SIPp agent phones)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import redis.asyncio as aioredis
 import typer
+
+from hotline.core.config import Settings
+from ivr.journal import Journal
+from ivr.scripted_caller import find_call, hotline_steps
+from telephony.sipp import SippError, SippFactory
+
+
+def _speech(text: str, folder: Path) -> Path:
+    wav = folder / "say.wav"
+    subprocess.run(["espeak-ng", "-v", "cmn", "-s", "170", "-w", str(wav), text], check=True, capture_output=True)
+    return wav
+
+
+async def _demo(settings: Settings, key: str | None, audio: Path | None, answer: bool, wait_ticket: float) -> dict:
+    caller_id = f"139{random.randrange(10**8):08d}"
+    work = Path(tempfile.mkdtemp(prefix="hotline-call-", dir=settings.state_dir))
+    sipp = SippFactory(settings.sip_port, settings.agent_phone_base_port, work)
+    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        for n in range(1, settings.agent_count + 1):
+            sipp.agent_phone(n, answer=answer, talk_seconds=3.0)
+        started = time.time()
+        caller = sipp.caller(settings.hotline_number, caller_id=caller_id, max_hold=40.0,
+                             steps=hotline_steps(settings, key, audio=audio))
+        result = await caller.arun(timeout=120)
+        call = await find_call(Journal(client), caller_id, since=started - 1) or {}
+        return {"caller": caller_id, "sip": {"answered": result.answered, "answer_latency": result.answer_latency},
+                "call": call, "ticket": await _ticket(client, call.get("ticket_id"), wait_ticket if audio else 0)}
+    finally:
+        sipp.close()
+        await client.aclose()
+
+
+async def _ticket(client, ticket_id: str | None, wait: float) -> dict | None:
+    from hotline.tickets.service import get_ticket
+
+    if not ticket_id:
+        return None
+    deadline = time.monotonic() + wait
+    while True:
+        ticket = await get_ticket(client, ticket_id)
+        if time.monotonic() >= deadline or (ticket or {}).get("transcript", {}).get("status") != "pending":
+            return ticket
+        await asyncio.sleep(0.5)
+
+
+def call(key: str = typer.Option(None, "--key", help="key to press in the menu (1, 9, 0, *...); none: wait"),
+         audio: Path = typer.Option(None, "--audio", exists=True, dir_okay=False, help="WAV to say after the beep"),
+         say: str = typer.Option(None, "--say", help="text to speak (espeak-ng Mandarin) after the beep"),
+         no_answer_agent: bool = typer.Option(False, "--no-answer-agent", help="agent phones ring, never answer"),
+         wait_ticket: float = typer.Option(30.0, help="seconds to wait for the transcript on the ticket")) -> None:
+    """Place a real call to the hotline and print its journal (route, answer latency, ticket) as JSON."""
+    settings = Settings()
+    if key is not None and (len(key) != 1 or key not in "0123456789*#"):
+        raise typer.BadParameter("--key takes one of 0-9 * #")
+    if audio and say:
+        raise typer.BadParameter("give --audio or --say, not both")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            spoken = _speech(say, Path(tmp)) if say else audio
+            report = asyncio.run(_demo(settings, key, spoken, not no_answer_agent, wait_ticket))
+    except (SippError, OSError, FileNotFoundError) as exc:
+        typer.secho(f"✘ {exc} — is the sandbox up? run `hotline up`", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    if not report["sip"]["answered"]:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("call")(call)

@@ -8,7 +8,10 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from hotline.core.config import CONFIG_DIR
 from ivr.menus.schema import MenuTree
+
+DEFAULT_MENU = CONFIG_DIR / "menus.yaml"
 
 SEQ = "hotline:menu:seq"
 ACTIVE = "hotline:menu:active"
@@ -96,6 +99,12 @@ class MenuStore:
         if version is None:
             raise MenuError("no menu has been published yet")
         return version, await self.get(version)
+
+    async def active_or_publish(self, default: Path) -> tuple[int, MenuTree]:
+        """The active menu; on a Redis that has none (first start, data lost) publish `default` first."""
+        if await self.active_version() is None:
+            await self.publish(load_menu_file(default), author="config", note=f"initial menu from {default.name}")
+        return await self.active()
 
     async def versions(self) -> list[dict]:
         last = int(await self.redis.get(SEQ) or 0)
