@@ -33,7 +33,8 @@ def test_caller_scenario_renders_steps(tmp_path):
     steps = caller._render_steps()
     kinds = [s["kind"] for s in steps]
     assert kinds.count("dtmf") == 2 and "audio" in kinds and steps[-1] == {"kind": "pause", "ms": 300000}
-    assert steps[1]["pcap"].name.endswith("-9.pcap") and steps[3]["pcap"].name.endswith("-star.pcap")
+    dtmf = [s["pcap"].name for s in steps if s["kind"] == "dtmf"]
+    assert dtmf[0].endswith("-9.pcap") and dtmf[1].endswith("-star.pcap")
     xml = _templates.get_template("caller.xml.j2").render(caller_id="13900000000", steps=steps,
                                                           reject_codes=(486,), answer_timeout_ms=1000)
     root = ET.fromstring(xml.encode())
