@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import typer
 
+from hotline.agents import cli as users_cli
+
 from hotline.commands import asr, calls, lifecycle, menus, models, pbx, prompts, redis_server, tickets
 
 app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")
@@ -15,6 +17,7 @@ app.add_typer(models.app, name="models", help="Speech model installation.")
 app.add_typer(tickets.app, name="tickets", help="Draft tickets (工单草稿).")
 app.add_typer(menus.app, name="menus", help="Voice menus: validate, publish, show, history, rollback.")
 app.add_typer(prompts.app, name="prompts", help="Voice prompts: build defaults, set recordings.")
+app.add_typer(users_cli.app, name="users", help="Console users: list, set passwords.")
 
 if __name__ == "__main__":
     app()

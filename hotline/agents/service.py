@@ -1,6 +1,6 @@
 """Agents feature: queue membership, screen-pop and its notifier; `start(runtime)` wires them to AMI/Redis.
 
-The feature object is kept on the runtime as `runtime.agents` (routes reach it via request.app.state.runtime).
+The feature object is kept on the runtime as `runtime.features["agents"]` (routes reach it via request.app.state.runtime).
 """
 from __future__ import annotations
 
@@ -74,10 +74,10 @@ class AgentsFeature:
 
 
 def feature_of(runtime) -> AgentsFeature:
-    feature = getattr(runtime, "agents", None)
+    feature = runtime.features.get("agents")
     if feature is None:  # app built without `hotline serve` (tests of the HTTP layer)
         feature = AgentsFeature(runtime.redis, runtime.ami)
-        runtime.agents = feature
+        runtime.features["agents"] = feature
     return feature
 
 

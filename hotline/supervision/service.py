@@ -184,17 +184,16 @@ def _fmt(value: float | None) -> str:
 
 
 # --- feature entry points -------------------------------------------------------------------------
-_services: dict[int, SupervisionService] = {}
 
 
 def service_for(runtime) -> SupervisionService | None:
     """The service `start(runtime)` created (routes find it through request.app.state.runtime)."""
-    return _services.get(id(runtime))
+    return runtime.features.get("supervision")
 
 
 async def start(runtime) -> SupervisionService:
     service = SupervisionService(runtime.redis, runtime.ami, load_config(), load_queue_meta())
-    _services[id(runtime)] = service
+    runtime.features["supervision"] = service
     await service.start(runtime.spawn)
     return service
 

@@ -35,7 +35,7 @@ def load_engine_or_reason(settings):
     from hotline.tickets.taxonomy import spotting_keywords
 
     try:
-        return load_engine(settings, keywords=spotting_keywords()), None
+        return load_engine(settings, keywords=spotting_keywords() + list(settings.asr_hotwords)), None
     except AsrError as exc:
         log_event(log, "ASR engine unavailable: tickets will say 'transcript unavailable'",
                   logging.ERROR, error=str(exc))

@@ -117,8 +117,8 @@ async def supervision(settings, pbx, redis, free_port):
     tasks: list[asyncio.Task] = []
     await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
     await ami.connect()
-    runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings)
-    service_mod._services[id(runtime)] = svc
+    runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings, features={})
+    runtime.features["supervision"] = svc
     port = free_port()
     web = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning",
                                         lifespan="off"))
@@ -142,7 +142,7 @@ async def supervision(settings, pbx, redis, free_port):
     await svc.close()
     await ami.close()
     receiver.server.close()
-    del service_mod._services[id(runtime)]
+    runtime.features.pop("supervision", None)
 
 
 def alerts(ws_messages) -> list[tuple[float, dict]]:

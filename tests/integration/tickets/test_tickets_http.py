@@ -28,7 +28,7 @@ def users_yaml(tmp_path, monkeypatch):
 
 @pytest.fixture
 async def api(tickets_redis, users_yaml):
-    app = create_app(SimpleNamespace(redis=tickets_redis, settings=None, ami=None))
+    app = create_app(SimpleNamespace(redis=tickets_redis, settings=None, ami=None, features={}))
     tokens = {u: await issue_token(tickets_redis, get_directory().get(u), 600) for u in ("agent1", "agent2", "boss")}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         client.tokens = tokens

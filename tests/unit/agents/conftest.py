@@ -48,4 +48,4 @@ def users_yaml(tmp_path, monkeypatch):
 
 @pytest.fixture
 def runtime(agents_redis):
-    return SimpleNamespace(redis=agents_redis, settings=None, ami=None)
+    return SimpleNamespace(redis=agents_redis, settings=None, ami=None, features={})

@@ -30,7 +30,7 @@ def free_port() -> int:
 
 @pytest.fixture
 async def server(agents_redis, users_yaml):
-    runtime = SimpleNamespace(redis=agents_redis, ami=FakeQueueAmi(), settings=None)
+    runtime = SimpleNamespace(redis=agents_redis, ami=FakeQueueAmi(), settings=None, features={})
     feature = feature_of(runtime)
     consumer = asyncio.create_task(feature.consume_ticket_events(block_ms=200))
     app = FastAPI()

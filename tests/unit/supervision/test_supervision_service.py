@@ -162,9 +162,9 @@ async def test_http_api_requires_supervisor(sup_redis):
     from hotline.agents.auth import get_directory, issue_token
     from hotline.api.app import create_app
 
-    runtime = SimpleNamespace(redis=sup_redis, ami=None, settings=None)
+    runtime = SimpleNamespace(redis=sup_redis, ami=None, settings=None, features={})
     svc = SupervisionService(sup_redis, None, make_config(), META)
-    service_mod._services[id(runtime)] = svc
+    runtime.features["supervision"] = svc
     svc.model.queue("tourism").waiting.update({"a": 0.0, "b": 0.0, "c": 0.0})
     await svc.evaluate(30.0)
     directory = get_directory()
@@ -187,4 +187,4 @@ async def test_http_api_requires_supervisor(sup_redis):
         assert page.status_code == 200 and "班长监控大屏" in page.text
         assert (await client.get("/wallboard/static/wallboard.js")).status_code == 200
         assert (await client.get("/wallboard/static/..%2Fservice.py")).status_code == 404
-    del service_mod._services[id(runtime)]
+    runtime.features.pop("supervision", None)
