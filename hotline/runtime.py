@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis import exceptions as redis_errors
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 import uvicorn
 
 from hotline.core.config import Settings
@@ -35,13 +38,19 @@ class Runtime:
         return task
 
 
+def redis_client(url: str) -> aioredis.Redis:
+    """Pooled connections die with a Redis restart: retry once on a fresh one instead of failing the call."""
+    return aioredis.from_url(url, decode_responses=True, retry=Retry(ExponentialBackoff(cap=1.0), 3),
+                             retry_on_error=[redis_errors.ConnectionError])
+
+
 def build_runtime(settings: Settings) -> Runtime:
     ami = AmiManager(
         settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
         ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
     )
     return Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami),
-                   redis=aioredis.from_url(settings.redis_url, decode_responses=True))
+                   redis=redis_client(settings.redis_url))
 
 
 async def start_features(runtime: Runtime) -> None:

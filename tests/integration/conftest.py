@@ -37,6 +37,12 @@ def controller_process(settings, pbx, redis_server):
 
 
 @pytest.fixture
+def no_controller(controller_process):
+    """For tests that play the controller's part themselves: a running controller would answer too."""
+    controller_process.stop()
+
+
+@pytest.fixture
 def controller(controller_process):
     """The running controller (restarted if an earlier test killed it)."""
     return controller_process.ensure_running()

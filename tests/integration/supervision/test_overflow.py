@@ -168,7 +168,7 @@ async def screenshot_wallboard(port: int, token: str, path: Path) -> str:
         return text
 
 
-async def test_flood_raises_once_resyncs_and_clears_once(settings, sipp, driver, supervision, redis):
+async def test_flood_raises_once_resyncs_and_clears_once(settings, no_controller, sipp, driver, supervision, redis):
     sup = supervision
     members = await driver.ami.send_action_list("QueueStatus", Queue="hotline-tourism")
     assert any(m.get("Name") == "agent2" or "agent2" in (m.get("Location") or "") for m in members
