@@ -5,7 +5,7 @@ import asyncio
 
 import typer
 
-from hotline.commands.controller import Controller, ControllerError
+from hotline.commands.controller import AsrWorkers, Controller, ControllerError
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer, RedisServerError
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
@@ -17,7 +17,7 @@ def _fail(exc: Exception) -> None:
 
 
 def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part.")) -> None:
-    """Start Asterisk, Redis and the controller (each only if not running); wait until /healthz is ok."""
+    """Start Asterisk, Redis, the controller and an ASR worker (each only if not running); wait until ready."""
     settings = Settings()
     try:
         PbxSandbox(settings).up(timeout)
@@ -27,14 +27,18 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part."
         controller = Controller(settings)
         controller.start(timeout)
         typer.echo(f"✔ controller http://{settings.http_host}:{settings.http_port}/ (log {controller.log_file})")
+        workers = AsrWorkers(settings)
+        workers.start(timeout)
+        typer.echo(f"✔ ASR worker ({settings.asr_engine}) (log {workers.log_file})")
     except (PbxError, PbxConfigError, RedisServerError, ControllerError) as exc:
         _fail(exc)
 
 
 def down() -> None:
-    """Stop the controller, Redis (AOF kept) and Asterisk of this instance."""
+    """Stop the ASR worker, the controller, Redis (AOF kept) and Asterisk of this instance."""
     settings = Settings()
     try:
+        typer.echo(f"ASR worker {'stopped' if AsrWorkers(settings).stop() else 'was not running'}")
         typer.echo(f"controller {'stopped' if Controller(settings).stop() else 'was not running'}")
         typer.echo(f"Redis {'stopped' if RedisServer(settings).down() else 'was not running'}")
         typer.echo(f"Asterisk {'stopped' if PbxSandbox(settings).down() else 'was not running'}")
@@ -45,7 +49,8 @@ def down() -> None:
 def status() -> None:
     """One line per part; exit 1 unless everything is up and healthy."""
     settings = Settings()
-    pbx, redis_server, controller = PbxSandbox(settings), RedisServer(settings), Controller(settings)
+    pbx, redis_server, controller, workers = (PbxSandbox(settings), RedisServer(settings), Controller(settings),
+                                              AsrWorkers(settings))
     try:
         pbx_status = pbx.status()
     except PbxError as exc:
@@ -58,6 +63,7 @@ def status() -> None:
         (redis_server.ping(), f"Redis     {settings.redis_url}, log {redis_server.log_file}"),
         (code == 200, f"controller pid {controller.pid()}, /healthz {code or 'no answer'} {body or ''}, "
                       f"log {controller.log_file}"),
+        (workers.pid() is not None, f"ASR worker pid {workers.pid()}, log {workers.log_file}"),
     ]
     for ok, text in lines:
         typer.echo(f"{'✔' if ok else '✘'} {text}")
