@@ -1,11 +1,13 @@
 """One channel's AGI commands as awaitable methods (protocol only: no hotline rules here)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from telephony.agi import AgiResult, AsyncAgi
 
 ALL_KEYS = "0123456789*#"
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\([A-Za-z0-9_]*\))?")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,17 @@ class AgiChannel:
 
     async def set_variable(self, name: str, value: str | int) -> None:
         await self.command(f"SET VARIABLE {name} {_quote(str(value))}")
+
+    async def set_variables(self, values: dict[str, str | int]) -> None:
+        """Several variables in one AGI command (MSet). AsyncAGI picks up a queued command only on its next
+        100 ms poll when the channel sends no audio, so N separate SETs cost up to N x 100 ms."""
+        parts = []
+        for name, value in values.items():
+            text = str(value)
+            if not _VAR_NAME.fullmatch(name) or any(c in text for c in ',|\\'):
+                raise ValueError(f"variable {name!r}={text!r} cannot go through MSet")
+            parts.append(f"{name}={text}")
+        await self.command(f"EXEC MSet {_quote(','.join(parts))}")
 
     async def get_variable(self, name: str) -> str | None:
         result = await self.command(f"GET VARIABLE {name}")
