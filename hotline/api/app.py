@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
 from hotline.agents import http as agents_http
 from hotline.api.routes import health
@@ -16,4 +17,5 @@ def create_app(runtime=None) -> FastAPI:
     app.state.runtime = runtime
     for router in (health.router, ivr_http.router, tickets_http.router, agents_http.router, supervision_http.router):
         app.include_router(router)
+    app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role
     return app
