@@ -66,8 +66,7 @@ class ScreenPop:
             "agent_connect_at": round(seen_at, 3)})
         log_event(log, "screen pop", agent=user.endpoint, call_id=call_id, ticket_id=ticket_id,
                   caller=mask_number(call.get("caller")), pop_ms=round((time.time() - seen_at) * 1000, 1))
-        if self.webhooks:
-            self.webhooks.submit("screen_pop", message)
+        self._webhook("screen_pop", message)
 
     async def on_agent_ended(self, msg) -> None:
         """AgentComplete (call over) or AgentRingNoAnswer (the ring went elsewhere)."""
@@ -102,5 +101,10 @@ class ScreenPop:
             return  # the call has not reached an agent yet; the pop will carry the ticket
         message = await self.notifier.publish(agent, {"type": "update", "kind": fields.get("kind"),
                                                       "call": {"call_id": call_id}, "ticket": ticket})
-        if self.webhooks and fields.get("kind") == "submitted":
-            self.webhooks.submit("ticket_submitted", message)
+        if fields.get("kind") == "submitted":
+            self._webhook("ticket_submitted", message)
+
+    def _webhook(self, event: str, message: dict) -> None:
+        """POST the message as a WebhookEvent (hotline.agents.events) to users.yaml `webhooks.urls`."""
+        if self.webhooks and self.webhooks.enabled:
+            self.webhooks.submit({"event": event, "at": round(time.time(), 3), **message}, event=event)

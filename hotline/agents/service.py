@@ -11,8 +11,8 @@ from hotline.agents.auth import get_directory
 from hotline.agents.membership import MEMBER_EVENTS, Membership
 from hotline.agents.notifier import Notifier
 from hotline.agents.screenpop import ScreenPop
-from hotline.agents.webhooks import WebhookSender
 from hotline.core.logging import log_event
+from hotline.core.webhooks import WebhookSender
 
 log = logging.getLogger("hotline.agents.service")
 TICKET_EVENTS = "hotline:ticket-events"
@@ -26,7 +26,7 @@ class AgentsFeature:
         self.redis = redis
         self.ami = ami
         self.notifier = Notifier(redis, maxlen=directory.screenpop_stream_maxlen)
-        self.webhooks = WebhookSender(directory.webhooks)
+        self.webhooks = WebhookSender(directory.webhooks, name="agents")
         self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks)
         self.membership = Membership(ami, get_directory, self._state_changed)
 
@@ -87,5 +87,4 @@ async def start(runtime) -> None:
     runtime.ami.on_event(MEMBER_EVENTS, feature.membership.on_member_event)
     runtime.ami.on_connect(feature.resync)
     runtime.spawn(feature.consume_ticket_events(), "agents-ticket-events")
-    runtime.spawn(feature.webhooks.run(), "agents-webhooks")
     log_event(log, "agents feature started", agents=len(get_directory().agents()))

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from hotline.core.config import CONFIG_DIR
+from hotline.core.webhooks import WebhookConfig
 
 DEFAULT_USERS_FILE = CONFIG_DIR / "users.yaml"
 PBKDF2_ITERATIONS = 600_000
@@ -73,13 +74,6 @@ class User(BaseModel):
 
     def public(self) -> dict:
         return self.model_dump(mode="json")
-
-
-class WebhookConfig(BaseModel):
-    urls: list[str] = Field(default_factory=list)
-    timeout_seconds: float = Field(default=3.0, gt=0, le=30)
-    max_attempts: int = Field(default=5, ge=1, le=20)
-    backoff_seconds: float = Field(default=0.5, ge=0, le=60)
 
 
 class Directory(BaseModel):

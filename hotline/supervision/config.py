@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hotline.core.config import CONFIG_DIR
+from hotline.core.webhooks import WebhookConfig
 
 DEFAULT_FILE = CONFIG_DIR / "overflow.yaml"
 Metric = Literal["callers_waiting", "longest_wait_s", "service_level", "abandon_rate", "agents_logged_in"]
@@ -104,21 +105,6 @@ class QueueConfig(_Strict):
     overflow: Overflow = Field(default_factory=Overflow)
 
 
-class Webhooks(_Strict):
-    urls: list[str] = []
-    timeout_s: float = Field(default=3.0, gt=0, le=60)
-    max_attempts: int = Field(default=5, ge=1, le=20)
-    backoff_s: float = Field(default=0.5, gt=0, le=60)
-
-    @field_validator("urls")
-    @classmethod
-    def _http(cls, urls: list[str]) -> list[str]:
-        for url in urls:
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"webhook URL must start with http:// or https://: {url!r}")
-        return urls
-
-
 class OverflowConfig(_Strict):
     service_level_seconds: float = Field(default=20, gt=0, le=600)
     reconcile_seconds: float = Field(default=10, ge=1, le=3600)   # QueueSummary check; QueueStatus on drift
@@ -126,7 +112,7 @@ class OverflowConfig(_Strict):
     history_minutes: int = Field(default=120, ge=10, le=1440)
     stream_maxlen: int = Field(default=10000, ge=100)
     staffing: Staffing = Field(default_factory=Staffing)
-    webhooks: Webhooks = Field(default_factory=Webhooks)
+    webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
     default_rules: list[Rule] = []
     queues: dict[str, QueueConfig]
 

@@ -15,8 +15,9 @@ from redis.exceptions import RedisError
 
 from hotline.core.config import CONFIG_DIR
 from hotline.core.logging import log_event
+from hotline.core.webhooks import WebhookSender
 from hotline.supervision.config import SEVERITIES, OverflowConfig, default_config, load_config
-from hotline.supervision.notifier import WebhookSender, WebSocketHub
+from hotline.supervision.notifier import WebSocketHub
 from hotline.supervision.queue_model import QueueModel
 from hotline.supervision.rules import RANK, RuleEngine, Transition
 from hotline.supervision.staffing import staffing_advice
@@ -49,7 +50,7 @@ class SupervisionService:
         self.engine = RuleEngine(config)
         self.store = AlertStore(redis, config.stream_maxlen, config.history_minutes)
         self.hub = WebSocketHub()
-        self.webhooks = WebhookSender(config.webhooks)
+        self.webhooks = WebhookSender(config.webhooks, name="supervision")
         self.active: dict[str, dict] = {}      # alert id -> alert as last announced
         self.counters = {"events": 0, "transitions": 0, "resyncs": 0, "resync_errors": 0}
         self._lock = asyncio.Lock()            # one evaluation at a time: events, tick and re-sync interleave
@@ -130,7 +131,7 @@ class SupervisionService:
         log_event(log, f"alert {alert['kind']}", alert_id=alert["alert_id"], severity=alert["severity"],
                   value=alert["value"], add_agents=alert["staffing"]["add_agents"])
         await self.hub.broadcast({"type": "alert", "alert": alert})
-        self.webhooks.submit(alert)
+        self.webhooks.submit(alert, alert_id=alert["alert_id"])
         return alert
 
     def describe(self, t: Transition, now: float) -> dict:

@@ -108,7 +108,7 @@ async def supervision(settings, pbx, redis, free_port):
     receiver = await WebhookReceiver().start()
     config = parse_config({
         "reconcile_seconds": 2, "full_resync_seconds": 30,
-        "webhooks": {"urls": [receiver.url], "backoff_s": 0.2, "max_attempts": 3},
+        "webhooks": {"urls": [receiver.url], "backoff_seconds": 0.2, "max_attempts": 3},
         "queues": {"tourism": {"rules": [{"id": "waiting", "metric": "callers_waiting",
                                           "warning": {"raise": RAISE_AT, "clear": 1}, "clear_after_s": 3}]},
                    "business": {"rules": []}, "general": {"rules": []}}})

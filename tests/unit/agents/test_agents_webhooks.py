@@ -1,50 +1,37 @@
-import asyncio
-import time
-
+"""Agents' use of the shared webhook sender: users.yaml `webhooks`, and what a pop / submit POSTs."""
 import httpx
+import pytest
 
-from hotline.agents.users import WebhookConfig
-from hotline.agents.webhooks import WebhookSender
-
-
-def sender_with(responses, **config):
-    seen = []
-
-    def handler(request):
-        seen.append(request)
-        return httpx.Response(responses.pop(0) if responses else 200)
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    cfg = WebhookConfig(urls=["http://127.0.0.1:9/hook"], backoff_seconds=0.01, **config)
-    return WebhookSender(cfg, client), seen
+from agents_users import write_users
+from hotline.agents import auth
+from hotline.agents.events import WebhookEvent
+from hotline.agents.notifier import Notifier
+from hotline.agents.screenpop import ScreenPop
+from hotline.agents.users import UsersFileError, load_directory
+from hotline.core.webhooks import WebhookConfig, WebhookSender
+from telephony.ami.message import Message
 
 
-async def test_retries_with_backoff_until_accepted():
-    sender, seen = sender_with([500, 503])
-    assert await sender.deliver("http://127.0.0.1:9/hook", {"event": "screen_pop"})
-    assert len(seen) == 3 and sender.delivered == 1
+def test_users_yaml_webhooks_block(tmp_path):
+    hooks = {"urls": ["http://127.0.0.1:9000/hotline"], "timeout_seconds": 2, "max_attempts": 3,
+             "backoff_seconds": 0.25}
+    directory = load_directory(write_users(tmp_path / "users.yaml", webhooks=hooks))
+    assert directory.webhooks == WebhookConfig(**hooks)
+    assert load_directory(write_users(tmp_path / "plain.yaml")).webhooks.urls == []
+    with pytest.raises(UsersFileError, match="webhooks.urls"):
+        load_directory(write_users(tmp_path / "bad.yaml", webhooks={"urls": ["ftp://x"]}))
 
 
-async def test_gives_up_after_max_attempts():
-    sender, seen = sender_with([500] * 10, max_attempts=3)
-    assert not await sender.deliver("http://127.0.0.1:9/hook", {"event": "screen_pop"})
-    assert len(seen) == 3 and sender.failed == 1
-
-
-async def test_submit_never_blocks_and_worker_posts_json():
-    sender, seen = sender_with([])
-    start = time.perf_counter()
-    for n in range(5):
-        sender.submit("screen_pop", {"agent": "agent1", "id": str(n)})
-    assert time.perf_counter() - start < 0.05
-    worker = asyncio.create_task(sender.run())
-    while sender.delivered < 5:
-        await asyncio.sleep(0.01)
-    worker.cancel()
-    body = seen[0].read().decode()
-    assert '"event":"screen_pop"' in body.replace(" ", "") and '"agent":"agent1"' in body.replace(" ", "")
-
-
-def test_disabled_without_urls():
-    sender = WebhookSender(WebhookConfig())
-    sender.submit("screen_pop", {})
-    assert sender.queue.empty()
+async def test_pop_and_submitted_update_are_posted_as_webhook_events(agents_redis, users_yaml):
+    posted = []
+    client = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: posted.append(r) or httpx.Response(200)))
+    sender = WebhookSender(WebhookConfig(urls=["http://127.0.0.1:9/hook"]), client, name="agents")
+    pop = ScreenPop(agents_redis, None, Notifier(agents_redis, maxlen=50), auth.get_directory, sender)
+    await pop.on_agent_connect(Message({"Event": "AgentConnect", "Interface": "PJSIP/agent1",
+                                        "ChanVariable": ["HOTLINE_CALL_ID=c-1"]}))
+    for kind in ("transcribed", "submitted"):   # only `submitted` is posted
+        await pop.on_ticket_event({"ticket_id": "t-1", "call_id": "c-1", "kind": kind})
+    await sender.drain()
+    events = [WebhookEvent.model_validate_json(r.read()) for r in posted]
+    assert [(e.event, e.type, e.agent) for e in events] == [("screen_pop", "pop", "agent1"),
+                                                            ("ticket_submitted", "update", "agent1")]

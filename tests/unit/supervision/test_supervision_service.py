@@ -18,7 +18,7 @@ RULES = [{"id": "waiting", "metric": "callers_waiting", "warning": {"raise": 3, 
 def make_config(webhook_urls=(), overflow=None):
     tourism = {"rules": RULES} | ({"overflow": overflow} if overflow else {})
     return parse_config({"queues": {"tourism": tourism, "general": {"rules": []}},
-                         "webhooks": {"urls": list(webhook_urls), "backoff_s": 0.05, "max_attempts": 3}})
+                         "webhooks": {"urls": list(webhook_urls), "backoff_seconds": 0.05, "max_attempts": 3}})
 
 
 class Clock:
