@@ -1,4 +1,5 @@
-"""The project-owned Redis server: Debian redis-server on settings.redis_port, loopback only, AOF on."""
+"""The project-owned Redis server: Debian redis-server on settings.redis_port, loopback only, AOF on;
+and `throwaway_redis`, a private one on a unix socket for tests and benchmarks."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +7,8 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,3 +107,25 @@ class RedisServer:
             raise RedisServerError(f"Redis on port {self.settings.redis_port} did not shut down")
         log_event(log, "redis down", port=self.settings.redis_port)
         return True
+
+
+@contextmanager
+def throwaway_redis(workdir: Path, timeout: float = 5.0) -> Iterator[Path]:
+    """A private redis-server on a unix socket in `workdir` (no TCP port, no persistence) for tests and
+    benchmarks; yields the socket path and stops the server on exit."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RedisServerError("redis-server is missing: run `sudo apt-get install redis-server`")
+    sock = Path(workdir) / "redis.sock"
+    proc = subprocess.Popen([binary, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no",
+                             "--dir", str(workdir)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        while not sock.exists():
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RedisServerError(f"throwaway redis-server did not open {sock}")
+            time.sleep(0.05)
+        yield sock
+    finally:
+        proc.terminate()
+        proc.wait(5)

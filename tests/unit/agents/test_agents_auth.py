@@ -74,13 +74,13 @@ async def _login(client, username):
     return response.json()
 
 
-async def test_login_returns_token_user_and_home(client, agents_redis):
+async def test_login_returns_token_user_and_home(client, unit_redis):
     data = await _login(client, "agent1")
     assert data["user"] == {"username": "agent1", "display_name": "坐席1", "role": "agent",
                             "endpoint": "agent1", "queues": ["general"]}
     assert data["home"] == "/console"
-    assert await agents_redis.get(f"hotline:token:{data['token']}") == "agent1"
-    assert 0 < await agents_redis.ttl(f"hotline:token:{data['token']}") <= data["expires_in"]
+    assert await unit_redis.get(f"hotline:token:{data['token']}") == "agent1"
+    assert 0 < await unit_redis.ttl(f"hotline:token:{data['token']}") <= data["expires_in"]
     assert (await _login(client, "supervisor"))["home"] == "/wallboard"
 
 
@@ -120,9 +120,9 @@ async def test_logout_revokes_token(client):
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 401
 
 
-async def test_token_expires(client, agents_redis):
+async def test_token_expires(client, unit_redis):
     user = auth.get_directory().get("agent1")
-    token = await auth.issue_token(agents_redis, user, ttl=1)
+    token = await auth.issue_token(unit_redis, user, ttl=1)
     headers = {"Authorization": f"Bearer {token}"}
     assert (await client.get("/api/auth/me", headers=headers)).status_code == 200
     await asyncio.sleep(1.2)

@@ -29,8 +29,8 @@ def free_port() -> int:
 
 
 @pytest.fixture
-async def server(agents_redis, users_yaml):
-    runtime = SimpleNamespace(redis=agents_redis, ami=FakeQueueAmi(), settings=None, features={})
+async def server(unit_redis, users_yaml):
+    runtime = SimpleNamespace(redis=unit_redis, ami=FakeQueueAmi(), settings=None, features={})
     feature = feature_of(runtime)
     consumer = asyncio.create_task(feature.consume_ticket_events(block_ms=200))
     app = FastAPI()
@@ -42,7 +42,7 @@ async def server(agents_redis, users_yaml):
     serving = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", feature=feature, redis=agents_redis)
+    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", feature=feature, redis=unit_redis)
     server.should_exit = True
     consumer.cancel()
     await asyncio.gather(serving, consumer, return_exceptions=True)

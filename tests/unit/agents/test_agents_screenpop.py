@@ -50,9 +50,9 @@ def test_call_id_comes_from_the_caller_channel_variables():
 
 
 @pytest.fixture
-def pop(agents_redis, users_yaml):
-    notifier = Notifier(agents_redis, maxlen=50)
-    return ScreenPop(agents_redis, FakeAmi(), notifier, auth.get_directory)
+def pop(unit_redis, users_yaml):
+    notifier = Notifier(unit_redis, maxlen=50)
+    return ScreenPop(unit_redis, FakeAmi(), notifier, auth.get_directory)
 
 
 class Sink:
@@ -63,10 +63,10 @@ class Sink:
         self.messages.append(json.loads(text))
 
 
-async def test_pop_goes_only_to_the_connected_agent(pop, agents_redis):
-    await agents_redis.hset("hotline:call:c-1", mapping={"caller": "13812345678", "route": "business",
+async def test_pop_goes_only_to_the_connected_agent(pop, unit_redis):
+    await unit_redis.hset("hotline:call:c-1", mapping={"caller": "13812345678", "route": "business",
                                                           "started_at": "1700000000.5", "ticket_id": "t-1"})
-    await agents_redis.set("hotline:ticket:t-1", json.dumps({"id": "t-1", "call_id": "c-1", "summary": "路灯不亮",
+    await unit_redis.set("hotline:ticket:t-1", json.dumps({"id": "t-1", "call_id": "c-1", "summary": "路灯不亮",
                                                                   "created_at": 1.0, "updated_at": 1.0}))
     sinks = {a: Sink() for a in ("agent1", "agent2")}
     conns = {a: Connection(a, sinks[a].send) for a in sinks}
@@ -79,17 +79,17 @@ async def test_pop_goes_only_to_the_connected_agent(pop, agents_redis):
     assert message["call"]["caller"] == "13812345678" and message["call"]["line"] == "企业服务"
     assert message["call"]["started_at"] == 1700000000.5 and message["call"]["hold_seconds"] == 4
     assert message["ticket"]["summary"] == "路灯不亮"
-    assert await agents_redis.get("hotline:call-agent:c-1") == "agent1"
-    assert await agents_redis.hget("hotline:call:c-1", "agent") == "agent1"
-    assert await agents_redis.xlen("hotline:screenpop:agent2") == 0
+    assert await unit_redis.get("hotline:call-agent:c-1") == "agent1"
+    assert await unit_redis.hget("hotline:call:c-1", "agent") == "agent1"
+    assert await unit_redis.xlen("hotline:screenpop:agent2") == 0
 
 
-async def test_unknown_endpoint_pops_nobody(pop, agents_redis):
+async def test_unknown_endpoint_pops_nobody(pop, unit_redis):
     await pop.on_agent_connect(event("AgentConnect", "PJSIP/agent99"))
-    assert await agents_redis.keys("hotline:screenpop:*") == []
+    assert await unit_redis.keys("hotline:screenpop:*") == []
 
 
-async def test_call_id_falls_back_to_getvar(pop, agents_redis):
+async def test_call_id_falls_back_to_getvar(pop, unit_redis):
     pop.ami.value = "c-7"
     msg = Message({"Event": "AgentConnect", "Interface": "PJSIP/agent2", "Channel": "PJSIP/callers-1"})
     await pop.on_agent_connect(msg)
@@ -97,15 +97,15 @@ async def test_call_id_falls_back_to_getvar(pop, agents_redis):
     assert (await pop.notifier.replay("agent2", None))[0]["call"]["call_id"] == "c-7"
 
 
-async def test_ticket_event_updates_only_the_holder(pop, agents_redis):
+async def test_ticket_event_updates_only_the_holder(pop, unit_redis):
     await pop.on_agent_connect(event("AgentConnect", "PJSIP/agent2", call_id="c-2"))
-    await agents_redis.set("hotline:ticket:t-2", json.dumps({"id": "t-2", "call_id": "c-2", "created_at": 1.0,
+    await unit_redis.set("hotline:ticket:t-2", json.dumps({"id": "t-2", "call_id": "c-2", "created_at": 1.0,
                                                                   "updated_at": 1.0, "transcript": {"text": "你好"}}))
     await pop.on_ticket_event({"ticket_id": "t-2", "call_id": "c-2", "kind": "transcribed"})
     await pop.on_ticket_event({"ticket_id": "t-9", "call_id": "c-unheld", "kind": "created"})
     kinds = [(m["type"], m.get("kind")) for m in await pop.notifier.replay("agent2", None)]
     assert kinds == [("pop", None), ("update", "transcribed")]
-    assert await agents_redis.xlen("hotline:screenpop:agent1") == 0
+    assert await unit_redis.xlen("hotline:screenpop:agent1") == 0
 
 
 async def test_ringing_then_answered_elsewhere_and_abandon(pop):
@@ -126,8 +126,8 @@ def test_stream_ids_compare_numerically():
     assert id_after("5-0", None)
 
 
-async def test_reconnect_replays_missed_messages_once(agents_redis):
-    notifier = Notifier(agents_redis, maxlen=50)
+async def test_reconnect_replays_missed_messages_once(unit_redis):
+    notifier = Notifier(unit_redis, maxlen=50)
     first = [await notifier.publish("agent1", {"type": "pop", "n": n}) for n in range(3)]
     sink = Sink()
     conn = Connection("agent1", sink.send)
@@ -141,17 +141,17 @@ async def test_reconnect_replays_missed_messages_once(agents_redis):
     assert sink.messages[-1]["id"] == live["id"]
 
 
-async def test_replay_with_bad_or_no_id(agents_redis):
-    notifier = Notifier(agents_redis, maxlen=50)
+async def test_replay_with_bad_or_no_id(unit_redis):
+    notifier = Notifier(unit_redis, maxlen=50)
     for n in range(25):
         await notifier.publish("agent3", {"type": "pop", "n": n})
     assert [m["n"] for m in await notifier.replay("agent3", None)] == list(range(5, 25))
     assert len(await notifier.replay("agent3", "not-an-id")) == 20
 
 
-async def test_slow_connection_is_dropped_not_blocking(agents_redis, monkeypatch):
+async def test_slow_connection_is_dropped_not_blocking(unit_redis, monkeypatch):
     from hotline.agents import notifier as module
-    notifier = Notifier(agents_redis, maxlen=50)
+    notifier = Notifier(unit_redis, maxlen=50)
     conn = Connection("agent1", Sink().send)
     conn.queue = __import__("asyncio").Queue(2)
     notifier.register(conn)

@@ -22,11 +22,11 @@ def test_users_yaml_webhooks_block(tmp_path):
         load_directory(write_users(tmp_path / "bad.yaml", webhooks={"urls": ["ftp://x"]}))
 
 
-async def test_pop_and_submitted_update_are_posted_as_webhook_events(agents_redis, users_yaml):
+async def test_pop_and_submitted_update_are_posted_as_webhook_events(unit_redis, users_yaml):
     posted = []
     client = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: posted.append(r) or httpx.Response(200)))
     sender = WebhookSender(WebhookConfig(urls=["http://127.0.0.1:9/hook"]), client, name="agents")
-    pop = ScreenPop(agents_redis, None, Notifier(agents_redis, maxlen=50), auth.get_directory, sender)
+    pop = ScreenPop(unit_redis, None, Notifier(unit_redis, maxlen=50), auth.get_directory, sender)
     await pop.on_agent_connect(Message({"Event": "AgentConnect", "Interface": "PJSIP/agent1",
                                         "ChanVariable": ["HOTLINE_CALL_ID=c-1"]}))
     for kind in ("transcribed", "submitted"):   # only `submitted` is posted

@@ -1,41 +1,12 @@
-"""Supervision unit fixtures: throwaway redis-server on a unix socket, fake AMI server, webhook receiver."""
+"""Supervision unit fixtures: fake AMI server, webhook receiver (Redis: `unit_redis`, tests/unit/conftest.py)."""
 from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import subprocess
-import time
 
 import pytest
-import redis.asyncio as aioredis
 
 from telephony.ami.testing import FakeAmiServer
-
-
-@pytest.fixture(scope="session")
-def sup_redis_socket(tmp_path_factory):
-    if not shutil.which("redis-server"):
-        pytest.skip("redis-server not installed")
-    workdir = tmp_path_factory.mktemp("supervision-redis")
-    sock = workdir / "redis.sock"
-    proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        if sock.exists():
-            break
-        time.sleep(0.05)
-    yield sock
-    proc.terminate()
-    proc.wait(5)
-
-
-@pytest.fixture
-async def sup_redis(sup_redis_socket):
-    client = aioredis.Redis(unix_socket_path=str(sup_redis_socket), decode_responses=True)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

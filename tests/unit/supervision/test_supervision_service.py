@@ -55,13 +55,13 @@ async def settle(manager):
         await asyncio.sleep(0.02)
 
 
-async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, sup_redis, webhook_receiver):
+async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, unit_redis, webhook_receiver):
     waiting = []
     fake_ami.handlers["QueueStatus"] = lambda s, a: queue_status(waiting)(s, a)
     ami = AmiManager("127.0.0.1", fake_ami.port, "hotline", "s3cret", ping_interval=30,
                      reconnect_backoff=(0.05, 0.1))
     clock, tasks = Clock(), []
-    svc = SupervisionService(sup_redis, ami, make_config([webhook_receiver.url]), META, clock=clock)
+    svc = SupervisionService(unit_redis, ami, make_config([webhook_receiver.url]), META, clock=clock)
     await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
     ws = FakeSocket()
     svc.hub.add(ws)
@@ -76,7 +76,7 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, su
         assert [(a["kind"], a["severity"], a["value"]) for a in alerts] == [("raised", "warning", 3.0)]
         assert alerts[0]["staffing"]["message"].startswith("需要增配")
         assert alerts[0]["label"] == "文旅服务专线" and "排队人数" in alerts[0]["message"]
-        assert json.loads(await sup_redis.hget(ACTIVE_KEY, "tourism:waiting"))["severity"] == "warning"
+        assert json.loads(await unit_redis.hget(ACTIVE_KEY, "tourism:waiting"))["severity"] == "warning"
 
         # the link drops; Asterisk still has the 4 callers; the re-sync must not re-announce
         fake_ami.drop()
@@ -98,8 +98,8 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, su
             await svc.tick()
         kinds = [m["alert"]["kind"] for m in ws.sent if m["type"] == "alert"]
         assert kinds == ["raised", "cleared"]
-        assert await sup_redis.hget(ACTIVE_KEY, "tourism:waiting") is None
-        stream = await sup_redis.xrange(STREAM_KEY)
+        assert await unit_redis.hget(ACTIVE_KEY, "tourism:waiting") is None
+        stream = await unit_redis.xrange(STREAM_KEY)
         assert [f["kind"] for _, f in stream] == ["raised", "cleared"]
 
         # the webhook failed once (HTTP 500) and was retried; both alerts arrive
@@ -112,11 +112,11 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, su
         await ami.close()
 
 
-async def test_restart_restores_active_alerts_without_duplicates(fake_ami, sup_redis):
+async def test_restart_restores_active_alerts_without_duplicates(fake_ami, unit_redis):
     fake_ami.handlers["QueueStatus"] = queue_status(["a", "b", "c", "d"])
     for attempt in range(2):
         ami = AmiManager("127.0.0.1", fake_ami.port, "hotline", "s3cret", ping_interval=30)
-        svc = SupervisionService(sup_redis, ami, make_config(), META)
+        svc = SupervisionService(unit_redis, ami, make_config(), META)
         await svc.start(lambda coro, name: coro.close())
         ws = FakeSocket()
         svc.hub.add(ws)
@@ -125,12 +125,12 @@ async def test_restart_restores_active_alerts_without_duplicates(fake_ami, sup_r
         sent = [m["alert"]["kind"] for m in ws.sent if m["type"] == "alert"]
         assert sent == (["raised"] if attempt == 0 else [])
         await ami.close()
-    assert len(await sup_redis.xrange(STREAM_KEY)) == 1
+    assert len(await unit_redis.xrange(STREAM_KEY)) == 1
 
 
-async def test_failing_webhook_never_blocks_alerting(sup_redis):
+async def test_failing_webhook_never_blocks_alerting(unit_redis):
     # nothing listens on port 9: every attempt fails fast, the alert still goes out at once
-    svc = SupervisionService(sup_redis, None, make_config(["http://127.0.0.1:9/x"]), META)
+    svc = SupervisionService(unit_redis, None, make_config(["http://127.0.0.1:9/x"]), META)
     ws = FakeSocket()
     svc.hub.add(ws)
     svc.model.queue("tourism").waiting.update({f"c{i}": 0.0 for i in range(3)})
@@ -143,33 +143,33 @@ async def test_failing_webhook_never_blocks_alerting(sup_redis):
     await svc.close()
 
 
-async def test_overflow_action(sup_redis, monkeypatch):
-    assert await overflow_action(sup_redis, "tourism") is None          # shipped config: off
+async def test_overflow_action(unit_redis, monkeypatch):
+    assert await overflow_action(unit_redis, "tourism") is None          # shipped config: off
     config = make_config(overflow={"enabled": True, "action": "route", "queue": "general",
                                    "min_severity": "warning"})
     monkeypatch.setattr(service_mod, "default_config", lambda: config)
-    assert await overflow_action(sup_redis, "tourism") is None          # no alert
-    await sup_redis.hset(ACTIVE_KEY, "tourism:waiting", json.dumps({"severity": "warning"}))
-    assert (await overflow_action(sup_redis, "tourism"))["queue"] == "general"
-    assert await overflow_action(sup_redis, "general") is None
-    await sup_redis.hset(ACTIVE_KEY, "general:x", "not json")
-    assert await overflow_action(sup_redis, "general") is None
+    assert await overflow_action(unit_redis, "tourism") is None          # no alert
+    await unit_redis.hset(ACTIVE_KEY, "tourism:waiting", json.dumps({"severity": "warning"}))
+    assert (await overflow_action(unit_redis, "tourism"))["queue"] == "general"
+    assert await overflow_action(unit_redis, "general") is None
+    await unit_redis.hset(ACTIVE_KEY, "general:x", "not json")
+    assert await overflow_action(unit_redis, "general") is None
 
 
-async def test_http_api_requires_supervisor(sup_redis):
+async def test_http_api_requires_supervisor(unit_redis):
     from types import SimpleNamespace
 
     from hotline.agents.auth import get_directory, issue_token
     from hotline.api.app import create_app
 
-    runtime = SimpleNamespace(redis=sup_redis, ami=None, settings=None, features={})
-    svc = SupervisionService(sup_redis, None, make_config(), META)
+    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features={})
+    svc = SupervisionService(unit_redis, None, make_config(), META)
     runtime.features["supervision"] = svc
     svc.model.queue("tourism").waiting.update({"a": 0.0, "b": 0.0, "c": 0.0})
     await svc.evaluate(30.0)
     directory = get_directory()
-    sup_token = await issue_token(sup_redis, directory.get("supervisor"), 60)
-    agent_token = await issue_token(sup_redis, directory.get("agent1"), 60)
+    sup_token = await issue_token(unit_redis, directory.get("supervisor"), 60)
+    agent_token = await issue_token(unit_redis, directory.get("agent1"), 60)
     transport = httpx.ASGITransport(app=create_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         assert (await client.get("/api/queues")).status_code == 401
