@@ -6,9 +6,13 @@ Baselines in the same run: 汉字 text (upper bound for rules), pinyin only, pin
 """
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
-from hotline.tickets.evaluation import HELD_OUT_SET, MODES, evaluate, load_utterances
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the `asr` package, not bench/asr.py
+
+from hotline.tickets.evaluation import HELD_OUT_SET, MODES, evaluate, load_utterances  # noqa: E402
 
 
 def _pct(ok_n: tuple[int, int]) -> str:

@@ -1,35 +1,29 @@
-"""Pinyin space: turn 汉字 and ASR pinyin output into comparable syllable lists.
+"""Pinyin space: turn 汉字 and ASR pinyin output into comparable syllable lists for ticket matching.
 
 The sherpa-onnx Mandarin model emits toned pinyin either as whole syllables ("nǐ hǎo") or as its
-initial/final tokens ("n ǐ h ǎo"); both normalise to the same syllables here.
+initial/final tokens ("n ǐ h ǎo"); both normalise to the same syllables here. Generic pinyin text
+helpers (汉字 → pinyin, tone stripping, the model's initials) come from asr.pinyin.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from asr.pinyin import INITIALS, hanzi_to_pinyin, strip_tones
 
-INITIALS = frozenset("b p m f d t n l g k h j q x zh ch sh r z c s y w".split())
 _TOKEN = re.compile(r"[a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ]+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def plain(syllable: str) -> str:
     """Tone-free form used for matching: 'nǚ' -> 'nv', 'jū' -> 'ju' (ü written v so 女 and 努 stay apart)."""
-    decomposed = unicodedata.normalize("NFD", syllable.lower())
-    out = []
-    for ch in decomposed:
-        if ch == "\u0308":  # combining diaeresis: the preceding u is really ü
-            out[-1] = "v"
-        elif unicodedata.category(ch) != "Mn":
-            out.append(ch)
-    return "".join(out)
+    return strip_tones(syllable.lower()).replace("ü", "v")
 
 
 def syllables(pinyin_text: str | None) -> list[str]:
-    """Toned syllables from ASR pinyin text, joining initial/final tokens ("h ǎo" -> "hǎo")."""
+    """Toned syllables from ASR pinyin text, joining initial/final tokens ("h ǎo" -> "hǎo").
+    Free text, unlike asr.pinyin.units_to_syllables: anything but pinyin letters splits tokens, and an
+    initial followed by another joins it ("h m" -> "hm", 噷)."""
     if not pinyin_text:
         return []
     tokens = [t.lower() for t in _TOKEN.findall(pinyin_text)]
@@ -48,9 +42,9 @@ def syllables(pinyin_text: str | None) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def hanzi_syllables(text: str) -> tuple[str, ...]:
-    """Toned syllables of the 汉字 in `text` (other characters dropped)."""
-    han = "".join(_HAN.findall(text))
-    return tuple(lazy_pinyin(han, style=Style.TONE)) if han else ()
+    """Toned syllables of the 汉字 in `text` (other characters, and 汉字 without a reading, dropped)."""
+    han = "".join(_HAN.findall(text))  # joined first: pypinyin picks a polyphone's reading by its neighbours
+    return tuple(hanzi_to_pinyin(han).split()) if han else ()
 
 
 def to_pinyin_text(text: str) -> str:
