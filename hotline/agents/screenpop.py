@@ -57,9 +57,6 @@ class ScreenPop:
         for other in sorted(self.ringing.pop(call_id, set()) - {user.endpoint}) if call_id else ():
             await self.notifier.publish(other, {"type": "ended", "reason": "answered_elsewhere",
                                                 "call": {"call_id": call_id}})
-        if call_id and await self.redis.exists(calls.CALL_KEY.format(call_id=call_id)):
-            await self.redis.hset(calls.CALL_KEY.format(call_id=call_id),
-                                  mapping={"agent": user.endpoint, "agent_connect_at": round(seen_at, 3)})
         previous = await calls.previous_tickets(self.redis, call.get("caller"), ticket_id)
         message = await self.notifier.publish(user.endpoint, {
             "type": "pop", "call": call, "ticket": ticket, "previous_tickets": previous,
