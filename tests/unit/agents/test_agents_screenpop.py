@@ -80,7 +80,6 @@ async def test_pop_goes_only_to_the_connected_agent(pop, unit_redis):
     assert message["call"]["started_at"] == 1700000000.5 and message["call"]["hold_seconds"] == 4
     assert message["ticket"]["summary"] == "路灯不亮"
     assert await unit_redis.get("hotline:call-agent:c-1") == "agent1"
-    assert await unit_redis.hget("hotline:call:c-1", "agent") == "agent1"
     assert await unit_redis.xlen("hotline:screenpop:agent2") == 0
 
 
