@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8012
 
+    # supervision: alert rules, webhooks, overflow actions (tests point the controller at their own file)
+    overflow_file: Path = CONFIG_DIR / "overflow.yaml"
+
     # call flow
     ring_seconds: float = Field(default=1.0, ge=0.0, le=2.0)
     heartbeat_interval: float = 1.0

@@ -8,10 +8,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from hotline.core.config import CONFIG_DIR
+from hotline.core.config import get_settings
 from hotline.core.webhooks import WebhookConfig
 
-DEFAULT_FILE = CONFIG_DIR / "overflow.yaml"
 Metric = Literal["callers_waiting", "longest_wait_s", "service_level", "abandon_rate", "agents_logged_in"]
 # for these a LOW value is the problem; for all others a high value is
 LOW_IS_BAD = {"service_level", "agents_logged_in"}
@@ -144,7 +143,8 @@ def parse_config(data: object, source: str = "overflow.yaml") -> OverflowConfig:
 
 
 def load_config(path: Path | str | None = None) -> OverflowConfig:
-    path = Path(path or DEFAULT_FILE)
+    """`path`, or the `overflow_file` setting (HOTLINE_OVERFLOW_FILE; default config/overflow.yaml)."""
+    path = Path(path or get_settings().overflow_file)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -1,9 +1,13 @@
-"""The real controller process (`hotline serve`) for integration tests that place calls through it."""
+"""The real controller process (`hotline serve`) for integration tests that place calls through it,
+and headless Chromium for the web pages it serves."""
 from __future__ import annotations
 
 import os
 import signal
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -46,3 +50,38 @@ def no_controller(controller_process):
 def controller(controller_process):
     """The running controller (restarted if an earlier test killed it)."""
     return controller_process.ensure_running()
+
+
+@pytest.fixture(scope="session")
+def controller_with_env(controller_process):
+    """`with controller_with_env(HOTLINE_X="..."):` the shared controller restarted with extra environment
+    (it reads its settings and config files at start); afterwards it runs again as before, or stays stopped."""
+    @contextmanager
+    def restarted(**env: str):
+        was_running = controller_process.pid() is not None
+        controller_process.stop()
+        try:
+            with mock.patch.dict(os.environ, env):   # the child copies os.environ when it starts
+                controller_process.start(timeout=60)
+            yield controller_process
+        finally:
+            controller_process.stop()
+            if was_running:
+                controller_process.start(timeout=60)
+    return restarted
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+async def chromium():
+    """A headless Chromium browser (Playwright, the system binary; never `playwright install`)."""
+    api = pytest.importorskip("playwright.async_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed")
+    async with api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        await browser.close()

@@ -1,19 +1,17 @@
-"""The real controller (`hotline serve`), an ASR worker and Chromium for the screen-pop end-to-end test."""
+"""The real controller (`hotline serve`) and an ASR worker for the screen-pop end-to-end test
+(`chromium` is in tests/integration/conftest.py)."""
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
 
 import pytest
 
 from hotline.core.config import PROJECT_DIR
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -35,15 +33,3 @@ def asr_worker(settings, redis_server, tmp_path):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
-
-
-@pytest.fixture
-async def chromium():
-    api = pytest.importorskip("playwright.async_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed")
-    async with api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        await browser.close()
