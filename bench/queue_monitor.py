@@ -15,9 +15,6 @@ import asyncio
 import json
 import random
 import shutil
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,12 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import redis.asyncio as aioredis  # noqa: E402
-import uvicorn  # noqa: E402
 import websockets  # noqa: E402
+from _common import pct, serving, write_doc_section  # noqa: E402
 
 from hotline.agents.auth import get_directory, issue_token  # noqa: E402
 from hotline.api.app import create_app  # noqa: E402
-from hotline.supervision import service as service_mod  # noqa: E402
+from hotline.core.redis_server import RedisServerError, throwaway_redis  # noqa: E402
 from hotline.supervision.config import parse_config  # noqa: E402
 from hotline.supervision.queue_model import QueueModel  # noqa: E402
 from hotline.supervision.rules import RuleEngine  # noqa: E402
@@ -82,17 +79,6 @@ def scripted_events(count: int, seed: int = 12345) -> list[dict]:
             out.append(dict(Event="QueueMemberStatus", Queue=queue, Interface="PJSIP/agent2", MemberName="agent2",
                             Status=str(rng.choice([1, 2, 6])), Paused="0", InCall="0"))
     return [Message(e) for e in out[:count]]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def cpu_per_1000(label: str, events: list, run) -> tuple[str, float]:
@@ -167,9 +153,8 @@ async def measure_latency(redis, rounds: int) -> dict[str, list[float]]:
                                dict(Event="QueueStatusComplete", EventList="Complete", ListItems="0")]
     server.handlers.update(QueueStatus=empty_list, QueueSummary=empty_list)
     ami = AmiManager("127.0.0.1", server.port, "hotline", "s3cret", ping_interval=60)
-    runtime = SimpleNamespace(redis=redis, ami=ami, settings=None)
     svc = SupervisionService(redis, ami, bench_config(), META)
-    service_mod._services[id(runtime)] = svc
+    runtime = SimpleNamespace(redis=redis, ami=ami, settings=None, features={"supervision": svc})
     tasks: list[asyncio.Task] = []
     await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
     baseline_hit: asyncio.Future | None = None
@@ -179,16 +164,11 @@ async def measure_latency(redis, rounds: int) -> dict[str, list[float]]:
             baseline_hit.set_result(time.perf_counter())
     ami.on_event("UserEvent", on_user_event)
     await ami.connect()
-    port = free_port()
-    web = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="off"))
-    web_task = asyncio.create_task(web.serve())
-    while not web.started:
-        await asyncio.sleep(0.02)
     token = await issue_token(redis, get_directory().get("supervisor"), 600)
     results = {"AMI event → handler (baseline)": [], "threshold crossing → alert on WebSocket": [],
                "back to normal → clear on WebSocket": []}
-    async with websockets.connect(f"ws://127.0.0.1:{port}/ws/supervisor?token={token}") as ws:
+    async with serving(create_app(runtime)) as port, \
+            websockets.connect(f"ws://127.0.0.1:{port}/ws/supervisor?token={token}") as ws:
         await ws.recv()  # hello
 
         async def wait_alert(kind: str) -> float:
@@ -212,26 +192,11 @@ async def measure_latency(redis, rounds: int) -> dict[str, list[float]]:
                 t0 = time.perf_counter()
                 server.event("QueueCallerLeave", Queue="hotline-tourism", Uniqueid=uid, Position="1", Count="0")
             results["back to normal → clear on WebSocket"].append(await wait_alert("cleared") - t0)
-    web.should_exit = True
-    await web_task
     for task in tasks:
         task.cancel()
     await ami.close()
     await server.stop()
     return results
-
-
-def start_redis(workdir: Path) -> tuple[subprocess.Popen, Path]:
-    if not shutil.which("redis-server"):
-        sys.exit("redis-server is not installed")
-    sock = workdir / "redis.sock"
-    proc = subprocess.Popen(["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        if sock.exists():
-            break
-        time.sleep(0.05)
-    return proc, sock
 
 
 def render(latency: dict[str, list[float]], cpu: list[tuple[str, float]], rounds: int, events: int) -> str:
@@ -252,13 +217,7 @@ def write_doc(table: str) -> None:
                "supervision service → Redis (unix socket) → uvicorn WebSocket → client. The alert path adds "
                "rule evaluation, Erlang C advice, a Redis MULTI (hash + stream) and the WebSocket send to the "
                "baseline AMI delivery.\n\n" + table + f"\n{MARK_END}\n")
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n\n"
-    if MARK_START in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
+    write_doc_section(DOC, MARK_START, MARK_END, section)
 
 
 async def main() -> None:
@@ -268,17 +227,19 @@ async def main() -> None:
     parser.add_argument("--no-doc", action="store_true", help="print only, do not update docs/performance.md")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-queue-monitor-"))
-    proc, sock = start_redis(workdir)
-    redis = aioredis.Redis(unix_socket_path=str(sock), decode_responses=True)
     try:
-        events = scripted_events(args.events)
-        cpu = await measure_cpu(redis, events)
-        cpu.append(await measure_wire_cpu(redis, events))
-        latency = await measure_latency(redis, args.rounds)
+        with throwaway_redis(workdir) as sock:
+            redis = aioredis.Redis(unix_socket_path=str(sock), decode_responses=True)
+            try:
+                events = scripted_events(args.events)
+                cpu = await measure_cpu(redis, events)
+                cpu.append(await measure_wire_cpu(redis, events))
+                latency = await measure_latency(redis, args.rounds)
+            finally:
+                await redis.aclose()
+    except RedisServerError as exc:
+        sys.exit(str(exc))
     finally:
-        await redis.aclose()
-        proc.terminate()
-        proc.wait(5)
         shutil.rmtree(workdir, ignore_errors=True)
     table = render(latency, cpu, args.rounds, args.events)
     print(table)

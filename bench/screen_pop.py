@@ -20,9 +20,7 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +28,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _common import pct, serving  # noqa: E402
 
 
 def write_users(path: Path, count: int) -> None:
@@ -39,23 +39,6 @@ def write_users(path: Path, count: int) -> None:
     users = [{"username": f"agent{n}", "display_name": f"坐席{n}", "role": "agent", "endpoint": f"agent{n}",
               "queues": ["general"], "password_hash": pw} for n in range(1, count + 1)]
     path.write_text(yaml.safe_dump({"users": users, "screenpop_stream_maxlen": 1000}, allow_unicode=True))
-
-
-def start_redis(workdir: Path) -> tuple[subprocess.Popen, Path]:
-    sock = workdir / "redis.sock"
-    proc = subprocess.Popen([shutil.which("redis-server"), "--port", "0", "--unixsocket", str(sock), "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)], stdout=subprocess.DEVNULL)
-    for _ in range(100):
-        if sock.exists():
-            break
-        time.sleep(0.05)
-    return proc, sock
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def agent_connect(endpoint: str, call_id: str, caller: str = "13812345678"):
@@ -80,11 +63,6 @@ class Client:
                 fut = self.waiters.pop(msg["call"]["call_id"], None)
                 if fut and not fut.done():
                     fut.set_result(now)
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 async def measure(url: str, feature, redis, agents: int, trials: int) -> dict:
@@ -144,35 +122,31 @@ async def measure(url: str, feature, redis, agents: int, trials: int) -> dict:
 
 async def main(args) -> list[dict]:
     import redis.asyncio as aioredis
-    import uvicorn
     from fastapi import FastAPI
+
+    from hotline.core.redis_server import throwaway_redis
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-screenpop-"))
     os.environ["HOTLINE_USERS_FILE"] = str(workdir / "users.yaml")
     write_users(workdir / "users.yaml", max(args.agents))
-    redis_proc, sock = start_redis(workdir)
     from hotline.agents import http as agents_http
     from hotline.agents.service import feature_of
 
-    redis = aioredis.Redis(unix_socket_path=str(sock), decode_responses=True)
-    runtime = SimpleNamespace(redis=redis, ami=None, settings=None)
-    feature = feature_of(runtime)
-    app = FastAPI()
-    app.state.runtime = runtime
-    app.include_router(agents_http.router)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
     try:
-        return [await measure(f"ws://127.0.0.1:{port}", feature, redis, n, args.trials) for n in args.agents]
+        with throwaway_redis(workdir) as sock:
+            redis = aioredis.Redis(unix_socket_path=str(sock), decode_responses=True)
+            runtime = SimpleNamespace(redis=redis, ami=None, settings=None, features={})
+            feature = feature_of(runtime)
+            app = FastAPI()
+            app.state.runtime = runtime
+            app.include_router(agents_http.router)
+            try:
+                async with serving(app) as port:
+                    return [await measure(f"ws://127.0.0.1:{port}", feature, redis, n, args.trials)
+                            for n in args.agents]
+            finally:
+                await redis.aclose()
     finally:
-        server.should_exit = True
-        await serving
-        await redis.aclose()
-        redis_proc.terminate()
-        redis_proc.wait(5)
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -182,7 +156,7 @@ def report(results: list[dict], markdown: bool) -> None:
     for r in results:
         for shape in ("single", "burst"):
             v = r[shape]
-            rows.append((r["agents"], shape, len(v), statistics.median(v), pct(v, 99), max(v),
+            rows.append((r["agents"], shape, len(v), statistics.median(v), pct(v, 0.99), max(v),
                          statistics.median(v) / base))
     if markdown:
         print("| agents connected | shape | pops | p50 ms | p99 ms | max ms | p50 vs 1 agent single |")

@@ -26,13 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _common import free_port, pct  # noqa: E402
+
 HUMAN_TARGET_SECONDS = 150.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_redis(workdir: Path, port: int) -> subprocess.Popen:
@@ -93,10 +89,6 @@ async def run_shape(redis, wavs: list[Path], jobs: int, interval: float, tag: st
     return sorted(latencies.values())
 
 
-def percentile(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
 async def bench_workers(port: int, processes: int, args, wavs: list[Path]) -> dict:
     import redis.asyncio as aioredis
 
@@ -111,7 +103,7 @@ async def bench_workers(port: int, processes: int, args, wavs: list[Path]) -> di
         rows = {}
         for shape, interval in (("paced", args.interval), ("burst", 0.0)):
             latencies = await run_shape(redis, wavs, args.jobs, interval, f"{shape}{processes}")
-            rows[shape] = {"p50": statistics.median(latencies), "p95": percentile(latencies, 0.95), "max": latencies[-1]}
+            rows[shape] = {"p50": statistics.median(latencies), "p95": pct(latencies, 0.95), "max": latencies[-1]}
         return rows
     finally:
         workers.terminate()
