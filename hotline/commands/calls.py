@@ -12,6 +12,7 @@ from pathlib import Path
 import redis.asyncio as aioredis
 import typer
 
+from hotline.commands import fail
 from hotline.core.config import Settings
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
@@ -73,8 +74,7 @@ def call(key: str = typer.Option(None, "--key", help="key to press in the menu (
             spoken = _speech(say, Path(tmp)) if say else audio
             report = asyncio.run(_demo(settings, key, spoken, not no_answer_agent, wait_ticket))
     except (SippError, OSError, FileNotFoundError) as exc:
-        typer.secho(f"✘ {exc} — is the sandbox up? run `hotline up`", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+        fail(f"{exc} — is the sandbox up? run `hotline up`")
     typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     if not report["sip"]["answered"]:
         raise typer.Exit(1)

@@ -5,15 +5,11 @@ import asyncio
 
 import typer
 
+from hotline.commands import fail
 from hotline.commands.controller import AsrWorkers, Controller, ControllerError
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer, RedisServerError
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"✘ {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part.")) -> None:
@@ -31,7 +27,7 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part."
         workers.start(timeout)
         typer.echo(f"✔ ASR worker ({settings.asr_engine}) (log {workers.log_file})")
     except (PbxError, PbxConfigError, RedisServerError, ControllerError) as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def down() -> None:
@@ -43,7 +39,7 @@ def down() -> None:
         typer.echo(f"Redis {'stopped' if RedisServer(settings).down() else 'was not running'}")
         typer.echo(f"Asterisk {'stopped' if PbxSandbox(settings).down() else 'was not running'}")
     except (PbxError, RedisServerError) as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def status() -> None:
@@ -54,7 +50,7 @@ def status() -> None:
     try:
         pbx_status = pbx.status()
     except PbxError as exc:
-        _fail(exc)
+        fail(exc)
     code, body = controller.health()
     lines = [
         (pbx_status.running and pbx_status.ami_reachable,

@@ -3,15 +3,11 @@ from __future__ import annotations
 
 import typer
 
+from hotline.commands import fail
 from hotline.core.config import Settings
 from telephony.pbx import PbxBuildError, PbxConfigError, PbxError, PbxSandbox, build_root
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def _fail(exc: Exception) -> None:
-    typer.secho(f"✘ {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(1)
 
 
 def sandbox() -> PbxSandbox:
@@ -25,7 +21,7 @@ def build() -> None:
     try:
         built = build_root(settings.pbx_root, log=typer.echo)
     except PbxBuildError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"{'built' if built else 'reusing'} Asterisk root at {settings.pbx_root}")
 
 
@@ -36,7 +32,7 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for Asterisk an
     try:
         started = pbx.up(timeout)
     except (PbxError, PbxConfigError) as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"Asterisk '{pbx.settings.instance}' {'started' if started else 'already running'} "
                f"(pid {pbx.pid()}, AMI 127.0.0.1:{pbx.settings.ami_port}, SIP 127.0.0.1:{pbx.settings.sip_port})")
 
@@ -48,7 +44,7 @@ def down() -> None:
     try:
         stopped = pbx.down()
     except PbxError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"Asterisk '{pbx.settings.instance}' {'stopped' if stopped else 'was not running'}")
 
 
@@ -58,7 +54,7 @@ def status() -> None:
     try:
         st = sandbox().status()
     except PbxError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"version:      {st.version}")
     typer.echo(f"running:      {'yes' if st.running else 'no'}" + (f" (pid {st.pid})" if st.pid else ""))
     typer.echo(f"AMI:          127.0.0.1:{st.ami_port} reachable: {'yes' if st.ami_reachable else 'no'}")
@@ -75,4 +71,4 @@ def cli(command: str = typer.Argument(..., help='An Asterisk CLI command, e.g. "
     try:
         typer.echo(sandbox().cli(command), nl=False)
     except PbxError as exc:
-        _fail(exc)
+        fail(exc)

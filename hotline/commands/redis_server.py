@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import typer
 
+from hotline.commands import fail
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer, RedisServerError
 
@@ -16,8 +17,7 @@ def up() -> None:
     try:
         started = server.up()
     except RedisServerError as exc:
-        typer.secho(f"✘ {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+        fail(exc)
     typer.echo(f"Redis {'started' if started else 'already running'} at {server.url} (data {server.data_dir})")
 
 
@@ -28,8 +28,7 @@ def down() -> None:
     try:
         stopped = server.down()
     except RedisServerError as exc:
-        typer.secho(f"✘ {exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+        fail(exc)
     typer.echo(f"Redis {'stopped' if stopped else 'was not running'}")
 
 

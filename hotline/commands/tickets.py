@@ -7,6 +7,7 @@ import json
 import redis.asyncio as aioredis
 import typer
 
+from hotline.commands import fail
 from hotline.core.config import Settings
 from hotline.core.logging import mask_number
 
@@ -21,9 +22,7 @@ async def _with_redis(operation):
     try:
         return await operation(client)
     except RedisConnectionError as exc:
-        typer.secho(f"✘ Redis at {settings.redis_url} does not answer ({exc}); start it with `hotline redis up`",
-                    fg=typer.colors.RED, err=True)
-        raise typer.Exit(1)
+        fail(f"Redis at {settings.redis_url} does not answer ({exc}); start it with `hotline redis up`")
     finally:
         await client.aclose()
 
@@ -53,6 +52,5 @@ def show(ticket_id: str) -> None:
         try:
             return await service.get_ticket(client, ticket_id)
         except service.TicketNotFound as exc:
-            typer.secho(f"✘ {exc}", fg=typer.colors.RED, err=True)
-            raise typer.Exit(1)
+            fail(exc)
     typer.echo(json.dumps(asyncio.run(_with_redis(fetch)), ensure_ascii=False, indent=2))
