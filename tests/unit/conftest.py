@@ -1,5 +1,6 @@
 """Unit fixtures shared by every feature: one throwaway redis-server on a unix socket for the session
-(no port to collide with other instances), and a client on a flushed database for each test."""
+(no port to collide with other instances), a client on a flushed database for each test, and the fake
+AMI server (telephony.ami.testing) on a real socket."""
 from __future__ import annotations
 
 import shutil
@@ -8,6 +9,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from hotline.core.redis_server import throwaway_redis
+from telephony.ami.testing import FakeAmiServer
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +27,10 @@ async def unit_redis(unit_redis_socket):
     await client.flushdb()
     yield client
     await client.aclose()
+
+
+@pytest.fixture
+async def fake_ami():
+    server = await FakeAmiServer().start()
+    yield server
+    await server.stop()

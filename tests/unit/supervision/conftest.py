@@ -1,19 +1,10 @@
-"""Supervision unit fixtures: fake AMI server, webhook receiver (Redis: `unit_redis`, tests/unit/conftest.py)."""
+"""Supervision unit fixtures: a webhook receiver (Redis and the fake AMI server: tests/unit/conftest.py)."""
 from __future__ import annotations
 
 import asyncio
 import json
 
 import pytest
-
-from telephony.ami.testing import FakeAmiServer
-
-
-@pytest.fixture
-async def fake_ami():
-    server = await FakeAmiServer().start()
-    yield server
-    await server.stop()
 
 
 class WebhookReceiver:

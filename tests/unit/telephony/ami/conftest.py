@@ -1,14 +1,6 @@
 import pytest
 
 from telephony.ami.manager import AmiManager
-from telephony.ami.testing import FakeAmiServer
-
-
-@pytest.fixture
-async def fake_ami():
-    server = await FakeAmiServer().start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
