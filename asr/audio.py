@@ -1,4 +1,5 @@
-"""WAV loading, resampling and a silence check: everything the engines need from a recording.
+"""WAV loading, resampling and a silence check: everything the engines need from a recording
+(and `save_wav`, its inverse, for tests and benchmarks).
 
 Asterisk's MixMonitor/Record write PCM16 WAV ("wav") and can write G.711 mu-law/a-law inside a
 WAV container; the stdlib `wave` module reads only PCM, so the RIFF chunks are parsed here.
@@ -6,6 +7,7 @@ WAV container; the stdlib `wave` module reads only PCM, so the RIFF chunks are p
 from __future__ import annotations
 
 import struct
+import wave
 from dataclasses import dataclass
 from math import gcd
 from pathlib import Path
@@ -58,6 +60,17 @@ def load_wav(path: str | Path, *, max_seconds: float = 120) -> Audio:
         raise AudioError(f"{path}: the WAV file holds no audio samples")
     samples = _decode(raw[: frames * fmt.block_align], fmt)
     return Audio.from_samples(samples, fmt.rate)
+
+
+def save_wav(path: str | Path, samples: np.ndarray, rate: int) -> Path:
+    """Float samples in [-1, 1] (clipped) as a PCM16 mono WAV."""
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(pcm.tobytes())
+    return Path(path)
 
 
 def _read_header(handle, path: Path, file_size: int) -> tuple[_Format, int, int]:

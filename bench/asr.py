@@ -14,14 +14,11 @@ import resource
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
-
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from asr.audio import load_wav, resample  # noqa: E402
+from asr.audio import load_wav, resample, save_wav  # noqa: E402
 from asr.metrics import error_rate  # noqa: E402
 from asr.references import KEYWORD_FILES, REFERENCE_HANZI, reference_pinyin  # noqa: E402
 from hotline.core.config import PROJECT_DIR, Settings  # noqa: E402
@@ -33,10 +30,7 @@ SECTION = "## ASR engines (bench/asr.py)"
 def make_8k(source_dir: Path, out_dir: Path) -> Path:
     for name in REFERENCE_HANZI:
         audio = load_wav(source_dir / name)
-        pcm = (np.clip(resample(audio.samples, audio.sample_rate, 8000), -1, 1) * 32767).astype("<i2")
-        with wave.open(str(out_dir / name), "wb") as out:
-            out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
-            out.writeframes(pcm.tobytes())
+        save_wav(out_dir / name, resample(audio.samples, audio.sample_rate, 8000), 8000)
     return out_dir
 
 

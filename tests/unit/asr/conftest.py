@@ -1,13 +1,11 @@
 """Real models from settings (HOTLINE_ASR_MODEL_DIR, default ../shared/models) and real recordings."""
 from __future__ import annotations
 
-import wave
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from asr.audio import load_wav, resample
+from asr.audio import load_wav, resample, save_wav
 from hotline.core.config import Settings
 
 
@@ -26,17 +24,7 @@ def vosk_ko_model_dir() -> Path:
 @pytest.fixture(scope="session")
 def pcm_wav():
     """pcm_wav(path, samples, rate) writes a PCM16 mono WAV."""
-    return write_wav
-
-
-def write_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm.tobytes())
-    return path
+    return save_wav
 
 
 @pytest.fixture(scope="session")
@@ -45,5 +33,5 @@ def wavs_8k(sherpa_model_dir, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wavs8k")
     for wav in sorted((sherpa_model_dir / "test_wavs").glob("*.wav")):
         audio = load_wav(wav)
-        write_wav(out / wav.name, resample(audio.samples, audio.sample_rate, 8000), 8000)
+        save_wav(out / wav.name, resample(audio.samples, audio.sample_rate, 8000), 8000)
     return out
