@@ -1,6 +1,6 @@
 """Shared fixtures. Integration tests get the real sandbox: Asterisk (chroot) and Redis on this instance's ports.
 
-Fixtures: settings, pbx, redis_server, redis, sipp, free_port. Everything a fixture starts, it stops;
+Fixtures: settings, pbx, redis_server, redis, sipp, free_port, chromium. Everything a fixture starts, it stops;
 a sandbox that was already running before the session is left running.
 """
 from __future__ import annotations
@@ -92,3 +92,19 @@ def hang_up_callers(pbx: PbxSandbox, caller_ids: set[str]) -> None:
         fields = line.split("!")
         if len(fields) > 7 and fields[7] in caller_ids:
             pbx.cli(f"channel request hangup {fields[0]}")
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+async def chromium():
+    """A headless Chromium browser (Playwright, the system binary; never `playwright install`)."""
+    api = pytest.importorskip("playwright.async_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed")
+    async with api.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        await browser.close()

@@ -1,12 +1,11 @@
-"""The real controller process (`hotline serve`) for integration tests that place calls through it,
-and headless Chromium for the web pages it serves."""
+"""The real controller process (`hotline serve`) for integration tests that place calls through it
+(headless Chromium for its web pages: `chromium` in tests/conftest.py)."""
 from __future__ import annotations
 
 import os
 import signal
 import time
 from contextlib import contextmanager
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -33,10 +32,12 @@ class TestController(Controller):
 
 @pytest.fixture(scope="session")
 def controller_process(settings, pbx, redis_server):
+    """This instance's controller; started on first use by `controller`, stopped at the end if it was not
+    running before the session."""
     controller = TestController(settings)
-    started = controller.start(timeout=60)
+    was_running = controller.pid() is not None
     yield controller
-    if started:
+    if not was_running:
         controller.stop()
 
 
@@ -69,19 +70,3 @@ def controller_with_env(controller_process):
             if was_running:
                 controller_process.start(timeout=60)
     return restarted
-
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-async def chromium():
-    """A headless Chromium browser (Playwright, the system binary; never `playwright install`)."""
-    api = pytest.importorskip("playwright.async_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed")
-    async with api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        await browser.close()

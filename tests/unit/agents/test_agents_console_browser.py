@@ -1,7 +1,6 @@
 """Console in Chromium against the real app (uvicorn, Redis, tickets API); AgentConnect is injected into the
 service (the real-call version is tests/integration/agents/test_screen_pop.py)."""
 import asyncio
-import socket
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -18,18 +17,11 @@ from telephony.ami.message import Message
 from agents_fake_pbx import FakeQueueAmi
 
 playwright_api = pytest.importorskip("playwright.async_api")
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
-async def server(unit_redis, users_yaml):
+async def server(unit_redis, users_yaml, free_port):
     runtime = SimpleNamespace(redis=unit_redis, ami=FakeQueueAmi(), settings=None, features={})
     feature = feature_of(runtime)
     consumer = asyncio.create_task(feature.consume_ticket_events(block_ms=200))
@@ -46,17 +38,6 @@ async def server(unit_redis, users_yaml):
     server.should_exit = True
     consumer.cancel()
     await asyncio.gather(serving, consumer, return_exceptions=True)
-
-
-@pytest.fixture
-async def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed")
-    async with playwright_api.async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        await browser.close()
 
 
 async def login(browser, url, username, password):
@@ -77,10 +58,10 @@ def agent_connect(endpoint, call_id, caller):
                     "HoldTime": "7", "ChanVariable": [f"HOTLINE_CALL_ID={call_id}"]})
 
 
-async def test_console_pop_update_reconnect_submit(server, browser):
+async def test_console_pop_update_reconnect_submit(server, chromium):
     expect = playwright_api.expect
-    agent1 = await login(browser, server.url, "agent1", "pw-agent1")
-    agent2 = await login(browser, server.url, "agent2", "pw-agent2")
+    agent1 = await login(chromium, server.url, "agent1", "pw-agent1")
+    agent2 = await login(chromium, server.url, "agent2", "pw-agent2")
 
     await agent1.click("#queue-login")
     await expect(agent1.locator("#state-summary")).to_have_text("空闲可接听")
