@@ -32,12 +32,10 @@ class TestController(Controller):
 
 @pytest.fixture(scope="session")
 def controller_process(settings, pbx, redis_server):
-    """This instance's controller; started on first use by `controller`, stopped at the end if it was not
-    running before the session."""
     controller = TestController(settings)
-    was_running = controller.pid() is not None
+    started = controller.start(timeout=60)
     yield controller
-    if not was_running:
+    if started:
         controller.stop()
 
 
