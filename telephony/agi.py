@@ -96,18 +96,28 @@ class AsyncAgi:
 
         Raises AgiHangup, AgiError (5xx), AmiTimeout, AmiNotConnected.
         """
+        return (await self.commands(channel, [command], timeout))[0]
+
+    async def commands(self, channel: str, commands: list[str], timeout: float | None = None) -> list[AgiResult]:
+        """Queue several commands at once and await all their results, in order.
+
+        Asterisk runs every queued command of a channel in one go, then polls for new ones only every
+        100 ms while the channel is silent: N commands sent one by one cost up to N x 100 ms, queued together
+        about one poll.
+        """
         lock = self._locks.setdefault(channel, asyncio.Lock())
         async with lock:
             if channel in self._ended:
-                raise AgiHangup(f"{channel} has left AsyncAGI; not sent: {command}")
-            result = await self._run(channel, command, timeout)
+                raise AgiHangup(f"{channel} has left AsyncAGI; not sent: {commands}")
+            results = await self._run(channel, commands, timeout)
         if channel in self._ended and not lock.locked():
             self._locks.pop(channel, None)
-        if result.code == 200:
-            return result
-        if result.code == _DEAD_CHANNEL:
-            raise AgiHangup(f"{channel} is dead: {result.raw.strip()}")
-        raise AgiError(f"AGI {command!r} on {channel} failed: {result.raw.strip()}", result)
+        for command, result in zip(commands, results):
+            if result.code == _DEAD_CHANNEL:
+                raise AgiHangup(f"{channel} is dead: {result.raw.strip()}")
+            if result.code != 200:
+                raise AgiError(f"AGI {command!r} on {channel} failed: {result.raw.strip()}", result)
+        return results
 
     async def break_out(self, channel: str) -> None:
         """Leave AsyncAGI; the dialplan continues after AGI(). A channel already gone is fine."""
@@ -134,21 +144,24 @@ class AsyncAgi:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _run(self, channel: str, command: str, timeout: float | None) -> AgiResult:
-        command_id = f"{self._prefix}-{next(self._ids)}"
-        future = asyncio.get_running_loop().create_future()
-        self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
+    async def _run(self, channel: str, commands: list[str], timeout: float | None) -> list[AgiResult]:
+        ids = [f"{self._prefix}-{next(self._ids)}" for _ in commands]
+        futures = [asyncio.get_running_loop().create_future() for _ in commands]
+        for command_id, future in zip(ids, futures):
+            self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
         try:
-            try:
-                await self._manager.send_action("AGI", Channel=channel, Command=command, CommandID=command_id)
-            except AmiActionError as exc:
-                self._channel_gone(channel, str(exc))
-                raise AgiHangup(f"{channel} takes no AGI command: {exc}") from None
-            return await asyncio.wait_for(future, timeout)
+            for command_id, command in zip(ids, commands):
+                try:
+                    await self._manager.send_action("AGI", Channel=channel, Command=command, CommandID=command_id)
+                except AmiActionError as exc:
+                    self._channel_gone(channel, str(exc))
+                    raise AgiHangup(f"{channel} takes no AGI command: {exc}") from None
+            return list(await asyncio.wait_for(asyncio.gather(*futures), timeout))
         except asyncio.TimeoutError:
-            raise AmiTimeout(f"AGI {command!r} on {channel}: no result within {timeout:g}s") from None
+            raise AmiTimeout(f"AGI {commands!r} on {channel}: no result within {timeout:g}s") from None
         finally:
-            self._waiters.pop(command_id, None)
+            for command_id in ids:
+                self._waiters.pop(command_id, None)
 
     def _on_event(self, message: Message) -> None:
         channel = message.get("Channel", "")

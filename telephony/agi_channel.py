@@ -28,6 +28,13 @@ def _quote(value: str) -> str:
     return f'"{text}"'
 
 
+def _name(name: str) -> str:
+    """A variable or function name (FOO, TIMEOUT(absolute)): nothing that could split the command line."""
+    if not _VAR_NAME.fullmatch(name or ""):
+        raise ValueError(f"unsafe AGI variable name {name!r}")
+    return name
+
+
 def _digit(result: AgiResult) -> str | None:
     """STREAM FILE / WAIT FOR DIGIT return the key's ASCII code, or 0 for none."""
     code = int(result.result or 0)
@@ -46,18 +53,14 @@ class AgiChannel:
         await self.command("ANSWER")
 
     async def set_variable(self, name: str, value: str | int) -> None:
-        await self.command(f"SET VARIABLE {name} {_quote(str(value))}")
+        await self.set_variables({name: value})
 
     async def set_variables(self, values: dict[str, str | int]) -> None:
-        """Several variables in one AGI command (MSet). AsyncAGI picks up a queued command only on its next
-        100 ms poll when the channel sends no audio, so N separate SETs cost up to N x 100 ms."""
-        parts = []
-        for name, value in values.items():
-            text = str(value)
-            if not _VAR_NAME.fullmatch(name) or any(c in text for c in ',|\\'):
-                raise ValueError(f"variable {name!r}={text!r} cannot go through MSet")
-            parts.append(f"{name}={text}")
-        await self.command(f"EXEC MSet {_quote(','.join(parts))}")
+        """Several SET VARIABLE commands queued together: one AsyncAGI poll (~100 ms) instead of one each.
+        Not `EXEC MSet`: while an EXEC'd application is the channel's last one, CoreShowChannels no longer
+        lists the channel under AGI, and a restarted controller could not find it to release it."""
+        await self.agi.commands(self.channel, [f"SET VARIABLE {_name(name)} {_quote(str(value))}"
+                                               for name, value in values.items()])
 
     async def get_variable(self, name: str) -> str | None:
         result = await self.command(f"GET VARIABLE {name}")
