@@ -71,9 +71,9 @@ def synthesise(text: str, target: Path) -> None:
         _to_telephone_wav(raw, target)
 
 
-def build_defaults(settings: Settings, *, force: bool = False) -> list[str]:
+def build_defaults(settings: Settings, *, force: bool = False, folder: Path | None = None) -> list[str]:
     """Synthesise missing default prompts (never over an admin's recording). Returns names built."""
-    folder = sounds_dir(settings)
+    folder = folder or sounds_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     built = []
     for name, text in default_texts().items():

@@ -1,11 +1,15 @@
 """`hotline pbx up|down|status|cli|build`: the local Asterisk sandbox."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from hotline.commands import fail
 from hotline.core.config import Settings
+from ivr import prompts
 from telephony.pbx import PbxBuildError, PbxConfigError, PbxError, PbxSandbox, build_root
+from telephony.pbx.config import write_config
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -23,6 +27,19 @@ def build() -> None:
     except PbxBuildError as exc:
         fail(exc)
     typer.echo(f"{'built' if built else 'reusing'} Asterisk root at {settings.pbx_root}")
+
+
+@app.command()
+def render(out: Path = typer.Argument(..., help="becomes /srv/hotline/<instance> of an Asterisk container")) -> None:
+    """Write this instance's Asterisk config, directories and prompts into OUT (docker-compose's
+    ./deploy/asterisk), rendered with the current HOTLINE_* settings."""
+    pbx = sandbox()
+    try:
+        etc = write_config(pbx.settings, pbx.template_dir, pbx.queues_file, host_dir=out)
+        built = prompts.build_defaults(pbx.settings, folder=out / "sounds")
+    except (PbxConfigError, prompts.PromptError) as exc:
+        fail(exc)
+    typer.echo(f"wrote {etc} and {len(built)} prompt(s) into {out / 'sounds'}")
 
 
 @app.command()

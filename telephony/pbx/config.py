@@ -95,9 +95,10 @@ def write_moh_tone(path: Path) -> None:
         out.writeframes(bytes(frames))
 
 
-def write_config(settings, template_dir: Path, queues_file: Path) -> Path:
-    """Create the instance's directories inside the root and write its configuration. Returns etc/."""
-    host_dir = settings.host_path(settings.pbx_instance_dir)
+def write_config(settings, template_dir: Path, queues_file: Path, host_dir: Path | None = None) -> Path:
+    """Create the instance's directories (inside the root, or `host_dir`) and write its configuration.
+    Returns etc/."""
+    host_dir = host_dir or settings.host_path(settings.pbx_instance_dir)
     for sub in INSTANCE_SUBDIRS:
         (host_dir / sub).mkdir(parents=True, exist_ok=True)
     etc = host_dir / "etc"
