@@ -5,7 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from telephony.sipp import SippAgentPhone, SippCaller, SippError, _templates, wav_to_pcap
+from telephony.sipp import SippAgentPhone, SippCaller, SippError, wav_to_pcap
+from telephony.sipp.process import _templates
 
 
 def write_wav(path, seconds=1.0, rate=16000):

@@ -4,7 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from telephony.sipp import SippError, SippLoad, _templates, render_steps
+from telephony.sipp import SippError, SippLoad, render_steps
+from telephony.sipp.process import _templates
 
 
 def test_load_scenario_renders_per_call_log_lines(tmp_path):
