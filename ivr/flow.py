@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable
@@ -25,6 +26,12 @@ OpenTicket = Callable[[object, dict], Awaitable[dict]]  # (redis, call) -> ticke
 OverflowAction = Callable[[object, str], Awaitable[dict | None]]  # (redis, queue) -> action
 
 
+def caller_number(callerid: str | None) -> str:
+    """Asterisk says 'unknown' or 'anonymous' when no number came with the call: that is no number at all."""
+    number = (callerid or "").strip()
+    return number if re.fullmatch(r"\+?[0-9]{3,20}", number) else ""
+
+
 @dataclass
 class CallFlow:
     settings: Settings
@@ -36,7 +43,7 @@ class CallFlow:
 
     async def handle(self, channel: AgiChannel, env: dict, arrived_at: float) -> None:
         call_id = new_call_id(arrived_at)
-        caller = env.get("agi_callerid") or ""
+        caller = caller_number(env.get("agi_callerid"))
         fields = {"call_id": call_id, "caller": mask_number(caller)}
         stage = "pickup"
         try:

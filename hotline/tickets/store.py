@@ -116,7 +116,8 @@ async def recent_ids(redis, index_key: str, since: float, limit: int = 500) -> l
 
 
 async def caller_ids(redis, caller: str, since: float = 0) -> list[str]:
-    return await recent_ids(redis, _caller_key(caller), since)
+    """Tickets of this number; none for a caller without a number (anonymous callers are not one person)."""
+    return await recent_ids(redis, _caller_key(caller), since) if caller else []
 
 
 async def category_ids(redis, category: str, since: float = 0) -> list[str]:

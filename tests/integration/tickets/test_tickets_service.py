@@ -74,6 +74,14 @@ async def test_repeat_links_same_caller_and_same_issue(tickets_redis):
     assert [t["id"] for t in history] == [first["id"]]
 
 
+async def test_callers_without_a_number_are_not_linked_as_one_caller(tickets_redis):
+    quiet = {"pinyin": "wǒ xiǎng zī xún yī xià"}
+    first = await service.open_draft(tickets_redis, dict(CALL, call_id="anon-1", caller=""))
+    second = await service.attach_transcript(tickets_redis, "anon-2", quiet, {"caller": ""})
+    assert first["repeat"]["same_caller_ticket_ids"] == [] and second["repeat"]["same_caller_ticket_ids"] == []
+    assert await service.tickets_for_caller(tickets_redis, "") == []
+
+
 async def test_transcript_failures_are_recorded(tickets_redis):
     ticket = await service.mark_transcript_failed(tickets_redis, "call-3", "unavailable", "model missing", CALL)
     assert ticket["transcript"]["status"] == "unavailable" and ticket["transcript"]["error"] == "model missing"

@@ -56,3 +56,11 @@ async def test_endless_repeat_still_reaches_a_queue():
     action, notes, _ = await walk(["*"] * 50)
     assert action.queue == "general"
     assert notes[-1][0] == "too_many_steps"
+
+
+@pytest.mark.parametrize("callerid,number", [("13812345678", "13812345678"), ("+8613812345678", "+8613812345678"),
+                                             ("unknown", ""), ("anonymous", ""), ("", ""), (None, ""),
+                                             ("138 1234", ""), ("12", "")])
+def test_caller_number_keeps_only_real_numbers(callerid, number):
+    from ivr.flow import caller_number
+    assert caller_number(callerid) == number
