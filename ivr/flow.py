@@ -49,7 +49,8 @@ class CallFlow:
         try:
             version, tree = await self.menus.active_or_publish(DEFAULT_MENU)
             # one AGI command: each costs up to 100 ms of AsyncAGI polling before the answer
-            await channel.set_variables({"TIMEOUT(absolute)": 0,  # disarm the dialplan watchdog
+            # the pickup watchdog becomes a lease: a call this flow never queues still reaches a person
+            await channel.set_variables({"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,
                                          "HOTLINE_CALL_ID": call_id, "HOTLINE_MENU_VERSION": version})
             await self.journal.open(call_id, caller=caller, channel=channel.channel, started_at=arrived_at,
                                     menu_version=version, uniqueid=env.get("agi_uniqueid"))

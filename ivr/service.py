@@ -39,8 +39,7 @@ async def release_orphans(runtime, flow_channels: set[str]) -> None:
         log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
         agi_channel = AgiChannel(runtime.agi, channel)
         try:
-            await agi_channel.set_variable("TIMEOUT(absolute)", "0")
-            await agi_channel.set_variable("HOTLINE_QUEUE", "general")
+            await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": "general"})
             await agi_channel.release()
         except Exception as exc:
             log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))

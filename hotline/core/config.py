@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     ring_seconds: float = Field(default=1.0, ge=0.0, le=2.0)
     heartbeat_interval: float = 1.0
     heartbeat_stale_seconds: int = 3
+    # a call the controller took but never queued (controller hung or killed mid-menu) goes to the general
+    # line by itself after this long: the dialplan watchdog is re-armed with it instead of switched off
+    call_flow_lease_seconds: int = Field(default=300, ge=5, le=3600)
 
     # speech recognition
     asr_engine: str = "sherpa-onnx"

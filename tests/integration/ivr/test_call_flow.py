@@ -142,6 +142,20 @@ async def test_controller_restart_releases_waiting_calls(settings, controller, s
     assert "AGI" not in pbx.cli("core show channels concise")
 
 
+async def test_call_left_mid_menu_by_a_dead_controller_reaches_general_after_its_lease(
+        settings, controller_with_env, sipp, journal):
+    with controller_with_env(HOTLINE_CALL_FLOW_LEASE_SECONDS="5") as controller:
+        phone = sipp.agent_phone(AGENT_OF_ROUTE["general"], talk_seconds=1.0)
+        caller_id = new_caller()
+        caller = sipp.caller("12345", caller_id=caller_id, steps=[("hold", None)], max_hold=40)
+        caller.start()
+        assert await find_call(journal, caller_id, since=time.time() - 5)  # the controller has the call
+        controller.kill()  # and never comes back for it: no restart, no release
+        answered = await phone.wait_for("ANSWERED", caller=caller_id, timeout=20)
+        await caller.process.wait_async(40)
+    assert answered
+
+
 async def test_menu_change_applies_to_next_call_and_running_calls_keep_theirs(settings, controller, sipp, journal):
     store = MenuStore(journal.redis)
     old_version, old_tree = await store.active_or_publish(__import__("ivr.menus.store").menus.store.DEFAULT_MENU)
