@@ -1,13 +1,12 @@
 """`hotline menus ...`: telephony admins validate, publish, inspect and roll back voice menus."""
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
-import redis.asyncio as aioredis
 import typer
 
+from hotline.commands import run_with_redis
 from hotline.core.config import CONFIG_DIR, get_settings
 from ivr import prompts
 from ivr.menus.store import MenuError, MenuStore, load_menu_file
@@ -26,18 +25,15 @@ def _check(path: Path):
         raise typer.Exit(2)
 
 
-async def _with_store(work):
-    client = aioredis.from_url(get_settings().redis_url, decode_responses=True)
-    try:
-        return await work(MenuStore(client))
-    except MenuError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
-    except OSError as exc:
-        typer.echo(f"error: Redis not reachable at {get_settings().redis_url} ({exc}); run `hotline redis up`", err=True)
-        raise typer.Exit(1)
-    finally:
-        await client.aclose()
+def _with_store(work):
+    """`work(MenuStore)` on this instance's Redis; an admin's mistake (MenuError) exits 2 with the reason."""
+    async def operation(client):
+        try:
+            return await work(MenuStore(client))
+        except MenuError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2)
+    return run_with_redis(operation)
 
 
 @app.command()
@@ -52,7 +48,7 @@ def publish(path: Path = typer.Argument(CONFIG_DIR / "menus.yaml"), note: str = 
             author: str = typer.Option("admin-cli")) -> None:
     """Publish a new version; new calls use it at once, calls in progress keep theirs."""
     tree = _check(path)
-    version = asyncio.run(_with_store(lambda store: store.publish(tree, author=author, note=note)))
+    version = _with_store(lambda store: store.publish(tree, author=author, note=note))
     typer.echo(f"published menu version {version}")
 
 
@@ -63,7 +59,7 @@ def show(version: int = typer.Argument(None, help="default: the active version")
         if chosen is None:
             raise MenuError("no menu has been published yet")
         return chosen, await store.get(chosen)
-    chosen, tree = asyncio.run(_with_store(work))
+    chosen, tree = _with_store(work)
     typer.echo(json.dumps({"version": chosen, "menu": tree.model_dump(mode="json")}, ensure_ascii=False, indent=2))
 
 
@@ -72,11 +68,11 @@ def history() -> None:
     async def work(store: MenuStore):
         return {"active": await store.active_version(), "versions": await store.versions(),
                 "history": await store.history()}
-    typer.echo(json.dumps(asyncio.run(_with_store(work)), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(_with_store(work), ensure_ascii=False, indent=2))
 
 
 @app.command()
 def rollback(version: int, author: str = typer.Option("admin-cli")) -> None:
     """Make an earlier version active again (applies to new calls)."""
-    asyncio.run(_with_store(lambda store: store.rollback(version, author=author)))
+    _with_store(lambda store: store.rollback(version, author=author))
     typer.echo(f"active menu version is now {version}")

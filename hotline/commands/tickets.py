@@ -1,30 +1,15 @@
 """`hotline tickets list|show`: draft tickets from this instance's Redis."""
 from __future__ import annotations
 
-import asyncio
 import json
 
-import redis.asyncio as aioredis
 import typer
 
-from hotline.commands import fail
+from hotline.commands import fail, run_with_redis
 from hotline.core.config import Settings
 from hotline.core.logging import mask_number
 
 app = typer.Typer(no_args_is_help=True)
-
-
-async def _with_redis(operation):
-    from redis.exceptions import ConnectionError as RedisConnectionError
-
-    settings = Settings()
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
-    try:
-        return await operation(client)
-    except RedisConnectionError as exc:
-        fail(f"Redis at {settings.redis_url} does not answer ({exc}); start it with `hotline redis up`")
-    finally:
-        await client.aclose()
 
 
 @app.command("list")
@@ -34,7 +19,7 @@ def list_(status: str = typer.Option(None, help="draft, claimed or submitted"),
     """Newest tickets first, one line each (caller numbers masked)."""
     from hotline.tickets import service
 
-    tickets = asyncio.run(_with_redis(lambda r: service.list_tickets(r, status, line, category, limit)))
+    tickets = run_with_redis(lambda r: service.list_tickets(r, status, line, category, limit))
     for t in tickets:
         typer.echo(f"{t['id']}  {t['status']:<9} {t['line']:<8} {t['category']:<10} {t['request_type']:<3} "
                    f"{t['urgency']:<7} {mask_number(t['caller']):<12} transcript={t['transcript']['status']}"
@@ -53,4 +38,4 @@ def show(ticket_id: str) -> None:
             return await service.get_ticket(client, ticket_id)
         except service.TicketNotFound as exc:
             fail(exc)
-    typer.echo(json.dumps(asyncio.run(_with_redis(fetch)), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(run_with_redis(fetch), ensure_ascii=False, indent=2))
