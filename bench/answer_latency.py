@@ -230,7 +230,9 @@ NOTES = """Reading it:
   waits `ast_waitfor(chan, 100)`; a command arriving over AMI does not wake it. With no audio frames from
   the caller (SIPp between keys, phones with silence suppression, and every call before the answer) each
   sequential AGI command costs up to 100 ms. '#'→queue was 404 ms p50 with 3 SET VARIABLE + ASYNCAGI
-  BREAK; the flow now sets the three variables with one `EXEC MSet` (AgiChannel.set_variables): ~200 ms.
+  BREAK one after another; the flow now queues the three SET VARIABLEs together (AsyncAgi.commands), one
+  poll: ~200 ms. (`EXEC MSet` did the same in one command but left the channel listed under MSet instead
+  of AGI, so a restarted controller could not find it to release it.)
 - Controller CPU stays low: py-spy over an 80 calls/s burst of 200 calls showed the event loop mostly
   idle in epoll; the busy part is AMI socket writes and frame parsing, journal and draft-ticket Redis
   calls. Rate is not the limit on this machine; concurrency (the 200-call cap) is.

@@ -1,10 +1,10 @@
 """Console queue actions against the real app_queue: dynamic agents join/leave, static ones are paused,
 and the state shown comes from Asterisk (QueueStatus + QueueMember* events)."""
-import asyncio
 from types import SimpleNamespace
 
 import pytest
 
+from helpers import eventually
 from hotline.agents.auth import get_directory
 from hotline.agents.service import AgentsFeature, MEMBER_EVENTS
 from telephony.ami.manager import AmiManager
@@ -31,13 +31,6 @@ async def feature(settings, pbx, redis):
     await ami.close()
 
 
-async def eventually(check, timeout=5.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
-
-
 async def test_dynamic_agent_login_pause_logout(feature):
     user = get_directory().get("agent4")  # serves general + tourism, not in queues.conf
     state = await feature.membership.login(user)
@@ -47,7 +40,8 @@ async def test_dynamic_agent_login_pause_logout(feature):
     assert state["paused"] and {q["reason"] for q in state["queues"]} == {"培训"}
     # a change made behind the console's back (CLI, another tool) shows up from the events
     await feature.ami.send_action("QueuePause", Queue="hotline-tourism", Interface="PJSIP/agent4", Paused="false")
-    await eventually(lambda: not feature.membership.members["agent4"]["tourism"]["paused"])
+    await eventually(lambda: not feature.membership.members["agent4"]["tourism"]["paused"], 5.0,
+                     "agent4 unpaused in tourism")
     state = await feature.membership.logout(user)
     assert state["queues"] == [] and not state["logged_in"]
 

@@ -3,13 +3,13 @@
 WebSocket -> Chromium logged in as agent1. The agent edits and submits the ticket; agent2 sees nothing."""
 import json
 import time
-from pathlib import Path
 
 import pytest
 from playwright.async_api import expect
 
+from helpers import ARTIFACTS
+
 pytestmark = pytest.mark.integration
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CALLER = "13912345678"
 
 

@@ -1,12 +1,13 @@
 """Real calls through real Asterisk: SIPp callers, SIPp agent phones, the controller process."""
 from __future__ import annotations
 
-import random
+import asyncio
 import time
 
 import pytest
 import redis.asyncio as aioredis
 
+from helpers import new_caller
 from ivr.journal import Journal
 from ivr.menus.store import MenuStore, parse_menu
 from ivr.scripted_caller import FIRST_KEY_AFTER, find_call, hotline_steps, prompt_seconds
@@ -21,12 +22,19 @@ async def journal(redis_server):
     await client.aclose()
 
 
-def new_caller() -> str:
-    return f"138{random.randrange(10**8):08d}"
-
-
 def events(call: dict) -> list[str]:
     return [e["event"] for e in call["events"]]
+
+
+async def journal_with(journal, call: dict, *wanted: str) -> dict:
+    """The call's journal again once it has every `wanted` event, or as it is after ~5 s (the asserts that
+    follow tell what is missing)."""
+    for _ in range(50):
+        call = await journal.get(call["call_id"])
+        if all(name in events(call) for name in wanted):
+            break
+        await asyncio.sleep(0.1)
+    return call
 
 
 async def place(sipp, journal, steps, *, answer_agents=True, timeout=90):
@@ -41,11 +49,7 @@ async def place(sipp, journal, steps, *, answer_agents=True, timeout=90):
 
 async def routed_to_agent(call, journal, route):
     """The journal shows the route, the queue join and the connect to that route's agent."""
-    for _ in range(50):
-        call = await journal.get(call["call_id"])
-        if "agent_connect" in events(call):
-            break
-        time.sleep(0.1)
+    call = await journal_with(journal, call, "agent_connect")
     assert call["route"] == route
     assert call["queue"] == f"hotline-{route}"
     assert call["agent"] == f"agent{AGENT_OF_ROUTE[route]}"
@@ -90,11 +94,7 @@ async def test_star_repeats_the_menu(settings, controller, sipp, journal):
 
 async def test_hangup_mid_menu_is_journaled(settings, controller, sipp, journal):
     result, call, _ = await place(sipp, journal, [("pause", 2.0)])
-    for _ in range(50):
-        call = await journal.get(call["call_id"])
-        if "caller_hangup" in events(call) and "hangup" in events(call):
-            break
-        time.sleep(0.1)
+    call = await journal_with(journal, call, "caller_hangup", "hangup")
     assert call["hangup_stage"] == "menu"
     assert "route" not in events(call) and "ticket_id" not in call
 
@@ -106,11 +106,7 @@ async def test_hangup_mid_recording_keeps_what_was_said(settings, controller, si
     steps = [("pause", FIRST_KEY_AFTER), ("dtmf", "9"), ("pause", prompt_seconds(settings, "record-description") + 1.2),
              ("audio", speech)]  # then BYE while still recording
     result, call, _ = await place(sipp, journal, steps)
-    for _ in range(50):
-        call = await journal.get(call["call_id"])
-        if "asr_job_published" in events(call):
-            break
-        time.sleep(0.1)
+    call = await journal_with(journal, call, "asr_job_published")
     recording = next(e for e in call["events"] if e["event"] == "recording")
     assert recording["ended_by"] == "hangup"
     assert call["hangup_stage"] == "recording" and call.get("ticket_id")

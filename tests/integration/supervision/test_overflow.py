@@ -5,18 +5,15 @@ AsyncAGI: HOTLINE_QUEUE=tourism, then break out), which is the dialplan's contra
 caller lands in [hotline-queue] → Queue(hotline-tourism). No test-only dialplan is needed.
 """
 import asyncio
-import json
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import uvicorn
-import websockets
 
+from helpers import ARTIFACTS, WebhookReceiver, eventually, queue_alerts, screenshot_wallboard, serving, \
+    websocket_messages
 from hotline.agents.auth import get_directory, issue_token
 from hotline.api.app import create_app
-from hotline.supervision import service as service_mod
 from hotline.supervision.config import parse_config
 from hotline.supervision.service import SupervisionService, load_queue_meta
 from hotline.supervision.store import STREAM_KEY
@@ -25,47 +22,13 @@ from telephony.agi_channel import AgiChannel
 from telephony.ami.manager import AmiManager
 
 pytestmark = pytest.mark.integration
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 FLOOD = 5
 RAISE_AT = 3
-
-
-class WebhookReceiver:
-    """HTTP/1.1 receiver on 127.0.0.1 recording JSON bodies with their arrival time."""
-
-    def __init__(self):
-        self.received: list[tuple[float, dict]] = []
-
-    async def start(self):
-        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.url = f"http://127.0.0.1:{self.server.sockets[0].getsockname()[1]}/hotline-alerts"
-        return self
-
-    async def _serve(self, reader, writer):
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length"))
-        self.received.append((time.time(), json.loads(await reader.readexactly(length))))
-        writer.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
-        await writer.drain()
-        writer.close()
 
 
 def manager(settings) -> AmiManager:
     return AmiManager(settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
                       ping_interval=1.0, action_timeout=5.0, reconnect_backoff=(0.3, 1.0))
-
-
-async def eventually(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
 
 
 @pytest.fixture
@@ -105,70 +68,32 @@ async def driver(settings, pbx):
 @pytest.fixture
 async def supervision(settings, pbx, redis, free_port):
     """Supervision service + web app (uvicorn) on this instance, alerts POSTed to a local webhook."""
-    receiver = await WebhookReceiver().start()
-    config = parse_config({
-        "reconcile_seconds": 2, "full_resync_seconds": 30,
-        "webhooks": {"urls": [receiver.url], "backoff_seconds": 0.2, "max_attempts": 3},
-        "queues": {"tourism": {"rules": [{"id": "waiting", "metric": "callers_waiting",
-                                          "warning": {"raise": RAISE_AT, "clear": 1}, "clear_after_s": 3}]},
-                   "business": {"rules": []}, "general": {"rules": []}}})
-    ami = manager(settings)
-    svc = SupervisionService(redis, ami, config, load_queue_meta())
-    tasks: list[asyncio.Task] = []
-    await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
-    await ami.connect()
-    runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings, features={})
-    runtime.features["supervision"] = svc
-    port = free_port()
-    web = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning",
-                                        lifespan="off"))
-    web_task = asyncio.create_task(web.serve())
-    await eventually(lambda: web.started, 10, "uvicorn")
-    token = await issue_token(redis, get_directory().get("supervisor"), 3600)
-    ws_messages: list[tuple[float, dict]] = []
-
-    async def listen():
-        async with websockets.connect(f"ws://127.0.0.1:{port}/ws/supervisor?token={token}") as ws:
-            async for text in ws:
-                ws_messages.append((time.time(), json.loads(text)))
-    listener = asyncio.create_task(listen())
-    await eventually(lambda: ws_messages, 10, "WebSocket hello")
-    yield SimpleNamespace(svc=svc, ami=ami, port=port, token=token, ws=ws_messages, webhook=receiver)
-    listener.cancel()
-    web.should_exit = True
-    await web_task
-    for task in tasks:
-        task.cancel()
-    await svc.close()
-    await ami.close()
-    receiver.server.close()
-    runtime.features.pop("supervision", None)
+    with WebhookReceiver().start() as receiver:
+        config = parse_config({
+            "reconcile_seconds": 2, "full_resync_seconds": 30,
+            "webhooks": {"urls": [receiver.url], "backoff_seconds": 0.2, "max_attempts": 3},
+            "queues": {"tourism": {"rules": [{"id": "waiting", "metric": "callers_waiting",
+                                              "warning": {"raise": RAISE_AT, "clear": 1}, "clear_after_s": 3}]},
+                       "business": {"rules": []}, "general": {"rules": []}}})
+        ami = manager(settings)
+        svc = SupervisionService(redis, ami, config, load_queue_meta())
+        tasks: list[asyncio.Task] = []
+        await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
+        await ami.connect()
+        runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings, features={"supervision": svc})
+        port = free_port()
+        token = await issue_token(redis, get_directory().get("supervisor"), 3600)
+        async with serving(create_app(runtime), port), \
+                websocket_messages(f"ws://127.0.0.1:{port}/ws/supervisor?token={token}") as ws_messages:
+            yield SimpleNamespace(svc=svc, ami=ami, port=port, token=token, ws=ws_messages, webhook=receiver)
+        for task in tasks:
+            task.cancel()
+        await svc.close()
+        await ami.close()
 
 
-def alerts(ws_messages) -> list[tuple[float, dict]]:
-    return [(t, m["alert"]) for t, m in ws_messages if m["type"] == "alert" and m["alert"]["queue"] == "tourism"]
-
-
-async def screenshot_wallboard(port: int, token: str, path: Path) -> str:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path="/usr/bin/chromium",
-                                          args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = await browser.new_page(viewport={"width": 1400, "height": 900})
-        await page.goto(f"http://127.0.0.1:{port}/wallboard/static/wallboard.css")   # same origin, no redirect
-        await page.evaluate("token => localStorage.setItem('hotline_token', token)", token)
-        await page.goto(f"http://127.0.0.1:{port}/wallboard")
-        await page.wait_for_selector("article.queue.warning", timeout=15000)
-        await page.wait_for_timeout(500)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(path), full_page=True)
-        text = await page.inner_text("article.queue.warning")
-        await browser.close()
-        return text
-
-
-async def test_flood_raises_once_resyncs_and_clears_once(settings, no_controller, sipp, driver, supervision, redis):
+async def test_flood_raises_once_resyncs_and_clears_once(settings, no_controller, sipp, driver, supervision, redis,
+                                                         chromium):
     sup = supervision
     members = await driver.ami.send_action_list("QueueStatus", Queue="hotline-tourism")
     assert any(m.get("Name") == "agent2" or "agent2" in (m.get("Location") or "") for m in members
@@ -181,7 +106,7 @@ async def test_flood_raises_once_resyncs_and_clears_once(settings, no_controller
         await asyncio.sleep(0.4)
     crossing = await eventually(lambda: next((t for t, count in driver.joins if count >= RAISE_AT), None),
                                 30, f"{RAISE_AT} callers in hotline-tourism")
-    raised = await eventually(lambda: alerts(sup.ws), 10, "alert on the WebSocket")
+    raised = await eventually(lambda: queue_alerts(sup.ws), 10, "alert on the WebSocket")
     ws_at, alert = raised[0]
     assert alert["kind"] == "raised" and alert["severity"] == "warning" and alert["rule"] == "waiting"
     assert ws_at - crossing < 5.0, f"alert took {ws_at - crossing:.2f}s after the threshold"
@@ -191,7 +116,8 @@ async def test_flood_raises_once_resyncs_and_clears_once(settings, no_controller
 
     # the wallboard during the flood (headless Chromium)
     await eventually(lambda: sup.svc.model.snapshot("tourism", None)["callers_waiting"] >= FLOOD, 20, "whole flood")
-    card = await screenshot_wallboard(sup.port, sup.token, ARTIFACTS / "wallboard_flood.png")
+    card, _ = await screenshot_wallboard(chromium, f"http://127.0.0.1:{sup.port}", sup.token,
+                                         ARTIFACTS / "wallboard_flood.png")
     assert "文旅服务专线" in card and "需要增配" in card
 
     # the AMI link drops; one more caller joins while it is down; the re-sync must catch up, not re-alert
@@ -206,16 +132,16 @@ async def test_flood_raises_once_resyncs_and_clears_once(settings, no_controller
         live = sup.svc.model.snapshot("tourism", None)
         return int(summary["Callers"]) == live["callers_waiting"] == FLOOD + 1
     await eventually(in_sync, 20, "model re-synced with Asterisk's QueueSummary")
-    assert [a["kind"] for _, a in alerts(sup.ws)] == ["raised"]
+    assert [a["kind"] for _, a in queue_alerts(sup.ws)] == ["raised"]
 
     # agents answer: agent2 picks up now, agent4 joins the queue; each call lasts 1 s
     silent_agent.stop()
     sipp.agent_phone(2, answer=True, answer_delay=0.2, talk_seconds=1)
     sipp.agent_phone(4, answer=True, answer_delay=0.2, talk_seconds=1)
     await driver.ami.send_action("QueueAdd", Queue="hotline-tourism", Interface="PJSIP/agent4", MemberName="agent4")
-    await eventually(lambda: len(alerts(sup.ws)) >= 2, 120, "alert cleared")
+    await eventually(lambda: len(queue_alerts(sup.ws)) >= 2, 120, "alert cleared")
     await asyncio.sleep(4)   # a flapping rule would announce again here
-    kinds = [a["kind"] for _, a in alerts(sup.ws)]
+    kinds = [a["kind"] for _, a in queue_alerts(sup.ws)]
     assert kinds == ["raised", "cleared"]
     stream = [f for _, f in await redis.xrange(STREAM_KEY) if f["alert_id"] == "tourism:waiting"]
     assert [f["kind"] for f in stream] == ["raised", "cleared"]

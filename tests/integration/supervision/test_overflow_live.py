@@ -9,26 +9,21 @@ overflow `route tourism → general` on). The supervisor sees it as a browser wo
 from __future__ import annotations
 
 import asyncio
-import json
-import random
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 import redis as sync_redis
-import websockets
 import yaml
 
+from helpers import ARTIFACTS, WebhookReceiver, eventually, new_caller, queue_alerts, screenshot_wallboard, \
+    websocket_messages
 from hotline.supervision.store import ACTIVE_KEY, STREAM_KEY
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
 from telephony.ami.manager import AmiManager
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 FLOOD = 4
 RAISE_AT = 3
 CLEAR_AFTER_S = 3
@@ -45,33 +40,11 @@ def overflow_config(webhook_url: str) -> dict:
                        "business": {"rules": []}, "general": {"rules": []}}}
 
 
-class WebhookReceiver(ThreadingHTTPServer):
-    """Alert webhooks POSTed by the controller, kept with their arrival time."""
-
-    def __init__(self):
-        received = self.received = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append((time.time(), json.loads(body)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}/hotline-alerts"
-
-
 @pytest.fixture(scope="module")
 def webhook():
-    receiver = WebhookReceiver()
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    yield receiver
-    receiver.shutdown()
-    receiver.server_close()
+    """Alert webhooks POSTed by the controller, kept with their arrival time."""
+    with WebhookReceiver().start() as receiver:
+        yield receiver
 
 
 @pytest.fixture(scope="module")
@@ -95,17 +68,10 @@ async def supervisor(settings, overflow_controller, redis, webhook):
     assert login.status_code == 200, login.text
     token = login.json()["token"]
     http.headers["Authorization"] = f"Bearer {token}"
-    messages: list[tuple[float, dict]] = []
-
-    async def listen():
-        async with websockets.connect(f"ws://{settings.http_host}:{settings.http_port}/ws/supervisor?token={token}") as ws:
-            async for text in ws:
-                messages.append((time.time(), json.loads(text)))
-    listener = asyncio.create_task(listen())
-    await eventually(lambda: messages, 10, "WebSocket hello")
-    webhook.received.clear()
-    yield SimpleNamespace(http=http, base=base, token=token, ws=messages, webhook=webhook)
-    listener.cancel()
+    async with websocket_messages(f"ws://{settings.http_host}:{settings.http_port}/ws/supervisor?token={token}") \
+            as messages:
+        webhook.received.clear()
+        yield SimpleNamespace(http=http, base=base, token=token, ws=messages, webhook=webhook)
     await http.aclose()
 
 
@@ -121,22 +87,6 @@ async def ami(settings, overflow_controller):
     await manager.close()
 
 
-async def eventually(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        await asyncio.sleep(0.1)
-
-
-def new_caller() -> str:
-    return f"139{random.randrange(10**8):08d}"
-
-
 async def flood(sipp, settings, count: int) -> list[str]:
     """`count` callers pressing 9; they wait in the queue until an agent answers and hangs up."""
     callers = [new_caller() for _ in range(count)]
@@ -145,10 +95,6 @@ async def flood(sipp, settings, count: int) -> list[str]:
                     max_hold=240).start()
         await asyncio.sleep(0.4)
     return callers
-
-
-def tourism_alerts(sup) -> list[tuple[float, dict]]:
-    return [(t, m["alert"]) for t, m in sup.ws if m["type"] == "alert" and m["alert"]["queue"] == "tourism"]
 
 
 async def waiting_in_asterisk(ami, queue: str = "hotline-tourism") -> int:
@@ -172,26 +118,11 @@ def gauges(text: str) -> dict[str, float]:
     return out
 
 
-async def screenshot_wallboard(browser, sup, path: Path) -> tuple[str, int]:
-    page = await browser.new_page(viewport={"width": 1400, "height": 900})
-    await page.goto(f"{sup.base}/wallboard/static/wallboard.css")   # same origin for localStorage
-    await page.evaluate("token => localStorage.setItem('hotline_token', token)", sup.token)
-    await page.goto(f"{sup.base}/wallboard")
-    card = page.locator('article.queue.warning[data-queue="tourism"]')
-    await card.wait_for(timeout=15000)
-    await page.wait_for_timeout(500)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    await page.screenshot(path=str(path), full_page=True)
-    text, waiting = await card.inner_text(), await card.locator('[data-k="callers_waiting"]').inner_text()
-    await page.close()
-    return text, int(waiting)
-
-
 async def agents_answer_until_cleared(sipp, silent_agent, sup, timeout: float = 120) -> float:
     """agent2 picks up from now on (1 s calls); returns when the tourism alert cleared on the WebSocket."""
     silent_agent.stop()
     sipp.agent_phone(2, answer=True, answer_delay=0.2, talk_seconds=1)
-    cleared = await eventually(lambda: [t for t, a in tourism_alerts(sup) if a["kind"] == "cleared"], timeout,
+    cleared = await eventually(lambda: [t for t, a in queue_alerts(sup.ws) if a["kind"] == "cleared"], timeout,
                                "alert cleared")
     return cleared[0]
 
@@ -205,7 +136,7 @@ async def test_flood_raises_on_websocket_and_webhook_then_clears_once(settings, 
 
     crossing = await eventually(lambda: next((t for t, q, n in ami.joins if q == "hotline-tourism" and n >= RAISE_AT),
                                              None), 40, f"{RAISE_AT} callers in hotline-tourism")
-    ws_at, alert = (await eventually(lambda: tourism_alerts(sup), 10, "alert on the WebSocket"))[0]
+    ws_at, alert = (await eventually(lambda: queue_alerts(sup.ws), 10, "alert on the WebSocket"))[0]
     assert (alert["kind"], alert["severity"], alert["rule"]) == ("raised", "warning", "waiting")
     assert alert["value"] >= RAISE_AT and "需要增配" in alert["message"]
     assert ws_at - crossing < 5.0, f"WebSocket alert {ws_at - crossing:.2f}s after the threshold"
@@ -227,14 +158,14 @@ async def test_flood_raises_on_websocket_and_webhook_then_clears_once(settings, 
     assert tourism["callers_waiting"] == FLOOD and tourism["active_alerts"] == 1
     assert tourism["longest_wait_seconds"] > 0 and "agents_to_add" in tourism
 
-    card, waiting = await screenshot_wallboard(chromium, sup, ARTIFACTS / "wallboard_live.png")
+    card, waiting = await screenshot_wallboard(chromium, sup.base, sup.token, ARTIFACTS / "wallboard_live.png")
     assert "文旅服务专线" in card and "【预警】" in card and "需要增配" in card and waiting == FLOOD
 
     # agents answer: the alert clears once, CLEAR_AFTER_S after the queue is back at <= 1 caller
     answering_from = time.time()
     cleared_at = await agents_answer_until_cleared(sipp, silent_agent, sup)
     await asyncio.sleep(CLEAR_AFTER_S + 2)                  # a flapping rule would announce again here
-    assert [a["kind"] for _, a in tourism_alerts(sup)] == ["raised", "cleared"]
+    assert [a["kind"] for _, a in queue_alerts(sup.ws)] == ["raised", "cleared"]
     await eventually(lambda: len(sup.webhook.received) >= 2, 10, "clear webhook")
     assert [b["kind"] for _, b in sup.webhook.received] == ["raised", "cleared"]
     stream = [f for _, f in await redis.xrange(STREAM_KEY) if f["alert_id"] == "tourism:waiting"]
@@ -258,7 +189,7 @@ async def test_new_caller_overflows_to_general_while_the_alert_is_active(setting
     silent_agent = sipp.agent_phone(2, answer=False)
     general_agent = sipp.agent_phone(3, answer=True, answer_delay=0.2, talk_seconds=1)
     await flood(sipp, settings, RAISE_AT)
-    await eventually(lambda: tourism_alerts(sup), 40, "tourism alert raised")
+    await eventually(lambda: queue_alerts(sup.ws), 40, "tourism alert raised")
 
     caller_id, started = new_caller(), time.time()
     sipp.caller(settings.hotline_number, caller_id=caller_id, steps=hotline_steps(settings, "9"), max_hold=60).start()

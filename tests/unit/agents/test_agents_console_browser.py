@@ -1,13 +1,12 @@
 """Console in Chromium against the real app (uvicorn, Redis, tickets API); AgentConnect is injected into the
 service (the real-call version is tests/integration/agents/test_screen_pop.py)."""
 import asyncio
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
+from helpers import ARTIFACTS, serving
 from hotline.agents import http as agents_http
 from hotline.agents.service import feature_of
 from hotline.tickets import http as tickets_http
@@ -17,7 +16,6 @@ from telephony.ami.message import Message
 from agents_fake_pbx import FakeQueueAmi
 
 playwright_api = pytest.importorskip("playwright.async_api")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 
 @pytest.fixture
@@ -29,15 +27,10 @@ async def server(unit_redis, users_yaml, free_port):
     app.state.runtime = runtime
     app.include_router(agents_http.router)
     app.include_router(tickets_http.router)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    yield SimpleNamespace(url=f"http://127.0.0.1:{port}", feature=feature, redis=unit_redis)
-    server.should_exit = True
+    async with serving(app, free_port()) as port:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", feature=feature, redis=unit_redis)
     consumer.cancel()
-    await asyncio.gather(serving, consumer, return_exceptions=True)
+    await asyncio.gather(consumer, return_exceptions=True)
 
 
 async def login(browser, url, username, password):

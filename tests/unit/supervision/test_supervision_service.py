@@ -104,7 +104,7 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, un
 
         # the webhook failed once (HTTP 500) and was retried; both alerts arrive
         await svc.webhooks.drain()
-        assert [a["kind"] for a in webhook_receiver.received] == ["raised", "cleared"]
+        assert [a["kind"] for _, a in webhook_receiver.received] == ["raised", "cleared"]
     finally:
         for t in tasks:
             t.cancel()

@@ -3,16 +3,14 @@ import logging
 
 import pytest
 
+from helpers import eventually
 from telephony.ami.errors import AmiActionError, AmiLoginError, AmiNotConnected, AmiTimeout
 from telephony.ami.manager import AmiManager
 from telephony.ami.testing import frame
 
 
-async def wait_until(predicate, timeout=3.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
+def wait_until(predicate):
+    return eventually(predicate, 3.0, interval=0.01)   # the fake AMI answers within milliseconds
 
 
 async def test_login_ok_runs_on_connect_once(manager, fake_ami):
