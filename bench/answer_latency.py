@@ -33,6 +33,7 @@ from hotline.core.redis_server import RedisServer  # noqa: E402
 from ivr.scripted_caller import hotline_steps  # noqa: E402
 from telephony.pbx import PbxSandbox  # noqa: E402
 from telephony.sipp import LoadCall, SippLoad  # noqa: E402
+from _common import pct, write_doc_section  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 MARK_START, MARK_END = "<!-- answer_latency:start -->", "<!-- answer_latency:end -->"
@@ -70,11 +71,6 @@ class Step:
     @property
     def passed(self) -> bool:
         return self.failed == 0 and bool(self.answers) and pct(self.answers, 0.99) <= TARGET
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -253,13 +249,7 @@ def write_doc(table: str, calls: int, command: str) -> None:
                "Queue()). Failed = no 200 OK, or (controller) not queued by the flow. CPU is % of one core over the "
                "step.\n\n" + table + "\n\n" + NOTES.replace("CALLS", str(calls)).replace("HOLD", f"{HOLD:g}")
                + f"\n{MARK_END}\n")
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n\n"
-    if MARK_START in text:
-        head, rest = text.split(MARK_START, 1)
-        text = head + section + rest.split(MARK_END, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
+    write_doc_section(DOC, MARK_START, MARK_END, section)
 
 
 # -- main ---------------------------------------------------------------------------------------------------
