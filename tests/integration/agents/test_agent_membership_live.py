@@ -1,6 +1,5 @@
 """Console queue actions against the real app_queue: dynamic agents join/leave, static ones are paused,
 and the state shown comes from Asterisk (QueueStatus + QueueMember* events)."""
-from types import SimpleNamespace
 
 import pytest
 

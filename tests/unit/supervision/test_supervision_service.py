@@ -3,7 +3,6 @@ import asyncio
 import json
 
 import httpx
-import pytest
 
 from hotline.supervision import service as service_mod
 from hotline.supervision.config import parse_config
