@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the `asr` package, not bench/asr.py
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the labelled utterances (test data)
 
-from hotline.tickets.evaluation import HELD_OUT_SET, MODES, evaluate, load_utterances  # noqa: E402
+from tickets_evaluation import HELD_OUT_SET, MODES, evaluate, load_utterances  # noqa: E402
 
 
 def _pct(ok_n: tuple[int, int]) -> str:

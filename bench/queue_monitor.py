@@ -28,7 +28,7 @@ import redis.asyncio as aioredis  # noqa: E402
 import websockets  # noqa: E402
 from _common import pct, serving, write_doc_section  # noqa: E402
 
-from hotline.agents.auth import get_directory, issue_token  # noqa: E402
+from hotline.auth.service import get_directory, issue_token  # noqa: E402
 from hotline.api.app import create_app  # noqa: E402
 from hotline.core.redis_server import RedisServerError, throwaway_redis  # noqa: E402
 from hotline.supervision.config import parse_config  # noqa: E402
@@ -38,6 +38,7 @@ from hotline.supervision.service import SupervisionService  # noqa: E402
 from telephony.ami.manager import AmiManager  # noqa: E402
 from telephony.ami.message import Message  # noqa: E402
 from telephony.ami.testing import FakeAmiServer, frame  # noqa: E402
+from hotline.runtime import Features  # noqa: E402
 
 META = [{"name": q, "asterisk_queue": f"hotline-{q}", "label": label}
         for q, label in (("business", "企业服务"), ("tourism", "文旅服务专线"), ("general", "综合服务"))]
@@ -154,9 +155,10 @@ async def measure_latency(redis, rounds: int) -> dict[str, list[float]]:
     server.handlers.update(QueueStatus=empty_list, QueueSummary=empty_list)
     ami = AmiManager("127.0.0.1", server.port, "hotline", "s3cret", ping_interval=60)
     svc = SupervisionService(redis, ami, bench_config(), META)
-    runtime = SimpleNamespace(redis=redis, ami=ami, settings=None, features={"supervision": svc})
+    runtime = SimpleNamespace(redis=redis, ami=ami, settings=None, features=Features(supervision=svc))
     tasks: list[asyncio.Task] = []
-    await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
+    svc.spawn = lambda coro, name: tasks.append(asyncio.create_task(coro, name=name))
+    await svc.start()
     baseline_hit: asyncio.Future | None = None
 
     def on_user_event(event):

@@ -30,11 +30,12 @@ from types import SimpleNamespace
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import pct, serving  # noqa: E402
+from hotline.runtime import Features  # noqa: E402
 
 
 def write_users(path: Path, count: int) -> None:
     import yaml
-    from hotline.agents.users import hash_password
+    from hotline.auth.users import hash_password
     pw = hash_password("bench", 1)
     users = [{"username": f"agent{n}", "display_name": f"坐席{n}", "role": "agent", "endpoint": f"agent{n}",
               "queues": ["general"], "password_hash": pw} for n in range(1, count + 1)]
@@ -67,7 +68,7 @@ class Client:
 
 async def measure(url: str, feature, redis, agents: int, trials: int) -> dict:
     import websockets
-    from hotline.agents.auth import get_directory, issue_token
+    from hotline.auth.service import get_directory, issue_token
     from hotline.tickets.service import open_draft
 
     clients, readers = {}, []
@@ -130,13 +131,13 @@ async def main(args) -> list[dict]:
     os.environ["HOTLINE_USERS_FILE"] = str(workdir / "users.yaml")
     write_users(workdir / "users.yaml", max(args.agents))
     from hotline.agents import http as agents_http
-    from hotline.agents.service import feature_of
+    from hotline.agents.service import AgentsFeature
 
     try:
         with throwaway_redis(workdir) as sock:
             redis = aioredis.Redis(unix_socket_path=str(sock), decode_responses=True)
-            runtime = SimpleNamespace(redis=redis, ami=None, settings=None, features={})
-            feature = feature_of(runtime)
+            runtime = SimpleNamespace(redis=redis, ami=None, settings=None, features=Features())
+            feature = runtime.features.agents = AgentsFeature(runtime.redis, runtime.ami)
             app = FastAPI()
             app.state.runtime = runtime
             app.include_router(agents_http.router)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from hotline.agents import cli as users_cli
+from hotline.auth import cli as users_cli
 
 from hotline.commands import asr, calls, lifecycle, menus, models, pbx, prompts, redis_server, tickets
 

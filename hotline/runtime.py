@@ -1,10 +1,12 @@
-"""The controller process: AMI manager, AsyncAGI, each feature's consumers, and the web app in one loop."""
+"""The composition root: the controller process builds its connections and features here and hands each feature
+what it needs (the call flow gets the ticket opener and the overflow policy; nothing reaches up for them)."""
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Protocol
 
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
@@ -12,13 +14,36 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 import uvicorn
 
+from hotline.agents.service import AgentsFeature
+from hotline.api.app import create_app
 from hotline.core.config import Settings
 from hotline.core.logging import log_event
+from hotline.supervision.config import load_config
+from hotline.supervision.service import SupervisionService, load_queue_meta
+from hotline.tickets import service as tickets
+from ivr.service import CallFlowFeature
 from telephony.agi import AsyncAgi
 from telephony.ami.errors import AmiError, AmiLoginError
 from telephony.ami.manager import AmiManager
 
 log = logging.getLogger("hotline.runtime")
+
+
+class Feature(Protocol):
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Features:
+    """The controller's features. HTTP-only tests may leave some out (routes then answer 503)."""
+    calls: CallFlowFeature | None = None
+    agents: AgentsFeature | None = None
+    supervision: SupervisionService | None = None
+
+    def started_in_order(self) -> list[Feature]:
+        # supervision first: the call flow asks it about overflow from the first call on
+        return [f for f in (self.supervision, self.agents, self.calls) if f is not None]
 
 
 @dataclass
@@ -28,14 +53,32 @@ class Runtime:
     agi: AsyncAgi
     redis: aioredis.Redis
     tasks: set[asyncio.Task] = field(default_factory=set)
-    features: dict[str, Any] = field(default_factory=dict)  # each feature's service object, by name
+    features: Features = field(default_factory=Features)
 
     def spawn(self, coro, name: str) -> asyncio.Task:
-        """Background task owned by the runtime; cancelled on shutdown."""
+        """Background task owned by the runtime; cancelled (and awaited) on shutdown."""
         task = asyncio.create_task(coro, name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
+
+    async def start(self) -> None:
+        for feature in self.features.started_in_order():
+            await feature.start()
+
+    async def stop(self) -> None:
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for feature in reversed(self.features.started_in_order()):
+            try:
+                await feature.stop()
+            except Exception as exc:  # one feature's shutdown must not keep the others open
+                log_event(log, "feature stop failed", logging.WARNING, feature=type(feature).__name__,
+                          error=repr(exc))
+        await self.ami.close()
+        await self.redis.aclose()
 
 
 def redis_client(url: str) -> aioredis.Redis:
@@ -49,19 +92,20 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
         ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
     )
-    return Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami),
-                   redis=redis_client(settings.redis_url))
+    runtime = Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami), redis=redis_client(settings.redis_url))
+    runtime.features = build_features(runtime)
+    return runtime
 
 
-async def start_features(runtime: Runtime) -> None:
-    # imported here so `hotline` commands that never serve do not pay for the whole app
-    from hotline.agents import service as agents
-    from hotline.supervision import service as supervision
-    from hotline.tickets import service as tickets
-    from ivr import service as ivr
-
-    for feature in (ivr, tickets, agents, supervision):
-        await feature.start(runtime)
+def build_features(runtime: Runtime) -> Features:
+    """Each feature gets its dependencies here; features never import each other to find them."""
+    supervision = SupervisionService(runtime.redis, runtime.ami, load_config(runtime.settings.overflow_file),
+                                     load_queue_meta(), spawn=runtime.spawn)
+    agents = AgentsFeature(runtime.redis, runtime.ami, spawn=runtime.spawn)
+    calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
+                            open_ticket=partial(tickets.open_draft, runtime.redis),
+                            overflow=supervision.overflow_for)
+    return Features(calls=calls, agents=agents, supervision=supervision)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:
@@ -83,10 +127,8 @@ async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:
 
 
 async def serve(settings: Settings) -> None:
-    from hotline.api.app import create_app
-
     runtime = build_runtime(settings)
-    await start_features(runtime)
+    await runtime.start()
     runtime.spawn(connect_when_ready(runtime.ami), name="ami first connect")
     config = uvicorn.Config(create_app(runtime), host=settings.http_host, port=settings.http_port,
                             log_level="warning", lifespan="off")
@@ -94,7 +136,4 @@ async def serve(settings: Settings) -> None:
     try:
         await uvicorn.Server(config).serve()
     finally:
-        for task in list(runtime.tasks):
-            task.cancel()
-        await runtime.ami.close()
-        await runtime.redis.aclose()
+        await runtime.stop()

@@ -49,9 +49,9 @@ class JournalConsumer:
             return
         answered = event_time(event)
         summary = await self.journal.summary(call_id) or {}
-        latency = round(answered - summary["started_at"], 3) if "started_at" in summary else None
-        await self.journal.record(call_id, "answer", at=answered, latency=latency)
-        await self.journal.update(call_id, answered_at=answered, answer_latency=latency)
+        delay = round(answered - summary["started_at"], 3) if "started_at" in summary else None
+        await self.journal.record(call_id, "answer", at=answered, invite_to_answer_seconds=delay)
+        await self.journal.update(call_id, answered_at=answered, invite_to_answer_seconds=delay)
 
     async def on_QueueCallerJoin(self, call_id: str, event) -> None:
         now = time.time()

@@ -6,8 +6,8 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable
 
+from hotline.core import keys
 from hotline.core.config import Settings
 from hotline.core.logging import log_event, mask_number
 from ivr import prompts
@@ -15,15 +15,23 @@ from ivr.journal import Journal, new_call_id
 from ivr.menu_runner import run_menu
 from ivr.menus.schema import MenuTree, QueueAction
 from ivr.menus.store import DEFAULT_MENU, MenuStore
+from ivr.ports import OverflowPolicy, TicketOpener
 from telephony.agi import AgiHangup
 from telephony.agi_channel import AgiChannel
 
 log = logging.getLogger("ivr.flow")
-RECORDINGS_STREAM = "hotline:recordings"
+RECORDINGS_STREAM = keys.RECORDINGS.pattern
 RECORDINGS_STREAM_MAXLEN = 100_000
 
-OpenTicket = Callable[[object, dict], Awaitable[dict]]  # (redis, call) -> ticket
-OverflowAction = Callable[[object, str], Awaitable[dict | None]]  # (redis, queue) -> action
+
+
+def arrival_time(env: dict, picked_up_at: float) -> float:
+    """When the INVITE reached Asterisk: the dialplan passes its own stamp as the AGI argument."""
+    try:
+        arrived = float(env.get("agi_arg_1") or "")
+    except ValueError:
+        return picked_up_at
+    return arrived if 0 < picked_up_at - arrived < 3600 else picked_up_at
 
 
 def caller_number(callerid: str | None) -> str:
@@ -38,10 +46,11 @@ class CallFlow:
     redis: object
     journal: Journal
     menus: MenuStore
-    open_ticket: OpenTicket
-    overflow_action: OverflowAction
+    open_ticket: TicketOpener
+    overflow_action: OverflowPolicy
 
-    async def handle(self, channel: AgiChannel, env: dict, arrived_at: float) -> None:
+    async def handle(self, channel: AgiChannel, env: dict, picked_up_at: float) -> None:
+        arrived_at = arrival_time(env, picked_up_at)
         call_id = new_call_id(arrived_at)
         caller = caller_number(env.get("agi_callerid"))
         fields = {"call_id": call_id, "caller": mask_number(caller)}
@@ -53,12 +62,13 @@ class CallFlow:
             await channel.set_variables({"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,
                                          "HOTLINE_CALL_ID": call_id, "HOTLINE_MENU_VERSION": version})
             await self.journal.open(call_id, caller=caller, channel=channel.channel, started_at=arrived_at,
-                                    menu_version=version, uniqueid=env.get("agi_uniqueid"))
+                                    picked_up_at=picked_up_at, menu_version=version,
+                                    uniqueid=env.get("agi_uniqueid"))
             stage = "answer"
             await self._answer_after_ring(channel, call_id, arrived_at)
             stage = "menu"
             action = await run_menu(tree, channel, self._sound, self._noter(call_id))
-            queue = await self._apply_overflow(call_id, action.queue)
+            queue = await self._apply_overflow(channel, call_id, action.queue)
             await self.journal.update(call_id, route=queue)
             draft = {"call_id": call_id, "caller": caller, "route": queue, "menu_version": version,
                      "started_at": arrived_at, "recording_path": None}
@@ -94,11 +104,15 @@ class CallFlow:
         await asyncio.sleep(max(0.0, self.settings.ring_seconds - (time.time() - arrived_at)))
         await channel.answer()
 
-    async def _apply_overflow(self, call_id: str, queue: str) -> str:
-        action = await self.overflow_action(self.redis, queue)
-        if action and action.get("action") == "route" and action.get("queue"):
+    async def _apply_overflow(self, channel: AgiChannel, call_id: str, queue: str) -> str:
+        """While the line is overloaded: send the caller to another line, or tell them and keep them here."""
+        action = await self.overflow_action(queue) or {}
+        if action.get("action") == "route" and action.get("queue"):
             await self.journal.record(call_id, "overflow", from_queue=queue, to_queue=action["queue"])
             return action["queue"]
+        if action.get("action") == "announce" and action.get("prompt"):
+            await self.journal.record(call_id, "overflow_announce", queue=queue, prompt=action["prompt"])
+            await channel.play(self._sound(action["prompt"]))
         return queue
 
     async def _record_description(self, channel: AgiChannel, call_id: str, tree: MenuTree) -> dict | None:
@@ -123,7 +137,7 @@ class CallFlow:
         call_id = draft["call_id"]
         if recording:
             draft = {**draft, "recording_path": recording["path"]}
-        ticket = await self.open_ticket(self.redis, draft)
+        ticket = await self.open_ticket(draft)
         await self.journal.update(call_id, ticket_id=ticket["id"])
         if recording:
             job = {"call_id": call_id, "path": recording["path"], "caller": draft["caller"],

@@ -5,16 +5,18 @@ import json
 import time
 import uuid
 
-CALLS = "hotline:calls"
+from hotline.core import keys
+
+CALLS = keys.CALLS.pattern
 RETENTION_SECONDS = 90 * 24 * 3600
 
 
 def call_key(call_id: str) -> str:
-    return f"hotline:call:{call_id}"
+    return keys.CALL(call_id=call_id)
 
 
 def journal_key(call_id: str) -> str:
-    return f"hotline:call:{call_id}:journal"
+    return keys.CALL_JOURNAL(call_id=call_id)
 
 
 def new_call_id(now: float | None = None) -> str:
@@ -28,13 +30,16 @@ class Journal:
         self.redis = redis
 
     async def open(self, call_id: str, **summary) -> None:
+        """`started_at`: the INVITE's arrival at Asterisk; `picked_up_at`: the controller's AsyncAGI pickup."""
         started = summary.setdefault("started_at", time.time())
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(call_key(call_id), mapping={"call_id": call_id, **_flat(summary)})
             pipe.zadd(CALLS, {call_id: started})
             pipe.expire(call_key(call_id), RETENTION_SECONDS)
             await pipe.execute()
-        await self.record(call_id, "invite", at=started)
+        await self.record(call_id, "arrived", at=started)
+        if summary.get("picked_up_at"):
+            await self.record(call_id, "picked_up", at=summary["picked_up_at"])
 
     async def record(self, call_id: str, event: str, *, at: float | None = None, **fields) -> None:
         entry = {"t": round(at or time.time(), 3), "event": event, **fields}
@@ -73,8 +78,8 @@ def _flat(summary: dict) -> dict:
             for k, v in summary.items() if v is not None}
 
 
-_NUMERIC = {"started_at", "answered_at", "answer_latency", "queue_joined_at", "agent_connected_at",
-            "ended_at", "menu_version", "recording_seconds", "wait_seconds"}
+_NUMERIC = {"started_at", "picked_up_at", "answered_at", "invite_to_answer_seconds", "queue_joined_at",
+            "agent_connected_at", "ended_at", "menu_version", "recording_seconds", "wait_seconds"}
 
 
 def _typed(raw: dict) -> dict:

@@ -1,80 +1,90 @@
-"""Call-flow feature: AsyncAGI pickup, heartbeat for the dialplan fallback, journal consumers."""
+"""Call-flow feature: AsyncAGI pickup, heartbeat for the dialplan fallback, journal consumers.
+
+Built by the composition root (hotline/runtime.py), which hands it the ticket opener and the overflow policy.
+"""
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
+from hotline.core.config import Settings
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
 from ivr.flow import CallFlow
 from ivr.journal import Journal
 from ivr.menus.store import DEFAULT_MENU, MenuStore
+from ivr.ports import OverflowPolicy, TicketOpener
+from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
+from telephony.ami.manager import AmiManager
 
 log = logging.getLogger("ivr.service")
+Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task]
 
 
-async def beat(runtime) -> None:
-    """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""
-    try:
-        await runtime.ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
-    except Exception as exc:  # AMI hiccup: the next beat retries; the dialplan covers the gap
-        log_event(log, "heartbeat failed", logging.WARNING, error=repr(exc))
+class CallFlowFeature:
+    def __init__(self, settings: Settings, ami: AmiManager, agi: AsyncAgi, redis, spawn: Spawn, *,
+                 open_ticket: TicketOpener, overflow: OverflowPolicy) -> None:
+        self.settings, self.ami, self.agi, self.spawn = settings, ami, agi, spawn
+        self.journal = Journal(redis)
+        self.menus = MenuStore(redis)
+        self.flow = CallFlow(settings, redis, self.journal, self.menus, open_ticket, overflow)
+        self.in_flow: set[str] = set()   # channels this process is walking through the menu
 
+    async def start(self) -> None:
+        await self.menus.active_or_publish(DEFAULT_MENU)
+        built = await asyncio.to_thread(prompts.build_defaults, self.settings)
+        if built:
+            log_event(log, "default prompts synthesised", prompts=built)
+        self.agi.on_start(self._on_start)
+        JournalConsumer(self.journal).register(self.ami)
+        self.ami.on_connect(self._on_connect)
+        self.spawn(self._heartbeat(), "heartbeat")
 
-async def heartbeat(runtime) -> None:
-    while True:
-        if runtime.ami.connected:
-            await beat(runtime)
-        await asyncio.sleep(runtime.settings.heartbeat_interval)
+    async def stop(self) -> None:
+        await self.agi.close()
 
+    def _on_start(self, channel: str, env: dict) -> None:
+        self.spawn(self._on_call(channel, env), f"call {channel}")   # one task per call
 
-async def release_orphans(runtime, flow_channels: set[str]) -> None:
-    """Calls left in AsyncAGI by an earlier controller (or lost during a disconnect) go to the general line."""
-    for channel in runtime.agi.active_channels():  # AsyncAgi re-read them in its own on_connect hook
-        if channel in flow_channels:
-            continue
-        log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
-        agi_channel = AgiChannel(runtime.agi, channel)
+    async def _on_call(self, channel: str, env: dict) -> None:
+        picked_up_at = time.time()
+        self.in_flow.add(channel)
         try:
-            await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": "general"})
-            await agi_channel.release()
-        except Exception as exc:
-            log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))
-
-
-async def start(runtime) -> None:
-    from hotline.supervision.service import overflow_action
-    from hotline.tickets.service import open_draft
-
-    journal = Journal(runtime.redis)
-    menus = MenuStore(runtime.redis)
-    await menus.active_or_publish(DEFAULT_MENU)
-    built = await asyncio.to_thread(prompts.build_defaults, runtime.settings)
-    if built:
-        log_event(log, "default prompts synthesised", prompts=built)
-    flow = CallFlow(runtime.settings, runtime.redis, journal, menus, open_draft, overflow_action)
-    in_flow: set[str] = set()
-
-    async def on_call(channel: str, env: dict) -> None:
-        arrived_at = time.time()
-        in_flow.add(channel)
-        try:
-            await flow.handle(AgiChannel(runtime.agi, channel), env, arrived_at)
+            await self.flow.handle(AgiChannel(self.agi, channel), env, picked_up_at)
         finally:
-            in_flow.discard(channel)
+            self.in_flow.discard(channel)
 
-    def on_start(channel: str, env: dict) -> None:
-        runtime.spawn(on_call(channel, env), name=f"call {channel}")  # one task per call
+    async def _on_connect(self) -> None:
+        await self._beat()   # take calls from the first moment, not a heartbeat interval later
+        await self._release_orphans()
 
-    runtime.agi.on_start(on_start)
-    JournalConsumer(journal).register(runtime.ami)
+    async def _beat(self) -> None:
+        """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""
+        try:
+            await self.ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+        except Exception as exc:  # AMI hiccup: the next beat retries; the dialplan covers the gap
+            log_event(log, "heartbeat failed", logging.WARNING, error=repr(exc))
 
-    async def on_connect() -> None:
-        await beat(runtime)  # take calls from the first moment, not a heartbeat interval later
-        await release_orphans(runtime, in_flow)
+    async def _heartbeat(self) -> None:
+        while True:
+            if self.ami.connected:
+                await self._beat()
+            await asyncio.sleep(self.settings.heartbeat_interval)
 
-    runtime.ami.on_connect(on_connect)
-    runtime.spawn(heartbeat(runtime), name="heartbeat")
+    async def _release_orphans(self) -> None:
+        """Calls left in AsyncAGI by an earlier controller (or lost during a disconnect) go to the general line."""
+        for channel in self.agi.active_channels():  # AsyncAgi re-read them in its own on_connect hook
+            if channel in self.in_flow:
+                continue
+            log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
+            agi_channel = AgiChannel(self.agi, channel)
+            try:
+                await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": "general"})
+                await agi_channel.release()
+            except Exception as exc:
+                log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))

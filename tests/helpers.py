@@ -122,7 +122,7 @@ async def screenshot_wallboard(browser, base_url: str, token: str, path: Path) -
     """The wallboard as the supervisor sees it, once the tourism card shows a warning: saved to `path`;
     returns the card's text and its callers-waiting number."""
     page = await browser.new_page(viewport={"width": 1400, "height": 900})
-    await page.goto(f"{base_url}/wallboard/static/wallboard.css")   # same origin for localStorage, no redirect
+    await page.goto(f"{base_url}/static/wallboard.css")   # same origin for localStorage, no redirect
     await page.evaluate("token => localStorage.setItem('hotline_token', token)", token)
     await page.goto(f"{base_url}/wallboard")
     card = page.locator('article.queue.warning[data-queue="tourism"]')

@@ -1,25 +1,24 @@
 """Who an AMI queue event is for, which call it is, and what the agent is shown about it.
 
-Pure helpers plus Redis reads; the ticket itself comes from hotline.tickets (helper-owned) when present.
+Pure helpers plus reads through the owners: the call from the journal (ivr), the ticket from hotline.tickets.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from functools import lru_cache
 
 import yaml
 
-from hotline.agents.users import Directory, User
+from hotline import tickets
+from hotline.auth.users import Directory, User
+from hotline.core import keys
 from hotline.core.config import CONFIG_DIR
 from hotline.core.logging import log_event
+from ivr.journal import Journal
 
 log = logging.getLogger("hotline.agents.calls")
-CALL_KEY = "hotline:call:{call_id}"
-TICKET_KEY = "hotline:ticket:{ticket_id}"
-TICKET_BY_CALL_KEY = "hotline:ticket-by-call:{call_id}"
-CALL_AGENT_KEY = "hotline:call-agent:{call_id}"  # which agent holds (held) a call: routes ticket updates
+CALL_AGENT_KEY = keys.CALL_AGENT.pattern  # the one record of which agent holds (held) a call
 CALL_AGENT_TTL = 24 * 3600
 _TECH_PREFIX = re.compile(r"^(?:PJSIP|SIP|Local)/")
 _CHANNEL_SUFFIX = re.compile(r"-[0-9a-f]{8}(?:;\d)?$")
@@ -112,37 +111,27 @@ def call_summary(call_id: str | None, stored: dict, msg=None) -> dict:
 
 
 async def read_call(redis, call_id: str | None) -> dict:
-    return await redis.hgetall(CALL_KEY.format(call_id=call_id)) if call_id else {}
+    return (await Journal(redis).summary(call_id) or {}) if call_id else {}
 
 
-async def ticket_id_for_call(redis, call_id: str | None, stored: dict, msg=None) -> str | None:
-    if stored.get("ticket_id"):
-        return stored["ticket_id"]
-    if call_id:
-        found = await redis.get(TICKET_BY_CALL_KEY.format(call_id=call_id))
-        if found:
-            return found
-    return msg.chanvars.get("HOTLINE_TICKET_ID") if msg is not None else None
+async def ticket_id_for_call(redis, call_id: str | None) -> str | None:
+    return await tickets.ticket_id_for_call(redis, call_id) if call_id else None
 
 
-def _plain(ticket) -> dict | None:
-    if ticket is None:
-        return None
-    if hasattr(ticket, "model_dump"):
-        return ticket.model_dump(mode="json")
-    return dict(ticket)
+async def holder_of(redis, call_id: str) -> str | None:
+    """The agent holding (or who last held) the call."""
+    return await redis.get(CALL_AGENT_KEY.format(call_id=call_id))
+
+
+async def hold(redis, call_id: str, agent: str) -> None:
+    await redis.set(CALL_AGENT_KEY.format(call_id=call_id), agent, ex=CALL_AGENT_TTL)
 
 
 async def load_ticket(redis, ticket_id: str | None) -> dict | None:
     if not ticket_id:
         return None
     try:
-        from hotline.tickets.service import get_ticket
-    except ImportError:
-        raw = await redis.get(TICKET_KEY.format(ticket_id=ticket_id))
-        return json.loads(raw) if raw else None
-    try:
-        return _plain(await get_ticket(redis, ticket_id))
+        return await tickets.get_ticket(redis, ticket_id)
     except Exception as exc:  # missing or unreadable ticket: pop the call anyway, the form says so
         log_event(log, "ticket unavailable for pop", level=logging.WARNING, ticket_id=ticket_id, error=str(exc)[:160])
         return None
@@ -152,12 +141,8 @@ async def previous_tickets(redis, caller: str | None, exclude_id: str | None) ->
     if not caller:
         return []
     try:
-        from hotline.tickets.service import tickets_for_caller
-    except ImportError:
-        return []
-    try:
-        found = await tickets_for_caller(redis, caller, exclude_id=exclude_id)
+        found = await tickets.tickets_for_caller(redis, caller, exclude_id=exclude_id)
     except Exception as exc:  # history is a nice-to-have: never lose the pop over it
         log_event(log, "previous tickets lookup failed", level=logging.WARNING, error=str(exc)[:160])
         return []
-    return [_plain(t) for t in found][:20]
+    return found[:20]

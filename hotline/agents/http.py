@@ -1,33 +1,27 @@
-"""HTTP surface of the agents feature: auth, agent state actions, the screen-pop WebSocket and the pages."""
+"""HTTP surface of the agents feature: agent state actions, the screen-pop WebSocket and the console page."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, HTTPException, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse
 
-from hotline.agents import auth
-from hotline.agents.auth import get_directory, require_role, ws_user
 from hotline.agents.events import AgentMessage, PauseRequest, WebhookEvent
 from hotline.agents.membership import MembershipError
 from hotline.agents.notifier import Connection, ConnectionDropped
-from hotline.agents.service import feature_of
-from hotline.agents.users import Role, User
+from hotline.agents.service import AgentsFeature
+from hotline.api.deps import AgentUser, SupervisorUser, feature, ws_user
+from hotline.auth.service import get_directory
+from hotline.auth.users import Role, User
+from hotline.web import page
 
-STATIC_DIR = Path(__file__).parent / "static"
-_MEDIA = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-          ".css": "text/css; charset=utf-8", ".png": "image/png", ".svg": "image/svg+xml"}
 WS_DOC = ("WebSocket `/ws/agent?token=<token>[&last_id=<stream id>][&agent=agentN for supervisors]` sends "
           "JSON `AgentMessage` objects (schema: GET /api/agents/events/schema, docs/agent-events.md).")
 
 router = APIRouter()
-router.include_router(auth.router)
 api = APIRouter(prefix="/api/agents", tags=["agents"])
-
-
-def _feature(request: Request):
-    return feature_of(request.app.state.runtime)
+Agents = Annotated[AgentsFeature, Depends(feature("agents"))]
 
 
 def _phone(user: User) -> User:
@@ -44,52 +38,42 @@ async def _act(action) -> dict:
 
 
 @api.get("/me", summary="The logged-in agent and their queue membership as Asterisk reports it")
-async def me(request: Request, user: User = Depends(require_role("agent"))) -> dict:
-    state = _feature(request).membership.state(user) if user.endpoint else None
+async def me(agents: Agents, user: AgentUser) -> dict:
+    state = agents.membership.state(user) if user.endpoint else None
     return {"user": user.public(), "state": state}
 
 
 @api.post("/me/login", summary="Join the agent's queues (QueueAdd; static members are un-paused)")
-async def queue_login(request: Request, user: User = Depends(require_role("agent"))) -> dict:
-    return await _act(_feature(request).membership.login(_phone(user)))
+async def queue_login(agents: Agents, user: AgentUser) -> dict:
+    return await _act(agents.membership.login(_phone(user)))
 
 
 @api.post("/me/logout", summary="Leave the queues (QueueRemove; static members are paused with reason 签出)")
-async def queue_logout(request: Request, user: User = Depends(require_role("agent"))) -> dict:
-    return await _act(_feature(request).membership.logout(_phone(user)))
+async def queue_logout(agents: Agents, user: AgentUser) -> dict:
+    return await _act(agents.membership.logout(_phone(user)))
 
 
 @api.post("/me/pause", summary="Pause in every queue (QueuePause Paused=true Reason=...)")
-async def pause(body: PauseRequest, request: Request, user: User = Depends(require_role("agent"))) -> dict:
-    return await _act(_feature(request).membership.pause(_phone(user), True, body.reason.strip()))
+async def pause(body: PauseRequest, agents: Agents, user: AgentUser) -> dict:
+    return await _act(agents.membership.pause(_phone(user), True, body.reason.strip()))
 
 
 @api.post("/me/resume", summary="Resume taking calls (QueuePause Paused=false)")
-async def resume(request: Request, user: User = Depends(require_role("agent"))) -> dict:
-    return await _act(_feature(request).membership.pause(_phone(user), False))
+async def resume(agents: Agents, user: AgentUser) -> dict:
+    return await _act(agents.membership.pause(_phone(user), False))
 
 
 @api.get("/me/messages", response_model=list[AgentMessage], description=WS_DOC,
          summary="Replay of the agent's screen-pop stream after last_id (what the WebSocket replays)")
-async def messages(request: Request, last_id: str | None = None, user: User = Depends(require_role("agent"))):
-    return await _feature(request).notifier.replay(_phone(user).endpoint, last_id)
+async def messages(agents: Agents, user: AgentUser, last_id: str | None = None):
+    return await agents.notifier.replay(_phone(user).endpoint, last_id)
 
 
 @api.get("", summary="Every agent with membership and console connection (supervisor view)")
-async def all_agents(request: Request, user: User = Depends(require_role("supervisor"))) -> list[dict]:
-    feature = _feature(request)
-    online = set(feature.notifier.connected_agents())
-    return [{"user": a.public(), "state": feature.membership.state(a), "console_connected": a.endpoint in online}
+async def all_agents(agents: Agents, _: SupervisorUser) -> list[dict]:
+    online = set(agents.notifier.connected_agents())
+    return [{"user": a.public(), "state": agents.membership.state(a), "console_connected": a.endpoint in online}
             for a in get_directory().agents()]
-
-
-@api.get("/form-options", summary="Choices of the ticket form: categories, 诉求类型, urgency levels")
-async def form_options(user: User = Depends(require_role("agent"))) -> dict:
-    from hotline.tickets.taxonomy import default_taxonomy
-    tax = default_taxonomy()
-    urgency = [{"value": tax.urgency.default, "label": "一般"}]
-    urgency += [{"value": level.name, "label": level.label} for level in tax.urgency.levels]
-    return {"categories": tax.category_names, "request_types": tax.request_type_names, "urgency": urgency}
 
 
 @api.get("/events/schema", description=WS_DOC, summary="JSON schemas of WebSocket messages and webhook bodies")
@@ -118,7 +102,7 @@ async def agent_socket(websocket: WebSocket) -> None:
     if agent is None:
         await websocket.close(code=4400, reason="supervisors must name ?agent=agentN")
         return
-    feature = feature_of(websocket.app.state.runtime)
+    feature = websocket.app.state.runtime.features.agents
     conn = Connection(agent.endpoint, websocket.send_text)
     hello = {"type": "hello", "user": user.public(), "agent": agent.endpoint,
              "state": feature.membership.state(agent)}
@@ -142,23 +126,6 @@ async def _read_pings(websocket: WebSocket, conn: Connection) -> None:
         return
 
 
-def _static(name: str) -> FileResponse:
-    path = (STATIC_DIR / name).resolve()
-    if path.parent != STATIC_DIR.resolve() or path.suffix not in _MEDIA or not path.is_file():
-        raise HTTPException(404, "not found")
-    return FileResponse(path, media_type=_MEDIA[path.suffix], headers={"Cache-Control": "no-cache"})
-
-
-@router.get("/login", include_in_schema=False)
-async def login_page() -> FileResponse:
-    return _static("login.html")
-
-
 @router.get("/console", include_in_schema=False)
 async def console_page() -> FileResponse:
-    return _static("console.html")
-
-
-@router.get("/agents/static/{name}", include_in_schema=False)
-async def static_file(name: str) -> FileResponse:
-    return _static(name)
+    return page("console.html")

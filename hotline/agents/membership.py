@@ -10,7 +10,7 @@ import logging
 from typing import Callable
 
 from hotline.agents.calls import asterisk_queue, endpoint_from, route_labels, route_of_queue
-from hotline.agents.users import Directory, User
+from hotline.auth.users import Directory, User
 from hotline.core.logging import log_event
 
 log = logging.getLogger("hotline.agents.membership")

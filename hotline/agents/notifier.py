@@ -14,10 +14,11 @@ import time
 from collections import defaultdict
 from typing import Awaitable, Callable
 
+from hotline.core import keys
 from hotline.core.logging import log_event
 
 log = logging.getLogger("hotline.agents.notifier")
-STREAM_KEY = "hotline:screenpop:{agent}"
+STREAM_KEY = keys.SCREENPOP.pattern
 FIRST_CONNECT_REPLAY = 20  # a fresh browser sees the call (and ticket) it was last working on
 QUEUE_LIMIT = 1000  # per connection; a browser this far behind is dropped and will replay on reconnect
 

@@ -8,7 +8,7 @@ from typing import Callable
 
 from hotline.agents import calls
 from hotline.agents.notifier import Notifier
-from hotline.agents.users import Directory
+from hotline.auth.users import Directory
 from hotline.core.logging import log_event, mask_number
 
 log = logging.getLogger("hotline.agents.screenpop")
@@ -29,7 +29,7 @@ class ScreenPop:
     async def _context(self, msg, call_id: str | None) -> tuple[dict, dict | None, str | None]:
         stored = await calls.read_call(self.redis, call_id)
         call = calls.call_summary(call_id, stored, msg)
-        ticket_id = await calls.ticket_id_for_call(self.redis, call_id, stored, msg)
+        ticket_id = await calls.ticket_id_for_call(self.redis, call_id)
         return call, await calls.load_ticket(self.redis, ticket_id), ticket_id
 
     async def on_agent_called(self, msg) -> None:
@@ -52,7 +52,7 @@ class ScreenPop:
             return
         call_id = await self._call_id(msg)
         if call_id:  # before reading the ticket: a ticket change from now on is routed to this agent
-            await self.redis.set(calls.CALL_AGENT_KEY.format(call_id=call_id), user.endpoint, ex=calls.CALL_AGENT_TTL)
+            await calls.hold(self.redis, call_id, user.endpoint)
         call, ticket, ticket_id = await self._context(msg, call_id)
         for other in sorted(self.ringing.pop(call_id, set()) - {user.endpoint}) if call_id else ():
             await self.notifier.publish(other, {"type": "ended", "reason": "answered_elsewhere",
@@ -93,7 +93,7 @@ class ScreenPop:
         call_id, ticket_id = fields.get("call_id"), fields.get("ticket_id")
         ticket = await calls.load_ticket(self.redis, ticket_id)
         call_id = call_id or (ticket or {}).get("call_id")
-        agent = await self.redis.get(calls.CALL_AGENT_KEY.format(call_id=call_id)) if call_id else None
+        agent = await calls.holder_of(self.redis, call_id) if call_id else None
         if not agent:
             return  # the call has not reached an agent yet; the pop will carry the ticket
         message = await self.notifier.publish(agent, {"type": "update", "kind": fields.get("kind"),

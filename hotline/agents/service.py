@@ -1,30 +1,32 @@
-"""Agents feature: queue membership, screen-pop and its notifier; `start(runtime)` wires them to AMI/Redis.
+"""Agents feature: queue membership, screen-pop and its notifier; `start()` wires them to AMI/Redis.
 
-The feature object is kept on the runtime as `runtime.features["agents"]` (routes reach it via request.app.state.runtime).
+Built by the composition root (hotline/runtime.py); routes reach it through hotline.api.deps.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from hotline.agents.auth import get_directory
+from hotline.auth.service import get_directory
 from hotline.agents.membership import MEMBER_EVENTS, Membership
 from hotline.agents.notifier import Notifier
 from hotline.agents.screenpop import ScreenPop
+from hotline.core import keys
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
 
 log = logging.getLogger("hotline.agents.service")
-TICKET_EVENTS = "hotline:ticket-events"
-TICKET_CURSOR_KEY = "hotline:agents:ticket-events-cursor"  # resume after a controller restart
+TICKET_EVENTS = keys.TICKET_EVENTS.pattern
+TICKET_CURSOR_KEY = keys.TICKET_EVENTS_CURSOR.pattern  # resume after a controller restart
 CALL_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswer", "QueueCallerAbandon")
 
 
 class AgentsFeature:
-    def __init__(self, redis, ami):
+    def __init__(self, redis, ami, spawn=None):
         directory = get_directory()
         self.redis = redis
         self.ami = ami
+        self.spawn = spawn
         self.notifier = Notifier(redis, maxlen=directory.screenpop_stream_maxlen)
         self.webhooks = WebhookSender(directory.webhooks, name="agents")
         self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks)
@@ -41,6 +43,16 @@ class AgentsFeature:
             await handler(msg)
         except Exception:  # one bad event must not stop the pops that follow
             log.exception("screen-pop handler failed", extra={"fields": {"event": msg.name}})
+
+    async def start(self) -> None:
+        self.ami.on_event(CALL_EVENTS, self.on_call_event)
+        self.ami.on_event(MEMBER_EVENTS, self.membership.on_member_event)
+        self.ami.on_connect(self.resync)
+        self.spawn(self.consume_ticket_events(), "agents-ticket-events")
+        log_event(log, "agents feature started", agents=len(get_directory().agents()))
+
+    async def stop(self) -> None:
+        await self.webhooks.close()
 
     async def resync(self) -> None:
         try:
@@ -71,20 +83,3 @@ class AgentsFeature:
             await self.screenpop.on_ticket_event(fields)
         except Exception:
             log.exception("ticket event handling failed", extra={"fields": {"ticket_id": fields.get("ticket_id")}})
-
-
-def feature_of(runtime) -> AgentsFeature:
-    feature = runtime.features.get("agents")
-    if feature is None:  # app built without `hotline serve` (tests of the HTTP layer)
-        feature = AgentsFeature(runtime.redis, runtime.ami)
-        runtime.features["agents"] = feature
-    return feature
-
-
-async def start(runtime) -> None:
-    feature = feature_of(runtime)
-    runtime.ami.on_event(CALL_EVENTS, feature.on_call_event)
-    runtime.ami.on_event(MEMBER_EVENTS, feature.membership.on_member_event)
-    runtime.ami.on_connect(feature.resync)
-    runtime.spawn(feature.consume_ticket_events(), "agents-ticket-events")
-    log_event(log, "agents feature started", agents=len(get_directory().agents()))

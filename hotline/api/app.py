@@ -1,4 +1,4 @@
-"""FastAPI application: composes each feature's HTTP router."""
+"""FastAPI application: only includes each feature's router and the one static-file mount."""
 from __future__ import annotations
 
 from fastapi import FastAPI
@@ -6,16 +6,21 @@ from fastapi.responses import RedirectResponse
 
 from hotline.agents import http as agents_http
 from hotline.api.routes import health
+from hotline.auth import http as auth_http
 from hotline.supervision import http as supervision_http
 from hotline.tickets import http as tickets_http
-from ivr import http as ivr_http
+from hotline.web import mount_static
+from hotline.api.routes import calls as calls_http
 
 
 def create_app(runtime=None) -> FastAPI:
-    """`runtime` (hotline.runtime.Runtime) holds the live AMI/Redis connections; routes read it from app.state."""
+    """`runtime` (hotline.runtime.Runtime) holds the live connections and features; routes reach them through
+    hotline.api.deps."""
     app = FastAPI(title="12345 hotline IVR", version="0.1.0")
     app.state.runtime = runtime
-    for router in (health.router, ivr_http.router, tickets_http.router, agents_http.router, supervision_http.router):
+    for router in (health.router, auth_http.router, calls_http.router, tickets_http.router, agents_http.router,
+                   supervision_http.router):
         app.include_router(router)
+    mount_static(app)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role
     return app

@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     ring_seconds: float = Field(default=1.0, ge=0.0, le=2.0)
     heartbeat_interval: float = 1.0
     heartbeat_stale_seconds: int = 3
+    # the dialplan takes back a call the controller has not picked up within this long (answer ≤ 2 s anyway)
+    pickup_watchdog_seconds: float = Field(default=1.5, ge=0.5, le=2.0)
     # a call the controller took but never queued (controller hung or killed mid-menu) goes to the general
     # line by itself after this long: the dialplan watchdog is re-armed with it instead of switched off
     call_flow_lease_seconds: int = Field(default=300, ge=5, le=3600)

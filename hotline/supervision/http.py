@@ -2,35 +2,25 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, Response
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from hotline.agents.auth import require_role, ws_user
-from hotline.supervision.service import SupervisionService, service_for
+from hotline.api.deps import SupervisorUser, feature, ws_user
+from hotline.supervision.service import SupervisionService
+from hotline.web import page
 
 router = APIRouter(tags=["supervision"])
-STATIC_DIR = Path(__file__).parent / "static"
-STATIC_FILES = {"wallboard.js": "text/javascript", "wallboard.css": "text/css"}
-supervisor = require_role("supervisor")
-
-
-def _service(runtime) -> SupervisionService:
-    service = service_for(runtime)
-    if service is None:
-        raise HTTPException(503, "supervision is not running")
-    return service
+Supervision = Annotated[SupervisionService, Depends(feature("supervision"))]
 
 
 @router.get("/api/queues")
-async def queues(request: Request, history_minutes: int = Query(60, ge=0, le=1440),
-                 _user=Depends(supervisor)) -> dict:
+async def queues(service: Supervision, _: SupervisorUser, history_minutes: int = Query(60, ge=0, le=1440)) -> dict:
     """Live numbers per queue, staffing advice, active alerts and the per-minute history."""
-    service = _service(request.app.state.runtime)
     now = time.time()
     view = service.queues_view(now)
     for queue in view:
@@ -39,9 +29,8 @@ async def queues(request: Request, history_minutes: int = Query(60, ge=0, le=144
 
 
 @router.get("/api/alerts")
-async def alerts(request: Request, limit: int = Query(100, ge=1, le=1000), _user=Depends(supervisor)) -> dict:
-    """Active alerts and the latest raise/clear history (newest first) from the hotline:alerts stream."""
-    service = _service(request.app.state.runtime)
+async def alerts(service: Supervision, _: SupervisorUser, limit: int = Query(100, ge=1, le=1000)) -> dict:
+    """Active alerts and the latest raise/clear history (newest first) from the alerts stream."""
     return {"active": list(service.active.values()), "history": await service.store.history(limit)}
 
 
@@ -75,10 +64,10 @@ class _QueueCollector:
 
 
 @router.get("/metrics")
-async def metrics(request: Request) -> Response:
+async def metrics(service: Supervision) -> Response:
     """Prometheus text format (unauthenticated, like most exporters; bind the app to a private address)."""
     registry = CollectorRegistry()
-    registry.register(_QueueCollector(_service(request.app.state.runtime)))
+    registry.register(_QueueCollector(service))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -87,7 +76,7 @@ async def supervisor_feed(websocket: WebSocket) -> None:
     """`?token=`; sends {"type": "alert", "alert": ...} on every raise/clear and {"type": "queues"} every second."""
     if await ws_user(websocket, "supervisor") is None:   # accepts, or closes with 4401/4403
         return
-    service = service_for(websocket.app.state.runtime)
+    service = websocket.app.state.runtime.features.supervision
     if service is None:
         await websocket.close(code=1013, reason="supervision is not running")
         return
@@ -106,11 +95,4 @@ async def supervisor_feed(websocket: WebSocket) -> None:
 
 @router.get("/wallboard", include_in_schema=False)
 async def wallboard() -> FileResponse:
-    return FileResponse(STATIC_DIR / "wallboard.html", media_type="text/html; charset=utf-8")
-
-
-@router.get("/wallboard/static/{name}", include_in_schema=False)
-async def wallboard_static(name: str) -> FileResponse:
-    if name not in STATIC_FILES:
-        raise HTTPException(404)
-    return FileResponse(STATIC_DIR / name, media_type=f"{STATIC_FILES[name]}; charset=utf-8")
+    return page("wallboard.html")

@@ -7,7 +7,6 @@ reconciliation, and the per-minute wallboard history.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 
@@ -16,12 +15,12 @@ from redis.exceptions import RedisError
 from hotline.core.config import CONFIG_DIR
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
-from hotline.supervision.config import SEVERITIES, OverflowConfig, default_config, load_config
+from hotline.supervision.config import SEVERITIES, OverflowConfig
 from hotline.supervision.notifier import WebSocketHub
 from hotline.supervision.queue_model import QueueModel
 from hotline.supervision.rules import RANK, RuleEngine, Transition
 from hotline.supervision.staffing import staffing_advice
-from hotline.supervision.store import ACTIVE_KEY, AlertStore
+from hotline.supervision.store import AlertStore
 
 log = logging.getLogger("hotline.supervision")
 
@@ -41,8 +40,9 @@ def load_queue_meta() -> list[dict]:
 
 
 class SupervisionService:
-    def __init__(self, redis, ami, config: OverflowConfig, queue_meta: list[dict], clock=time.time) -> None:
-        self.redis, self.ami, self.config, self.clock = redis, ami, config, clock
+    def __init__(self, redis, ami, config: OverflowConfig, queue_meta: list[dict], clock=time.time,
+                 spawn=None) -> None:
+        self.redis, self.ami, self.config, self.clock, self.spawn = redis, ami, config, clock, spawn
         meta = {q["name"]: q for q in queue_meta}
         self.labels = {q: config.queues[q].label or meta.get(q, {}).get("label") or q for q in config.queues}
         aliases = {m["asterisk_queue"]: name for name, m in meta.items() if m.get("asterisk_queue")}
@@ -56,7 +56,8 @@ class SupervisionService:
         self._lock = asyncio.Lock()            # one evaluation at a time: events, tick and re-sync interleave
 
     # --- lifecycle --------------------------------------------------------------------------------
-    async def start(self, spawn) -> None:
+    async def start(self) -> None:
+        spawn = self.spawn
         self.active = await self.store.load_active()
         self.engine.restore({k: v.get("severity") for k, v in self.active.items()})
         self.ami.on_event(QUEUE_EVENTS, self.on_event)
@@ -174,53 +175,30 @@ class SupervisionService:
                 log_event(log, "history point not stored", logging.WARNING, error=repr(exc))
             await asyncio.sleep(60 - self.clock() % 60)   # then on the minute, so queues line up
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
         await self.webhooks.close()
+
+    # --- for the call flow ------------------------------------------------------------------------
+    async def overflow_for(self, queue: str) -> dict | None:
+        """Where a NEW caller of `queue` should go while an alert is active (ivr.ports.OverflowPolicy):
+        {"action": "route", "queue": ...}, {"action": "announce", "prompt": ...}, or None (no overflow
+        configured or enabled, no alert severe enough). Reads the alerts this process holds: no Redis trip."""
+        queue_config = self.config.queues.get(queue)
+        if queue_config is None or not queue_config.overflow.enabled:
+            return None
+        overflow = queue_config.overflow
+        for alert_id, alert in self.active.items():
+            severity = alert.get("severity")
+            if alert.get("queue") != queue or severity not in SEVERITIES:
+                continue
+            if RANK[severity] >= RANK[overflow.min_severity]:
+                if overflow.action == "route":
+                    return {"action": "route", "queue": overflow.queue, "alert_id": alert_id}
+                return {"action": "announce", "prompt": overflow.prompt, "alert_id": alert_id}
+        return None
 
 
 def _fmt(value: float | None) -> str:
     if value is None:
         return "—"
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-
-
-# --- feature entry points -------------------------------------------------------------------------
-
-
-def service_for(runtime) -> SupervisionService | None:
-    """The service `start(runtime)` created (routes find it through request.app.state.runtime)."""
-    return runtime.features.get("supervision")
-
-
-async def start(runtime) -> SupervisionService:
-    service = SupervisionService(runtime.redis, runtime.ami, load_config(), load_queue_meta())
-    runtime.features["supervision"] = service
-    await service.start(runtime.spawn)
-    return service
-
-
-async def overflow_action(redis, queue: str) -> dict | None:
-    """For the call flow: where a NEW caller of `queue` should go while an alert is active.
-
-    Returns {"action": "route", "queue": "general"} or {"action": "announce", "prompt": "..."}, or
-    None (no overflow configured or enabled, no alert severe enough, or Redis unreachable)."""
-    queue_config = default_config().queues.get(queue)
-    if queue_config is None or not queue_config.overflow.enabled:
-        return None
-    overflow = queue_config.overflow
-    try:
-        active = await redis.hgetall(ACTIVE_KEY)
-    except RedisError:
-        return None  # never hold up a caller over a supervision problem
-    for alert_id, text in active.items():
-        if not alert_id.startswith(f"{queue}:"):
-            continue
-        try:
-            severity = json.loads(text).get("severity")
-        except ValueError:
-            continue
-        if severity in SEVERITIES and RANK[severity] >= RANK[overflow.min_severity]:
-            if overflow.action == "route":
-                return {"action": "route", "queue": overflow.queue, "alert_id": alert_id}
-            return {"action": "announce", "prompt": overflow.prompt, "alert_id": alert_id}
-    return None

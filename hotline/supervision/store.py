@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import json
 
-ACTIVE_KEY = "hotline:alerts:active"           # alert id -> JSON of the alert as last announced
-STREAM_KEY = "hotline:alerts"                  # every raise / escalate / de-escalate / clear
-HISTORY_KEY = "hotline:queue-history:{queue}"  # list of per-minute JSON points, oldest first
+from hotline.core import keys
+
+ACTIVE_KEY = keys.ALERTS_ACTIVE.pattern
+STREAM_KEY = keys.ALERTS.pattern
+HISTORY_KEY = keys.QUEUE_HISTORY.pattern
 
 
 class AlertStore:

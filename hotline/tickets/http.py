@@ -1,20 +1,16 @@
-"""Draft-ticket API for the agent console: list, show, edit/claim, submit."""
+"""Draft-ticket API for the agent console: list, show, edit/claim, submit, and the form's choices."""
 from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 
-from hotline.agents.auth import require_role
+from hotline.api.deps import AgentUser, RedisDep
 from hotline.tickets import service
 from hotline.tickets.model import TicketChanges
+from hotline.tickets.taxonomy import default_taxonomy
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
-agent_or_above = require_role("agent")
-
-
-def _redis(request: Request):
-    return request.app.state.runtime.redis
 
 
 async def _call(operation):
@@ -30,26 +26,33 @@ async def _call(operation):
 
 
 @router.get("")
-async def list_tickets(request: Request,
+async def list_tickets(redis: RedisDep, _: AgentUser,
                        status_: Literal["draft", "claimed", "submitted"] | None = Query(None, alias="status"),
                        line: Literal["business", "tourism", "general"] | None = None,
                        category: str | None = Query(None, max_length=40),
-                       limit: int = Query(50, ge=1, le=500),
-                       user=Depends(agent_or_above)) -> dict:
-    tickets = await service.list_tickets(_redis(request), status_, line, category, limit)
+                       limit: int = Query(50, ge=1, le=500)) -> dict:
+    tickets = await service.list_tickets(redis, status_, line, category, limit)
     return {"tickets": tickets, "count": len(tickets)}
 
 
+@router.get("/form-options", summary="Choices of the ticket form: categories, 诉求类型, urgency levels")
+async def form_options(_: AgentUser) -> dict:
+    tax = default_taxonomy()
+    urgency = [{"value": tax.urgency.default, "label": "一般"}]
+    urgency += [{"value": level.name, "label": level.label} for level in tax.urgency.levels]
+    return {"categories": tax.category_names, "request_types": tax.request_type_names, "urgency": urgency}
+
+
 @router.get("/{ticket_id}")
-async def get_ticket(ticket_id: str, request: Request, user=Depends(agent_or_above)) -> dict:
-    return await _call(service.get_ticket(_redis(request), ticket_id))
+async def get_ticket(ticket_id: str, redis: RedisDep, _: AgentUser) -> dict:
+    return await _call(service.get_ticket(redis, ticket_id))
 
 
 @router.patch("/{ticket_id}")
-async def update_ticket(ticket_id: str, changes: TicketChanges, request: Request, user=Depends(agent_or_above)) -> dict:
-    return await _call(service.update_ticket(_redis(request), ticket_id, changes.given(), user.username))
+async def update_ticket(ticket_id: str, changes: TicketChanges, redis: RedisDep, user: AgentUser) -> dict:
+    return await _call(service.update_ticket(redis, ticket_id, changes.given(), user.username))
 
 
 @router.post("/{ticket_id}/submit")
-async def submit_ticket(ticket_id: str, request: Request, user=Depends(agent_or_above)) -> dict:
-    return await _call(service.submit_ticket(_redis(request), ticket_id, user.username))
+async def submit_ticket(ticket_id: str, redis: RedisDep, user: AgentUser) -> dict:
+    return await _call(service.submit_ticket(redis, ticket_id, user.username))

@@ -23,7 +23,7 @@ SCAN_LIMIT = 5000  # most tickets a filtered list looks through
 
 __all__ = ["TicketNotFound", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
            "mark_transcript_failed", "get_ticket", "list_tickets", "update_ticket", "submit_ticket",
-           "tickets_for_caller", "start"]
+           "tickets_for_caller", "ticket_id_for_call"]
 
 
 class TicketConflict(RuntimeError):
@@ -144,6 +144,11 @@ async def mark_transcript_failed(redis, call_id: str, status: str, error: str | 
     return await attach_transcript(redis, call_id, {"status": status, "error": error}, call)
 
 
+async def ticket_id_for_call(redis, call_id: str) -> str | None:
+    """The one record of which ticket belongs to a call."""
+    return await store.id_for_call(redis, call_id)
+
+
 async def get_ticket(redis, ticket_id: str) -> dict:
     return dump(await store.load(redis, ticket_id))
 
@@ -227,7 +232,3 @@ async def tickets_for_caller(redis, caller: str, exclude_id: str | None = None, 
     ids = [i for i in await store.caller_ids(redis, caller) if i != exclude_id][:limit]
     return [dump(t) for t in await store.load_many(redis, ids)]
 
-
-async def start(runtime) -> None:
-    """Feature hook: tickets run no background task in the controller (the ASR worker is its own process)."""
-    return None

@@ -12,15 +12,16 @@ from collections.abc import Callable
 
 from redis.exceptions import WatchError
 
+from hotline.core import keys
 from hotline.tickets.model import Ticket
 
-TICKET_KEY = "hotline:ticket:{id}"
-BY_CALL_KEY = "hotline:ticket-by-call:{call_id}"
-ALL_KEY = "hotline:tickets"
-CALLER_KEY = "hotline:tickets:caller:{caller}"
-CATEGORY_KEY = "hotline:tickets:category:{category}"
-SEQ_KEY = "hotline:ticket-seq:{day}"
-EVENTS_STREAM = "hotline:ticket-events"
+TICKET_KEY = keys.TICKET.pattern
+BY_CALL_KEY = keys.TICKET_BY_CALL.pattern
+ALL_KEY = keys.TICKETS.pattern
+CALLER_KEY = keys.TICKETS_BY_CALLER.pattern
+CATEGORY_KEY = keys.TICKETS_BY_CATEGORY.pattern
+SEQ_KEY = keys.TICKET_SEQ.pattern
+EVENTS_STREAM = keys.TICKET_EVENTS.pattern
 EVENTS_MAXLEN = 100_000
 ID_PLACEHOLDER = "__TICKET_ID__"
 
@@ -35,7 +36,7 @@ redis.call('EXPIRE', KEYS[2], 172800)
 local id = ARGV[1] .. string.format('%06d', seq)
 redis.call('SET', KEYS[1], id, 'NX')
 local body = string.gsub(ARGV[2], ARGV[3], id)
-redis.call('SET', 'hotline:ticket:' .. id, body)
+redis.call('SET', ARGV[7] .. id, body)
 redis.call('ZADD', KEYS[3], ARGV[4], id)
 redis.call('ZADD', KEYS[4], ARGV[4], id)
 redis.call('ZADD', KEYS[5], ARGV[4], id)
@@ -56,10 +57,11 @@ async def create_once(redis, ticket: Ticket) -> tuple[str, bool]:
     """Store `ticket` (its id is assigned here) unless the call already has one; returns (id, created)."""
     day = time.strftime("%Y%m%d", time.localtime(ticket.created_at))
     body = ticket.model_copy(update={"id": ID_PLACEHOLDER}).model_dump_json()
-    keys = [BY_CALL_KEY.format(call_id=ticket.call_id), SEQ_KEY.format(day=day), ALL_KEY,
-            _caller_key(ticket.caller), CATEGORY_KEY.format(category=ticket.category)]
-    args = [f"T{day}-", body, ID_PLACEHOLDER, ticket.created_at, ticket.call_id, EVENTS_MAXLEN]
-    ticket_id, created = await redis.eval(_CREATE, len(keys) + 1, *keys, EVENTS_STREAM, *args)
+    names = [BY_CALL_KEY.format(call_id=ticket.call_id), SEQ_KEY.format(day=day), ALL_KEY,
+             _caller_key(ticket.caller), CATEGORY_KEY.format(category=ticket.category)]
+    args = [f"T{day}-", body, ID_PLACEHOLDER, ticket.created_at, ticket.call_id, EVENTS_MAXLEN,
+            TICKET_KEY.format(ticket_id="")]
+    ticket_id, created = await redis.eval(_CREATE, len(names) + 1, *names, EVENTS_STREAM, *args)
     return ticket_id, bool(int(created))
 
 
@@ -68,7 +70,7 @@ async def id_for_call(redis, call_id: str) -> str | None:
 
 
 async def load(redis, ticket_id: str) -> Ticket:
-    raw = await redis.get(TICKET_KEY.format(id=ticket_id))
+    raw = await redis.get(TICKET_KEY.format(ticket_id=ticket_id))
     if raw is None:
         raise TicketNotFound(f"ticket {ticket_id} not found")
     return Ticket.model_validate_json(raw)
@@ -77,14 +79,14 @@ async def load(redis, ticket_id: str) -> Ticket:
 async def load_many(redis, ticket_ids: list[str]) -> list[Ticket]:
     if not ticket_ids:
         return []
-    raws = await redis.mget([TICKET_KEY.format(id=i) for i in ticket_ids])
+    raws = await redis.mget([TICKET_KEY.format(ticket_id=i) for i in ticket_ids])
     return [Ticket.model_validate_json(raw) for raw in raws if raw]
 
 
 async def mutate(redis, ticket_id: str, change: Callable[[Ticket], str | None]) -> Ticket:
     """Apply `change` to the stored ticket under WATCH (retried on conflict). `change` returns the event
     kind to publish, or None when nothing changed (then nothing is written). Exceptions abort untouched."""
-    key = TICKET_KEY.format(id=ticket_id)
+    key = TICKET_KEY.format(ticket_id=ticket_id)
     async with redis.pipeline(transaction=True) as pipe:
         while True:
             try:

@@ -16,11 +16,12 @@ import time
 
 from redis.exceptions import ResponseError
 
+from hotline.core import keys
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import service, store
 
 log = logging.getLogger("hotline.tickets.worker")
-STREAM = "hotline:recordings"
+STREAM = keys.RECORDINGS.pattern
 GROUP = "asr"
 
 

@@ -8,18 +8,19 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from hotline.core import keys
 from hotline.core.config import CONFIG_DIR
 from ivr.menus.schema import MenuTree
 
 DEFAULT_MENU = CONFIG_DIR / "menus.yaml"
 
-SEQ = "hotline:menu:seq"
-ACTIVE = "hotline:menu:active"
-HISTORY = "hotline:menu:history"
+SEQ = keys.MENU_SEQ.pattern
+ACTIVE = keys.MENU_ACTIVE.pattern
+HISTORY = keys.MENU_HISTORY.pattern
 
 
 def version_key(version: int) -> str:
-    return f"hotline:menu:version:{version}"
+    return keys.MENU_VERSION(version=version)
 
 
 class MenuError(ValueError):

@@ -10,8 +10,6 @@ from pathlib import Path
 import jinja2
 import yaml
 
-# seconds the dialplan waits for the controller to take a call before falling back on its own
-WATCHDOG_SECONDS = 1.5
 INSTANCE_SUBDIRS = ("etc", "spool", "run", "log", "lib", "lib/cache", "recordings", "sounds", "sounds/moh")
 
 
@@ -66,7 +64,7 @@ def render_config(settings, template_dir: Path, queues_file: Path) -> dict[str, 
         "s": settings,
         "queues": load_queues(queues_file),
         "agents": agents_for(settings),
-        "watchdog_seconds": getattr(settings, "watchdog_seconds", WATCHDOG_SECONDS),
+        "watchdog_seconds": settings.pickup_watchdog_seconds,
         "inst": str(settings.pbx_instance_dir),
         "moddir": module_dir(settings.pbx_root),
     }

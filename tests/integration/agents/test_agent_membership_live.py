@@ -4,7 +4,7 @@ and the state shown comes from Asterisk (QueueStatus + QueueMember* events)."""
 import pytest
 
 from helpers import eventually
-from hotline.agents.auth import get_directory
+from hotline.auth.service import get_directory
 from hotline.agents.service import AgentsFeature, MEMBER_EVENTS
 from telephony.ami.manager import AmiManager
 

@@ -53,7 +53,7 @@ async def routed_to_agent(call, journal, route):
     assert call["route"] == route
     assert call["queue"] == f"hotline-{route}"
     assert call["agent"] == f"agent{AGENT_OF_ROUTE[route]}"
-    assert call["answer_latency"] <= 2.0
+    assert call["invite_to_answer_seconds"] <= 2.0
     assert call.get("ticket_id")
     return call
 

@@ -12,7 +12,7 @@ import pytest
 
 from helpers import ARTIFACTS, WebhookReceiver, eventually, queue_alerts, screenshot_wallboard, serving, \
     websocket_messages
-from hotline.agents.auth import get_directory, issue_token
+from hotline.auth.service import get_directory, issue_token
 from hotline.api.app import create_app
 from hotline.supervision.config import parse_config
 from hotline.supervision.service import SupervisionService, load_queue_meta
@@ -20,6 +20,7 @@ from hotline.supervision.store import STREAM_KEY
 from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
 from telephony.ami.manager import AmiManager
+from hotline.runtime import Features
 
 pytestmark = pytest.mark.integration
 FLOOD = 5
@@ -78,9 +79,10 @@ async def supervision(settings, pbx, redis, free_port):
         ami = manager(settings)
         svc = SupervisionService(redis, ami, config, load_queue_meta())
         tasks: list[asyncio.Task] = []
-        await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
+        svc.spawn = lambda coro, name: tasks.append(asyncio.create_task(coro, name=name))
+        await svc.start()
         await ami.connect()
-        runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings, features={"supervision": svc})
+        runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings, features=Features(supervision=svc))
         port = free_port()
         token = await issue_token(redis, get_directory().get("supervisor"), 3600)
         async with serving(create_app(runtime), port), \
@@ -88,7 +90,7 @@ async def supervision(settings, pbx, redis, free_port):
             yield SimpleNamespace(svc=svc, ami=ami, port=port, token=token, ws=ws_messages, webhook=receiver)
         for task in tasks:
             task.cancel()
-        await svc.close()
+        await svc.stop()
         await ami.close()
 
 

@@ -7,10 +7,11 @@ import httpx
 import pytest
 import yaml
 
-from hotline.agents.auth import get_directory, issue_token
-from hotline.agents.users import hash_password
+from hotline.auth.service import get_directory, issue_token
+from hotline.auth.users import hash_password
 from hotline.api.app import create_app
 from hotline.tickets import service
+from hotline.runtime import Features
 
 CALL = {"call_id": "http-1", "caller": "13812345678", "route": "tourism", "menu_version": "1"}
 
@@ -28,7 +29,7 @@ def users_yaml(tmp_path, monkeypatch):
 
 @pytest.fixture
 async def api(tickets_redis, users_yaml):
-    app = create_app(SimpleNamespace(redis=tickets_redis, settings=None, ami=None, features={}))
+    app = create_app(SimpleNamespace(redis=tickets_redis, settings=None, ami=None, features=Features()))
     tokens = {u: await issue_token(tickets_redis, get_directory().get(u), 600) for u in ("agent1", "agent2", "boss")}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         client.tokens = tokens

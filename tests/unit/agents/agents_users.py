@@ -3,7 +3,7 @@ from pathlib import Path
 
 import yaml
 
-from hotline.agents.users import hash_password
+from hotline.auth.users import hash_password
 
 PASSWORDS = {"agent1": "pw-agent1", "agent2": "pw-agent2", "supervisor": "pw-sup", "admin": "pw-admin"}
 

@@ -4,9 +4,12 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
-from hotline.agents import auth
-from hotline.agents.http import router
-from hotline.agents.users import Directory, User, hash_password, verify_password
+from hotline.api.deps import require_role
+from hotline.auth import service as auth
+from hotline.agents.http import router as agents_router
+from hotline.auth.http import router
+from hotline.web import mount_static
+from hotline.auth.users import Directory, User, hash_password, verify_password
 
 PASSWORDS = {"agent1": "pw-agent1", "agent2": "pw-agent2", "supervisor": "pw-sup", "admin": "pw-admin"}
 
@@ -50,13 +53,15 @@ def _app(runtime):
     app = FastAPI()
     app.state.runtime = runtime
     app.include_router(router)
+    app.include_router(agents_router)
+    mount_static(app)
 
     @app.post("/agent-action")
-    async def agent_action(user=Depends(auth.require_role("agent"))):
+    async def agent_action(user=Depends(require_role("agent"))):
         return {"who": user.username}
 
     @app.get("/supervisor-read")
-    async def supervisor_read(user=Depends(auth.require_role("supervisor"))):
+    async def supervisor_read(user=Depends(require_role("supervisor"))):
         return {"who": user.username}
     return app
 
@@ -132,8 +137,8 @@ async def test_token_expires(client, unit_redis):
 async def test_pages_are_served(client):
     page = await client.get("/login")
     assert page.status_code == 200 and "hotline_token" not in page.text and "login.js" in page.text
-    assert "hotline_token" in (await client.get("/agents/static/login.js")).text
-    assert (await client.get("/agents/static/..%2Fauth.py")).status_code == 404
+    assert "hotline_token" in (await client.get("/static/login.js")).text
+    assert (await client.get("/static/..%2Fauth.py")).status_code == 404
 
 
 async def test_openapi_documents_the_websocket_messages(client):

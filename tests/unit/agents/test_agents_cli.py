@@ -1,7 +1,7 @@
 from typer.testing import CliRunner
 
-from hotline.agents.cli import app
-from hotline.agents.users import load_directory, verify_password
+from hotline.auth.cli import app
+from hotline.auth.users import load_directory, verify_password
 
 from agents_users import write_users
 

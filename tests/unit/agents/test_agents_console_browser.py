@@ -4,29 +4,25 @@ import asyncio
 from types import SimpleNamespace
 
 import pytest
-from fastapi import FastAPI
 
 from helpers import ARTIFACTS, serving
-from hotline.agents import http as agents_http
-from hotline.agents.service import feature_of
-from hotline.tickets import http as tickets_http
+from hotline.api.app import create_app
+from hotline.agents.service import AgentsFeature
 from hotline.tickets import service as tickets
 from telephony.ami.message import Message
 
 from agents_fake_pbx import FakeQueueAmi
+from hotline.runtime import Features
 
 playwright_api = pytest.importorskip("playwright.async_api")
 
 
 @pytest.fixture
 async def server(unit_redis, users_yaml, free_port):
-    runtime = SimpleNamespace(redis=unit_redis, ami=FakeQueueAmi(), settings=None, features={})
-    feature = feature_of(runtime)
+    runtime = SimpleNamespace(redis=unit_redis, ami=FakeQueueAmi(), settings=None, features=Features())
+    feature = runtime.features.agents = AgentsFeature(runtime.redis, runtime.ami)
     consumer = asyncio.create_task(feature.consume_ticket_events(block_ms=200))
-    app = FastAPI()
-    app.state.runtime = runtime
-    app.include_router(agents_http.router)
-    app.include_router(tickets_http.router)
+    app = create_app(runtime)
     async with serving(app, free_port()) as port:
         yield SimpleNamespace(url=f"http://127.0.0.1:{port}", feature=feature, redis=unit_redis)
     consumer.cancel()

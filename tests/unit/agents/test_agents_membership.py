@@ -1,7 +1,7 @@
 """Console queue actions map to app_queue AMI actions; the state shown is what QueueStatus/events say."""
 import pytest
 
-from hotline.agents import auth
+from hotline.auth import service as auth
 from hotline.agents.membership import LOGGED_OUT_REASON, Membership, MembershipError
 from telephony.ami.message import Message
 

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from hotline.agents import auth, calls
+from hotline.agents import calls
+from hotline.auth import service as auth
 from hotline.agents.notifier import Connection, Notifier, id_after
 from hotline.agents.screenpop import ScreenPop
 from telephony.ami.message import Message
@@ -68,6 +69,7 @@ async def test_pop_goes_only_to_the_connected_agent(pop, unit_redis):
                                                           "started_at": "1700000000.5", "ticket_id": "t-1"})
     await unit_redis.set("hotline:ticket:t-1", json.dumps({"id": "t-1", "call_id": "c-1", "summary": "路灯不亮",
                                                                   "created_at": 1.0, "updated_at": 1.0}))
+    await unit_redis.set("hotline:ticket-by-call:c-1", "t-1")
     sinks = {a: Sink() for a in ("agent1", "agent2")}
     conns = {a: Connection(a, sinks[a].send) for a in sinks}
     for conn in conns.values():

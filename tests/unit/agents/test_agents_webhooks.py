@@ -3,11 +3,11 @@ import httpx
 import pytest
 
 from agents_users import write_users
-from hotline.agents import auth
+from hotline.auth import service as auth
 from hotline.agents.events import WebhookEvent
 from hotline.agents.notifier import Notifier
 from hotline.agents.screenpop import ScreenPop
-from hotline.agents.users import UsersFileError, load_directory
+from hotline.auth.users import UsersFileError, load_directory
 from hotline.core.webhooks import WebhookConfig, WebhookSender
 from telephony.ami.message import Message
 

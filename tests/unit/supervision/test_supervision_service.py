@@ -6,9 +6,10 @@ import httpx
 
 from hotline.supervision import service as service_mod
 from hotline.supervision.config import parse_config
-from hotline.supervision.service import SupervisionService, overflow_action
+from hotline.supervision.service import SupervisionService
 from hotline.supervision.store import ACTIVE_KEY, STREAM_KEY
 from telephony.ami.manager import AmiManager
+from hotline.runtime import Features
 
 META = [{"name": "tourism", "asterisk_queue": "hotline-tourism", "label": "文旅服务专线"}]
 RULES = [{"id": "waiting", "metric": "callers_waiting", "warning": {"raise": 3, "clear": 1}, "clear_after_s": 5}]
@@ -61,7 +62,8 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, un
                      reconnect_backoff=(0.05, 0.1))
     clock, tasks = Clock(), []
     svc = SupervisionService(unit_redis, ami, make_config([webhook_receiver.url]), META, clock=clock)
-    await svc.start(lambda coro, name: tasks.append(asyncio.create_task(coro, name=name)))
+    svc.spawn = lambda coro, name: tasks.append(asyncio.create_task(coro, name=name))
+    await svc.start()
     ws = FakeSocket()
     svc.hub.add(ws)
     await ami.connect()
@@ -107,7 +109,7 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, un
     finally:
         for t in tasks:
             t.cancel()
-        await svc.close()
+        await svc.stop()
         await ami.close()
 
 
@@ -116,7 +118,8 @@ async def test_restart_restores_active_alerts_without_duplicates(fake_ami, unit_
     for attempt in range(2):
         ami = AmiManager("127.0.0.1", fake_ami.port, "hotline", "s3cret", ping_interval=30)
         svc = SupervisionService(unit_redis, ami, make_config(), META)
-        await svc.start(lambda coro, name: coro.close())
+        svc.spawn = lambda coro, name: coro.close()
+        await svc.start()
         ws = FakeSocket()
         svc.hub.add(ws)
         await ami.connect()          # on_connect: QueueStatus → 4 waiting
@@ -139,31 +142,33 @@ async def test_failing_webhook_never_blocks_alerting(unit_redis):
     assert loop.time() - started < 0.5 and ws.sent[0]["alert"]["kind"] == "raised"
     await svc.webhooks.drain()
     assert svc.webhooks.failed == 1 and svc.webhooks.delivered == 0
-    await svc.close()
+    await svc.stop()
 
 
-async def test_overflow_action(unit_redis, monkeypatch):
-    assert await overflow_action(unit_redis, "tourism") is None          # shipped config: off
+async def test_overflow_for(unit_redis):
+    from hotline.supervision.config import load_config
+    shipped = SupervisionService(unit_redis, None, load_config(), META)
+    assert await shipped.overflow_for("tourism") is None                 # shipped config: off
     config = make_config(overflow={"enabled": True, "action": "route", "queue": "general",
                                    "min_severity": "warning"})
-    monkeypatch.setattr(service_mod, "default_config", lambda: config)
-    assert await overflow_action(unit_redis, "tourism") is None          # no alert
-    await unit_redis.hset(ACTIVE_KEY, "tourism:waiting", json.dumps({"severity": "warning"}))
-    assert (await overflow_action(unit_redis, "tourism"))["queue"] == "general"
-    assert await overflow_action(unit_redis, "general") is None
-    await unit_redis.hset(ACTIVE_KEY, "general:x", "not json")
-    assert await overflow_action(unit_redis, "general") is None
+    svc = SupervisionService(unit_redis, None, config, META)
+    assert await svc.overflow_for("tourism") is None                     # no alert
+    svc.active["tourism:waiting"] = {"queue": "tourism", "severity": "warning"}
+    assert (await svc.overflow_for("tourism"))["queue"] == "general"
+    assert await svc.overflow_for("general") is None
+    svc.active["general:x"] = {"queue": "general"}                       # cleared (no severity)
+    assert await svc.overflow_for("general") is None
 
 
 async def test_http_api_requires_supervisor(unit_redis):
     from types import SimpleNamespace
 
-    from hotline.agents.auth import get_directory, issue_token
+    from hotline.auth.service import get_directory, issue_token
     from hotline.api.app import create_app
 
-    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features={})
+    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features=Features())
     svc = SupervisionService(unit_redis, None, make_config(), META)
-    runtime.features["supervision"] = svc
+    runtime.features.supervision = svc
     svc.model.queue("tourism").waiting.update({"a": 0.0, "b": 0.0, "c": 0.0})
     await svc.evaluate(30.0)
     directory = get_directory()
@@ -184,6 +189,6 @@ async def test_http_api_requires_supervisor(unit_redis):
         assert 'hotline_queue_callers_waiting{queue="tourism"} 3.0' in metrics
         page = await client.get("/wallboard")
         assert page.status_code == 200 and "班长监控大屏" in page.text
-        assert (await client.get("/wallboard/static/wallboard.js")).status_code == 200
-        assert (await client.get("/wallboard/static/..%2Fservice.py")).status_code == 404
-    runtime.features.pop("supervision", None)
+        assert (await client.get("/static/wallboard.js")).status_code == 200
+        assert (await client.get("/static/..%2Fservice.py")).status_code == 404
+    runtime.features.supervision = None

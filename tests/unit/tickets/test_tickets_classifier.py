@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from hotline.tickets.classifier import classify
-from hotline.tickets.evaluation import evaluate, load_utterances
+from tickets_evaluation import evaluate, load_utterances
 from hotline.tickets.pinyin import plain, syllables, to_pinyin_text
 from hotline.tickets.taxonomy import default_taxonomy
 

@@ -220,7 +220,7 @@ function connect() {
 
 async function loadFormOptions() {
   try {
-    const options = await api("GET", "/api/agents/form-options");
+    const options = await api("GET", "/api/tickets/form-options");
     for (const v of options.request_types) $("request-type").add(new Option(v, v));
     for (const v of options.categories) $("category").add(new Option(v, v));
     for (const u of options.urgency) $("urgency").add(new Option(u.label, u.value));

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from hotline.agents.users import UsersFileError, hash_password, load_directory, users_file
+from hotline.auth.users import UsersFileError, hash_password, load_directory, users_file
 
 app = typer.Typer(no_args_is_help=True, help="Console users (config/users.yaml).")
 

@@ -1,0 +1,69 @@
+"""HTTP side of the call flow (ivr/): call journal (agents, supervisors) and menu administration (admins)."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Body, HTTPException, Query
+
+from hotline.api.deps import AdminUser, AgentOrSupervisor, RedisDep, RuntimeDep, SupervisorUser
+from ivr import prompts
+from ivr.journal import Journal
+from ivr.menus.store import MenuError, MenuStore, parse_menu
+from hotline.core.config import CONFIG_DIR
+from telephony.pbx.config import load_queues
+
+router = APIRouter(tags=["calls", "menus"])
+
+
+@router.get("/api/calls")
+async def list_calls(redis: RedisDep, _: AgentOrSupervisor, limit: int = Query(50, ge=1, le=500),
+                     before: float | None = None) -> list[dict]:
+    """Most recent calls first (summaries); page with `before` = the last `started_at` seen."""
+    return await Journal(redis).recent(limit, before)
+
+
+@router.get("/api/calls/{call_id}")
+async def get_call(call_id: str, redis: RedisDep, _: AgentOrSupervisor) -> dict:
+    """The call's summary and timeline (arrival, answer, keys, route, recording, queue, agent, hang-up)."""
+    call = await Journal(redis).get(call_id)
+    if call is None:
+        raise HTTPException(404, f"no call {call_id!r}")
+    return call
+
+
+@router.get("/api/menus/active")
+async def active_menu(redis: RedisDep, _: SupervisorUser) -> dict:
+    try:
+        version, tree = await MenuStore(redis).active()
+    except MenuError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"version": version, "menu": tree.model_dump(mode="json")}
+
+
+@router.get("/api/menus/versions")
+async def menu_versions(redis: RedisDep, _: SupervisorUser) -> dict:
+    store = MenuStore(redis)
+    return {"active": await store.active_version(), "versions": await store.versions(),
+            "history": await store.history()}
+
+
+@router.post("/api/menus", status_code=201)
+async def publish_menu(runtime: RuntimeDep, user: AdminUser,
+                       document: dict = Body(..., description="menu tree, as config/menus.yaml"),
+                       note: str = Query("", max_length=200)) -> dict:
+    """Validate and publish a new menu version; it applies to the next call, without restart."""
+    known_queues = {q["name"] for q in load_queues(CONFIG_DIR / "queues.yaml")}
+    try:
+        tree = parse_menu(document, known_queues=known_queues, known_prompts=prompts.available(runtime.settings))
+    except MenuError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    version = await MenuStore(runtime.redis).publish(tree, author=user.username, note=note)
+    return {"version": version}
+
+
+@router.post("/api/menus/{version}/activate")
+async def activate_menu(version: int, redis: RedisDep, user: AdminUser) -> dict:
+    """Roll back (or forward) to an existing version."""
+    try:
+        await MenuStore(redis).rollback(version, author=user.username)
+    except MenuError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"active": version}

@@ -1,0 +1,86 @@
+"""Every Redis key the hotline uses: its pattern, the one feature that writes it, its type and how long it lives.
+
+Only the owner writes a key; other features read through the owner's functions (the journal, the ticket
+service, ...), never through the raw key. `python -m hotline.core.keys` prints the table that
+docs/architecture.md carries (a unit test keeps the two equal), and no module outside this one spells a
+`hotline:` key.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIX = "hotline:"
+
+
+@dataclass(frozen=True)
+class Key:
+    pattern: str     # str.format pattern, e.g. "hotline:call:{call_id}"
+    owner: str       # the package that writes it
+    type: str        # Redis type
+    retention: str   # how it is bounded
+    meaning: str
+
+    def __call__(self, **parts: object) -> str:
+        return self.pattern.format(**parts)
+
+    def __str__(self) -> str:
+        return self.pattern
+
+
+# --- ivr: calls, menus, recordings ---------------------------------------------------------------
+CALL = Key("hotline:call:{call_id}", "ivr", "hash", "90 days",
+           "call summary (caller, route, menu_version, times, ticket_id, agent)")
+CALL_JOURNAL = Key("hotline:call:{call_id}:journal", "ivr", "list of JSON", "90 days",
+                   "timeline events `{t, event, ...}`")
+CALLS = Key("hotline:calls", "ivr", "zset (score = start epoch)", "ids of expired calls linger", "call ids")
+MENU_SEQ = Key("hotline:menu:seq", "ivr", "string (INCR)", "forever", "last menu version number")
+MENU_ACTIVE = Key("hotline:menu:active", "ivr", "string", "forever", "active menu version")
+MENU_HISTORY = Key("hotline:menu:history", "ivr", "list of JSON", "forever", "publish/rollback log")
+MENU_VERSION = Key("hotline:menu:version:{version}", "ivr", "JSON string", "forever", "one menu tree")
+RECORDINGS = Key("hotline:recordings", "ivr", "stream (group `asr`)", "MAXLEN ~100,000",
+                 "ASR jobs: call_id, path, caller, route, recorded_at; consumed by the tickets worker")
+
+# --- tickets --------------------------------------------------------------------------------------
+TICKET = Key("hotline:ticket:{ticket_id}", "tickets", "JSON string", "forever", "draft ticket")
+TICKET_BY_CALL = Key("hotline:ticket-by-call:{call_id}", "tickets", "string", "forever",
+                     "the ticket of a call (one per call)")
+TICKETS = Key("hotline:tickets", "tickets", "zset (score = created)", "forever", "ticket ids")
+TICKETS_BY_CALLER = Key("hotline:tickets:caller:{caller}", "tickets", "zset", "forever",
+                        "a caller's tickets (repeat callers, pop history)")
+TICKETS_BY_CATEGORY = Key("hotline:tickets:category:{category}", "tickets", "zset", "forever",
+                          "tickets of a category (same-issue links)")
+TICKET_SEQ = Key("hotline:ticket-seq:{day}", "tickets", "string (INCR)", "2 days", "per-day ticket number")
+TICKET_EVENTS = Key("hotline:ticket-events", "tickets", "stream", "MAXLEN ~100,000",
+                    "`ticket_id, call_id, kind` (created/transcribed/updated/submitted) for the agents feature")
+
+# --- agents: screen-pop ----------------------------------------------------------------------------
+SCREENPOP = Key("hotline:screenpop:{agent}", "agents", "stream", "MAXLEN ~500 (users.yaml)",
+                "pops sent to an agent, replayed on WebSocket reconnect")
+CALL_AGENT = Key("hotline:call-agent:{call_id}", "agents", "string", "24 h",
+                 "the agent holding (or last holding) a call: where its ticket updates go")
+TICKET_EVENTS_CURSOR = Key("hotline:agents:ticket-events-cursor", "agents", "string", "forever",
+                           "last ticket event popped, resumed after a restart")
+
+# --- auth -----------------------------------------------------------------------------------------
+TOKEN = Key("hotline:token:{token}", "auth", "string", "token TTL (users.yaml)", "login session -> username")
+LOGIN_FAILS = Key("hotline:login-fails:{username}", "auth", "string (INCR)", "5 min", "failed logins")
+
+# --- supervision ----------------------------------------------------------------------------------
+ALERTS_ACTIVE = Key("hotline:alerts:active", "supervision", "hash", "while active",
+                    "alert id -> JSON of the alert as last announced")
+ALERTS = Key("hotline:alerts", "supervision", "stream", "MAXLEN ~10,000 (overflow.yaml)",
+             "every raise / escalate / de-escalate / clear")
+QUEUE_HISTORY = Key("hotline:queue-history:{queue}", "supervision", "list of JSON", "history_minutes points",
+                    "per-minute wallboard points, oldest first")
+
+REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
+
+
+def markdown_table() -> str:
+    rows = ["| key | type | owner | retention | meaning |", "|---|---|---|---|---|"]
+    rows += [f"| `{k.pattern}` | {k.type} | {k.owner} | {k.retention} | {k.meaning} |" for k in REGISTRY]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

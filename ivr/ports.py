@@ -1,0 +1,22 @@
+"""What the call flow needs from the rest of the hotline, as small protocols the composition root fills in
+(hotline/runtime.py): ivr/ never imports a feature."""
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class TicketOpener(Protocol):
+    async def __call__(self, call: dict) -> dict:
+        """Open (idempotently, by call_id) the call's draft ticket; returns it with its `id`."""
+        ...
+
+
+class OverflowPolicy(Protocol):
+    async def __call__(self, queue: str) -> dict | None:
+        """Where a NEW caller of `queue` goes while an overflow alert is active: None (stay),
+        {"action": "route", "queue": ...} or {"action": "announce", "prompt": ...} (then stay)."""
+        ...
+
+
+async def no_overflow(queue: str) -> dict | None:
+    return None
