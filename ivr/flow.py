@@ -111,8 +111,9 @@ class CallFlow:
             await self.journal.record(call_id, "overflow", from_queue=queue, to_queue=action["queue"])
             return action["queue"]
         if action.get("action") == "announce" and action.get("prompt"):
-            await self.journal.record(call_id, "overflow_announce", queue=queue, prompt=action["prompt"])
-            await channel.play(self._sound(action["prompt"]))
+            played = await channel.play_through(self._sound(action["prompt"]))
+            await self.journal.record(call_id, "overflow_announce", queue=queue, prompt=action["prompt"],
+                                      played_seconds=played)
         return queue
 
     async def _record_description(self, channel: AgiChannel, call_id: str, tree: MenuTree) -> dict | None:

@@ -70,6 +70,11 @@ class AgiChannel:
         """Play a sound file (path without extension); returns the key that interrupted it."""
         return _digit(await self.command(f"STREAM FILE {sound} {_quote(escape_keys)}"))
 
+    async def play_through(self, sound: str) -> float:
+        """Play a sound no key interrupts; returns the seconds Asterisk played (0.0: the file is missing)."""
+        result = await self.command(f"STREAM FILE {sound} {_quote('')}")
+        return round(max(result.endpos or 0, 0) / 8000, 2)   # our prompts are 8 kHz
+
     async def wait_for_key(self, seconds: float) -> str | None:
         return _digit(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}", timeout=seconds + 10))
 
