@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import time
 
-from ivr.journal import Journal
+from ivr.journal import Journal, SpooledJournal
+from ivr.spool import REDIS_AWAY
 
 
 def call_id_of(event) -> str | None:
@@ -28,7 +29,7 @@ def event_time(event) -> float:
 class JournalConsumer:
     EVENTS = ("Newstate", "QueueCallerJoin", "AgentCalled", "AgentConnect", "QueueCallerAbandon", "Hangup")
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(self, journal: Journal | SpooledJournal) -> None:
         self.journal = journal
 
     def register(self, ami) -> None:
@@ -37,27 +38,38 @@ class JournalConsumer:
 
     async def handle(self, event) -> None:
         call_id = call_id_of(event)
-        if call_id is None or not await self.journal.exists(call_id):
+        if call_id is None or not await self._known(call_id):
             return
         handler = getattr(self, f"on_{event.name}", None)
         if handler:
             await handler(call_id, event)
+
+    async def _known(self, call_id: str) -> bool:
+        try:
+            return await self.journal.exists(call_id)
+        except REDIS_AWAY:      # ours (it carries our call id): the writes wait in the spool
+            return True
 
     async def on_Newstate(self, call_id: str, event) -> None:
         """State 6 (Up) is the moment Asterisk sent 200 OK: the caller hears the hotline answer."""
         if event.get("ChannelState") != "6":
             return
         answered = event_time(event)
-        summary = await self.journal.summary(call_id) or {}
+        try:
+            summary = await self.journal.summary(call_id) or {}
+        except REDIS_AWAY:
+            summary = {}
         delay = round(answered - summary["started_at"], 3) if "started_at" in summary else None
         await self.journal.record(call_id, "answer", at=answered, invite_to_answer_seconds=delay)
         await self.journal.update(call_id, answered_at=answered, invite_to_answer_seconds=delay)
 
     async def on_QueueCallerJoin(self, call_id: str, event) -> None:
+        """The line the call really reached ([hotline-queue] sets HOTLINE_ROUTE), whatever the menu chose."""
         now = time.time()
         queue = event.get("Queue")
+        line = (getattr(event, "chanvars", None) or {}).get("HOTLINE_ROUTE") or None
         await self.journal.record(call_id, "queue_join", at=now, queue=queue, position=event.get("Position"))
-        await self.journal.update(call_id, queue=queue, queue_joined_at=now)
+        await self.journal.update(call_id, queue=queue, queue_joined_at=now, **({"route": line} if line else {}))
 
     async def on_AgentCalled(self, call_id: str, event) -> None:
         await self.journal.record(call_id, "agent_ringing", agent=agent_of(event))

@@ -5,23 +5,22 @@ import asyncio
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from hotline.core import keys
 from hotline.core.config import Settings
 from hotline.core.logging import log_event, mask_number
 from ivr import prompts
-from ivr.journal import Journal, new_call_id
+from ivr.intake import Intake
+from ivr.journal import Journal, SpooledJournal, new_call_id
 from ivr.menu_runner import run_menu
-from ivr.menus.schema import MenuTree, QueueAction
+from ivr.menus.schema import MenuTree
 from ivr.menus.store import DEFAULT_MENU, MenuStore
 from ivr.ports import OverflowPolicy, TicketOpener
+from ivr.spool import REDIS_AWAY, Spool
 from telephony.agi import AgiHangup
 from telephony.agi_channel import AgiChannel
 
 log = logging.getLogger("ivr.flow")
-RECORDINGS_STREAM = keys.RECORDINGS.pattern
-RECORDINGS_STREAM_MAXLEN = 100_000
 
 
 
@@ -40,6 +39,10 @@ def caller_number(callerid: str | None) -> str:
     return number if re.fullmatch(r"\+?[0-9]{3,20}", number) else ""
 
 
+def spool_path(settings: Settings):
+    return settings.state_dir / "spool" / "calls.jsonl"
+
+
 @dataclass
 class CallFlow:
     settings: Settings
@@ -48,6 +51,29 @@ class CallFlow:
     menus: MenuStore
     open_ticket: TicketOpener
     overflow_action: OverflowPolicy
+    spool: Spool | None = None    # writes wait here while Redis is away (default: in the state dir)
+    _menu: tuple[int, MenuTree] | None = field(default=None, init=False, repr=False)
+    active_calls: set[str] = field(default_factory=set, init=False, repr=False)   # call ids in the flow now
+
+    def __post_init__(self) -> None:
+        self.spool = self.spool or Spool(spool_path(self.settings))
+        direct = self.journal.direct if isinstance(self.journal, SpooledJournal) else self.journal
+        self.journal = self.journal if isinstance(self.journal, SpooledJournal) else SpooledJournal(direct, self.spool)
+        self.intake = Intake(self.redis, direct, self.spool, self.open_ticket)
+
+    async def load_menu(self) -> tuple[int, MenuTree]:
+        self._menu = await self.menus.active_or_publish(DEFAULT_MENU)
+        return self._menu
+
+    async def _active_menu(self) -> tuple[int, MenuTree]:
+        """The active menu; the last one seen while Redis is away (callers still get the menu)."""
+        try:
+            await self.load_menu()
+        except REDIS_AWAY:
+            if self._menu is None:
+                raise
+            log_event(log, "Redis away: using the last active menu", logging.WARNING, version=self._menu[0])
+        return self._menu
 
     async def handle(self, channel: AgiChannel, env: dict, picked_up_at: float) -> None:
         arrived_at = arrival_time(env, picked_up_at)
@@ -55,8 +81,9 @@ class CallFlow:
         caller = caller_number(env.get("agi_callerid"))
         fields = {"call_id": call_id, "caller": mask_number(caller)}
         stage = "pickup"
+        self.active_calls.add(call_id)
         try:
-            version, tree = await self.menus.active_or_publish(DEFAULT_MENU)
+            version, tree = await self._active_menu()
             # one AGI command: each costs up to 100 ms of AsyncAGI polling before the answer
             # the pickup watchdog becomes a lease: a call this flow never queues still reaches a person
             await channel.set_variables({"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,
@@ -90,6 +117,8 @@ class CallFlow:
             log_event(log, "call flow failed, releasing to general", logging.ERROR, stage=stage,
                       error=repr(exc), **fields)
             await self._release_to_general(channel, call_id)
+        finally:
+            self.active_calls.discard(call_id)
 
     def _sound(self, name: str) -> str:
         return prompts.agi_path(self.settings, name)
@@ -133,23 +162,21 @@ class CallFlow:
         await self.journal.update(call_id, recording_path=recording["path"], recording_seconds=seconds)
         return recording
 
-    async def _open_ticket(self, draft: dict, recording: dict | None) -> str:
-        """Draft ticket first, then the ASR job, so the worker always finds the ticket it fills."""
-        call_id = draft["call_id"]
+    async def _open_ticket(self, draft: dict, recording: dict | None) -> str | None:
+        """Draft ticket first, then the ASR job (spooled in that order), so the worker always finds the ticket."""
         if recording:
             draft = {**draft, "recording_path": recording["path"]}
-        ticket = await self.open_ticket(draft)
-        await self.journal.update(call_id, ticket_id=ticket["id"])
+        ticket_id = await self.intake.ticket(draft)
         if recording:
-            job = {"call_id": call_id, "path": recording["path"], "caller": draft["caller"],
-                   "route": draft["route"], "recorded_at": str(time.time())}
-            await self.redis.xadd(RECORDINGS_STREAM, job, maxlen=RECORDINGS_STREAM_MAXLEN, approximate=True)
-            await self.journal.record(call_id, "asr_job_published")
-        return ticket["id"]
+            await self.intake.asr_job(draft["call_id"], recording["path"], draft["caller"], draft["route"])
+        return ticket_id
 
-    async def _queue(self, channel: AgiChannel, call_id: str, queue: str, ticket_id: str) -> None:
+    async def _queue(self, channel: AgiChannel, call_id: str, queue: str, ticket_id: str | None) -> None:
         # one AGI command, not three: each costs up to 100 ms of AsyncAGI polling (docs/performance.md)
-        await channel.set_variables({"HOTLINE_TICKET_ID": ticket_id, "HOTLINE_ROUTE": queue, "HOTLINE_QUEUE": queue})
+        variables = {"HOTLINE_ROUTE": queue, "HOTLINE_QUEUE": queue}
+        if ticket_id:   # None while the draft waits in the spool
+            variables = {"HOTLINE_TICKET_ID": ticket_id, **variables}
+        await channel.set_variables(variables)
         await self.journal.record(call_id, "route", queue=queue, ticket_id=ticket_id)
         await channel.release()
 

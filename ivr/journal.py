@@ -92,3 +92,34 @@ def _typed(raw: dict) -> dict:
         else:
             out[key] = value
     return out
+
+
+class SpooledJournal:
+    """The journal's writes through the spool (kept in order while Redis is away); reads go straight to Redis.
+    Times are taken when the call flow writes, not when the spool replays."""
+
+    def __init__(self, journal: Journal, spool) -> None:
+        self.direct = journal
+        self.spool = spool
+        spool.register("journal.open", journal.open)
+        spool.register("journal.record", journal.record)
+        spool.register("journal.update", journal.update)
+
+    async def open(self, call_id: str, **summary) -> None:
+        summary.setdefault("started_at", time.time())
+        await self.spool.run("journal.open", call_id=call_id, **summary)
+
+    async def record(self, call_id: str, event: str, *, at: float | None = None, **fields) -> None:
+        await self.spool.run("journal.record", call_id=call_id, event=event, at=at or time.time(), **fields)
+
+    async def update(self, call_id: str, **summary) -> None:
+        await self.spool.run("journal.update", call_id=call_id, **summary)
+
+    async def exists(self, call_id: str) -> bool:
+        return await self.direct.exists(call_id)
+
+    async def summary(self, call_id: str) -> dict | None:
+        return await self.direct.summary(call_id)
+
+    async def get(self, call_id: str) -> dict | None:
+        return await self.direct.get(call_id)

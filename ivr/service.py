@@ -14,10 +14,12 @@ from hotline.core.config import Settings
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
-from ivr.flow import CallFlow
-from ivr.journal import Journal
+from ivr.flow import CallFlow, spool_path
+from ivr.journal import Journal, SpooledJournal
 from ivr.menus.store import DEFAULT_MENU, MenuStore
 from ivr.ports import OverflowPolicy, TicketOpener
+from ivr.reconcile import Reconciler
+from ivr.spool import Spool
 from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
 from telephony.ami.manager import AmiManager
@@ -30,13 +32,21 @@ class CallFlowFeature:
     def __init__(self, settings: Settings, ami: AmiManager, agi: AsyncAgi, redis, spawn: Spawn, *,
                  open_ticket: TicketOpener, overflow: OverflowPolicy) -> None:
         self.settings, self.ami, self.agi, self.spawn = settings, ami, agi, spawn
-        self.journal = Journal(redis)
+        self.spool = Spool(spool_path(settings))
+        self.journal = SpooledJournal(Journal(redis), self.spool)
         self.menus = MenuStore(redis)
-        self.flow = CallFlow(settings, redis, self.journal, self.menus, open_ticket, overflow)
+        self.flow = CallFlow(settings, redis, self.journal, self.menus, open_ticket, overflow, spool=self.spool)
         self.in_flow: set[str] = set()   # channels this process is walking through the menu
+        recordings = settings.host_path(settings.pbx_instance_dir / "recordings")
+        self.reconciler = Reconciler(ami, self.journal, self.flow.intake, redis,
+                                     recording_path=lambda call_id: recordings / f"{call_id}.wav",
+                                     busy=lambda: self.flow.active_calls,
+                                     window_seconds=settings.reconcile_window_seconds,
+                                     settle_seconds=settings.reconcile_settle_seconds,
+                                     interval=settings.reconcile_interval_seconds)
 
     async def start(self) -> None:
-        await self.menus.active_or_publish(DEFAULT_MENU)
+        await self.flow.load_menu()     # cached: callers get the menu even if Redis goes away later
         built = await asyncio.to_thread(prompts.build_defaults, self.settings)
         if built:
             log_event(log, "default prompts synthesised", prompts=built)
@@ -44,6 +54,8 @@ class CallFlowFeature:
         JournalConsumer(self.journal).register(self.ami)
         self.ami.on_connect(self._on_connect)
         self.spawn(self._heartbeat(), "heartbeat")
+        self.spawn(self.spool.replay_forever(), "spool replay")
+        self.spawn(self.reconciler.run_forever(), "reconcile")
 
     async def stop(self) -> None:
         await self.agi.close()
@@ -62,6 +74,7 @@ class CallFlowFeature:
     async def _on_connect(self) -> None:
         await self._beat()   # take calls from the first moment, not a heartbeat interval later
         await self._release_orphans()
+        await self.reconciler.run_once()
 
     async def _beat(self) -> None:
         """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     # a call the controller took but never queued (controller hung or killed mid-menu) goes to the general
     # line by itself after this long: the dialplan watchdog is re-armed with it instead of switched off
     call_flow_lease_seconds: int = Field(default=300, ge=5, le=3600)
+    # calls the flow did not finish (dialplan fallback, controller died mid-call) get their journal and ticket:
+    # looked for every interval, among calls older than settle (still moving) and younger than window
+    reconcile_interval_seconds: float = Field(default=10.0, ge=0.5, le=600)
+    reconcile_settle_seconds: float = Field(default=20.0, ge=1, le=3600)
+    reconcile_window_seconds: float = Field(default=6 * 3600, ge=60, le=7 * 24 * 3600)
 
     # speech recognition
     asr_engine: str = "sherpa-onnx"

@@ -10,6 +10,9 @@ from hotline.tickets.taxonomy import default_taxonomy
 
 TranscriptStatus = Literal["pending", "done", "unavailable", "no_speech", "error"]
 TicketStatus = Literal["draft", "claimed", "submitted"]
+# how the request came in: through the voice menu, taken by the dialplan alone (controller away), or from a
+# call the controller stopped handling between the menu and the ticket (reconciled afterwards)
+Intake = Literal["menu", "without_menu", "interrupted"]
 Route = Literal["business", "tourism", "general"]
 REPEAT_LABEL = "群众多次投诉问题"
 # fields the classifier fills; once an agent edits one, a late transcript no longer overwrites it
@@ -67,6 +70,7 @@ class Ticket(BaseModel):
     line: Route = "general"
     line_label: str = ""
     menu_version: str | None = None
+    intake: Intake = "menu"
     started_at: float | None = None
     recording_path: str | None = None
     transcript: Transcript = Transcript()

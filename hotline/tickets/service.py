@@ -44,7 +44,9 @@ def _new_ticket(call: dict) -> Ticket:
                     menu_version=_str_or_none(call.get("menu_version")), started_at=_float_or_none(call.get("started_at")),
                     recording_path=_str_or_none(call.get("recording_path") or call.get("path")),
                     request_type=initial.request_type, category=initial.category, urgency=initial.urgency)
-    ticket.record(SYSTEM, "created", {"line": route})
+    if call.get("intake") in ("without_menu", "interrupted"):
+        ticket.intake = call["intake"]
+    ticket.record(SYSTEM, "created", {"line": route, "intake": ticket.intake})
     return ticket
 
 

@@ -1,0 +1,123 @@
+"""Calls the call flow did not finish get their journal and ticket anyway.
+
+Runs when the controller (re)connects to Asterisk and then every `interval` seconds:
+1. Calls the dialplan took without the controller (heartbeat stale, pickup watchdog, lease ran out) are noted
+   by the dialplan in AstDB `hotline_fallback/<call id>`: each gets a journal (or its journal learns the line
+   the call really reached: general) and a ticket marked as received without the menu, then the note goes.
+2. Journals of recent calls that reached a queue, or left a recording on disk, but have no ticket (the
+   controller died between the menu and the ticket) get their ticket, and the recording its ASR job.
+A caller who hung up in the menu before asking anything keeps a journal only: there is no request to answer.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from hotline.core.logging import log_event, mask_number
+from ivr.intake import Intake
+from ivr.journal import CALLS, SpooledJournal, call_key
+from ivr.spool import REDIS_AWAY
+
+log = logging.getLogger("ivr.reconcile")
+FALLBACK_FAMILY = "hotline_fallback"
+WITHOUT_MENU = "without_menu"      # ticket intake: the dialplan took the call, the menu never ran
+INTERRUPTED = "interrupted"        # the controller stopped between the menu and the ticket
+
+
+def parse_fallback(key: str, value: str) -> dict:
+    """AstDB `arrived_at|reason|caller` (written by [hotline-fallback]) → journal fields."""
+    arrived, _, rest = (value or "").partition("|")
+    reason, _, caller = rest.partition("|")
+    try:
+        started = float(arrived)
+    except ValueError:
+        started = time.time()
+    return {"call_id": key.rsplit("/", 1)[-1], "started_at": started, "fallback": reason or "unknown",
+            "caller": caller}
+
+
+class Reconciler:
+    def __init__(self, ami, journal: SpooledJournal, intake: Intake, redis, recording_path: Callable[[str], Path],
+                 busy: Callable[[], set[str]], *, window_seconds: float = 6 * 3600, settle_seconds: float = 20,
+                 interval: float = 15) -> None:
+        self.ami, self.journal, self.intake, self.redis = ami, journal, intake, redis
+        self.recording_path = recording_path       # call id → the recording file as the host sees it
+        self.busy = busy                            # channels/call ids the flow is still walking
+        self.window_seconds, self.settle_seconds, self.interval = window_seconds, settle_seconds, interval
+        self.counters = {"fallback_calls": 0, "tickets_opened": 0, "asr_jobs": 0}
+
+    async def run_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            await self.run_once()
+
+    async def run_once(self) -> None:
+        try:
+            if self.ami.connected:
+                await self.fallback_calls()
+            await self.unticketed_calls()
+        except REDIS_AWAY:
+            pass                                    # next round; the spool keeps what was written
+        except Exception:  # one bad round must not end reconciliation
+            log.exception("reconcile round failed")
+
+    async def fallback_calls(self) -> None:
+        entries = await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY)
+        for entry in entries:
+            if entry.name != "DBGetTreeResponse" or not entry.get("Key"):
+                continue
+            call = parse_fallback(entry.get("Key"), entry.get("Val", ""))
+            await self._take_fallback(call)
+            await self.ami.send_action("DBDel", Family=FALLBACK_FAMILY, Key=call["call_id"])
+
+    async def _take_fallback(self, call: dict) -> None:
+        call_id = call["call_id"]
+        summary = await self.journal.summary(call_id)
+        if summary is None:
+            await self.journal.open(call_id, caller=call["caller"], started_at=call["started_at"], intake=WITHOUT_MENU)
+        await self.journal.record(call_id, "fallback", reason=call["fallback"], queue="general")
+        await self.journal.update(call_id, route="general", fallback=call["fallback"])
+        self.counters["fallback_calls"] += 1
+        log_event(log, "call taken by the dialplan alone", call_id=call_id, reason=call["fallback"],
+                  caller=mask_number(call["caller"]))
+        if not (summary or {}).get("ticket_id"):
+            merged = {**(summary or {}), **call, "route": "general"}
+            await self._open(call_id, merged, WITHOUT_MENU)
+
+    async def unticketed_calls(self) -> None:
+        if self.intake.spool.pending:
+            return      # tickets still waiting in the spool would look missing
+        now = time.time()
+        ids = await self.redis.zrangebyscore(CALLS, now - self.window_seconds, now - self.settle_seconds)
+        busy = self.busy()
+        ids = [i for i in ids if i not in busy]
+        async with self.redis.pipeline(transaction=False) as pipe:   # one round trip for the whole window
+            for call_id in ids:
+                pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage")
+            found = await pipe.execute()
+        for call_id, (ticket_id, queue, route, hung_up_in_flow) in zip(ids, found):
+            recorded = self.recording_path(call_id).exists()
+            # the flow itself saw the caller leave before asking anything: nothing to answer
+            if ticket_id or (hung_up_in_flow and not recorded) or not (queue or route or recorded):
+                continue
+            summary = await self.journal.summary(call_id)
+            if summary and not summary.get("ticket_id"):
+                await self._open(call_id, summary, INTERRUPTED)
+
+    async def _open(self, call_id: str, summary: dict, intake: str) -> None:
+        recording = self.recording_path(call_id)
+        route = summary.get("route") or "general"
+        draft = {"call_id": call_id, "caller": summary.get("caller") or "", "route": route,
+                 "menu_version": summary.get("menu_version"), "started_at": summary.get("started_at"),
+                 "recording_path": str(recording) if recording.exists() else None, "intake": intake}
+        await self.intake.ticket(draft)
+        self.counters["tickets_opened"] += 1
+        await self.journal.record(call_id, "ticket_reconciled", intake=intake)
+        if recording.exists():
+            await self.intake.asr_job(call_id, str(recording), draft["caller"], route)
+            self.counters["asr_jobs"] += 1
+        log_event(log, "ticket opened for an unfinished call", call_id=call_id, intake=intake, route=route,
+                  recording=recording.exists())
