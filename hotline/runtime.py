@@ -13,6 +13,7 @@ from redis.backoff import ExponentialBackoff
 import uvicorn
 
 from hotline.core.config import Settings
+from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from telephony.agi import AsyncAgi
 from telephony.ami.errors import AmiError, AmiLoginError
@@ -27,6 +28,7 @@ class Runtime:
     ami: AmiManager
     agi: AsyncAgi
     redis: aioredis.Redis
+    lines: LineCatalogue   # the line catalogue (config/queues.yaml), loaded once
     tasks: set[asyncio.Task] = field(default_factory=set)
     features: dict[str, Any] = field(default_factory=dict)  # each feature's service object, by name
 
@@ -50,7 +52,7 @@ def build_runtime(settings: Settings) -> Runtime:
         ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
     )
     return Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami),
-                   redis=redis_client(settings.redis_url))
+                   redis=redis_client(settings.redis_url), lines=load_lines(settings.queues_file))
 
 
 async def start_features(runtime: Runtime) -> None:

@@ -14,7 +14,7 @@ from ivr import prompts
 from ivr.journal import Journal, new_call_id
 from ivr.menu_runner import run_menu
 from ivr.menus.schema import MenuTree, QueueAction
-from ivr.menus.store import DEFAULT_MENU, MenuStore
+from ivr.menus.store import MenuStore
 from telephony.agi import AgiHangup
 from telephony.agi_channel import AgiChannel
 
@@ -47,7 +47,7 @@ class CallFlow:
         fields = {"call_id": call_id, "caller": mask_number(caller)}
         stage = "pickup"
         try:
-            version, tree = await self.menus.active_or_publish(DEFAULT_MENU)
+            version, tree = await self.menus.active_or_publish(self.settings.menus_file)
             # one AGI command: each costs up to 100 ms of AsyncAGI polling before the answer
             # the pickup watchdog becomes a lease: a call this flow never queues still reaches a person
             await channel.set_variables({"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,

@@ -7,8 +7,6 @@ from hotline.agents.auth import require_role
 from ivr import prompts
 from ivr.journal import Journal
 from ivr.menus.store import MenuError, MenuStore, parse_menu
-from hotline.core.config import CONFIG_DIR
-from telephony.pbx.config import load_queues
 
 router = APIRouter(tags=["calls", "menus"])
 
@@ -52,9 +50,10 @@ async def menu_versions(request: Request) -> dict:
 async def publish_menu(request: Request, document: dict = Body(..., description="menu tree, as config/menus.yaml"),
                        note: str = Query("", max_length=200), user=Depends(require_role("admin"))) -> dict:
     """Validate and publish a new menu version; it applies to the next call, without restart."""
-    settings = request.app.state.runtime.settings
+    runtime = request.app.state.runtime
     try:
-        tree = parse_menu(document, known_queues={q["name"] for q in load_queues(CONFIG_DIR / "queues.yaml")}, known_prompts=prompts.available(settings))
+        tree = parse_menu(document, known_queues=set(runtime.lines.names),
+                          known_prompts=prompts.available(runtime.settings))
     except MenuError as exc:
         raise HTTPException(422, str(exc)) from exc
     version = await MenuStore(_redis(request)).publish(tree, author=user.username, note=note)

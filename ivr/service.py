@@ -4,13 +4,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
 from ivr.flow import CallFlow
 from ivr.journal import Journal
-from ivr.menus.store import DEFAULT_MENU, MenuStore
+from ivr.menus.store import MenuStore
 from telephony.agi_channel import AgiChannel
 
 log = logging.getLogger("ivr.service")
@@ -51,11 +52,12 @@ async def start(runtime) -> None:
 
     journal = Journal(runtime.redis)
     menus = MenuStore(runtime.redis)
-    await menus.active_or_publish(DEFAULT_MENU)
+    await menus.active_or_publish(runtime.settings.menus_file)
     built = await asyncio.to_thread(prompts.build_defaults, runtime.settings)
     if built:
         log_event(log, "default prompts synthesised", prompts=built)
-    flow = CallFlow(runtime.settings, runtime.redis, journal, menus, open_draft, overflow_action)
+    flow = CallFlow(runtime.settings, runtime.redis, journal, menus, partial(open_draft, lines=runtime.lines),
+                    overflow_action)
     in_flow: set[str] = set()
 
     async def on_call(channel: str, env: dict) -> None:

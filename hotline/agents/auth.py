@@ -122,7 +122,7 @@ async def login(body: LoginRequest, request: Request) -> LoginResponse:
     await redis.delete(fails_key)
     token = await issue_token(redis, user, directory.token_ttl_seconds)
     log_event(log, "login", username=user.username, role=user.role.value)
-    return LoginResponse(token=token, user=user.public(), expires_in=directory.token_ttl_seconds,
+    return LoginResponse(token=token, user=user.public(request.app.state.runtime.lines), expires_in=directory.token_ttl_seconds,
                          home=HOME_BY_ROLE[user.role])
 
 
@@ -133,5 +133,5 @@ async def logout(request: Request, user: User = Depends(require_role("agent", "s
 
 
 @router.get("/api/auth/me")
-async def me(user: User = Depends(require_role("agent", "supervisor"))) -> dict:
-    return user.public()
+async def me(request: Request, user: User = Depends(require_role("agent", "supervisor"))) -> dict:
+    return user.public(request.app.state.runtime.lines)

@@ -46,7 +46,7 @@ async def _act(action) -> dict:
 @api.get("/me", summary="The logged-in agent and their queue membership as Asterisk reports it")
 async def me(request: Request, user: User = Depends(require_role("agent"))) -> dict:
     state = _feature(request).membership.state(user) if user.endpoint else None
-    return {"user": user.public(), "state": state}
+    return {"user": user.public(request.app.state.runtime.lines), "state": state}
 
 
 @api.post("/me/login", summary="Join the agent's queues (QueueAdd; static members are un-paused)")
@@ -79,7 +79,7 @@ async def messages(request: Request, last_id: str | None = None, user: User = De
 async def all_agents(request: Request, user: User = Depends(require_role("supervisor"))) -> list[dict]:
     feature = _feature(request)
     online = set(feature.notifier.connected_agents())
-    return [{"user": a.public(), "state": feature.membership.state(a), "console_connected": a.endpoint in online}
+    return [{"user": a.public(feature.lines), "state": feature.membership.state(a), "console_connected": a.endpoint in online}
             for a in get_directory().agents()]
 
 
@@ -120,7 +120,7 @@ async def agent_socket(websocket: WebSocket) -> None:
         return
     feature = feature_of(websocket.app.state.runtime)
     conn = Connection(agent.endpoint, websocket.send_text)
-    hello = {"type": "hello", "user": user.public(), "agent": agent.endpoint,
+    hello = {"type": "hello", "user": user.public(feature.lines), "agent": agent.endpoint,
              "state": feature.membership.state(agent)}
     sender = asyncio.create_task(feature.notifier.attach(conn, websocket.query_params.get("last_id"), hello))
     reader = asyncio.create_task(_read_pings(websocket, conn))

@@ -11,6 +11,7 @@ from hotline.agents.auth import get_directory
 from hotline.agents.membership import MEMBER_EVENTS, Membership
 from hotline.agents.notifier import Notifier
 from hotline.agents.screenpop import ScreenPop
+from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
 
@@ -21,14 +22,15 @@ CALL_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswe
 
 
 class AgentsFeature:
-    def __init__(self, redis, ami):
+    def __init__(self, redis, ami, lines: LineCatalogue):
         directory = get_directory()
         self.redis = redis
         self.ami = ami
+        self.lines = lines
         self.notifier = Notifier(redis, maxlen=directory.screenpop_stream_maxlen)
         self.webhooks = WebhookSender(directory.webhooks, name="agents")
-        self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks)
-        self.membership = Membership(ami, get_directory, self._state_changed)
+        self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks, lines=lines)
+        self.membership = Membership(ami, get_directory, self._state_changed, lines)
 
     def _state_changed(self, endpoint: str, state: dict) -> None:
         self.notifier.push_live(endpoint, {"type": "state", "state": state})
@@ -76,7 +78,7 @@ class AgentsFeature:
 def feature_of(runtime) -> AgentsFeature:
     feature = runtime.features.get("agents")
     if feature is None:  # app built without `hotline serve` (tests of the HTTP layer)
-        feature = AgentsFeature(runtime.redis, runtime.ami)
+        feature = AgentsFeature(runtime.redis, runtime.ami, runtime.lines)
         runtime.features["agents"] = feature
     return feature
 

@@ -9,6 +9,7 @@ from hotline.commands import fail
 from hotline.commands.controller import AsrWorkers, Controller, ControllerError
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer, RedisServerError
+from hotline.pbx import sandbox
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
 
 
@@ -16,7 +17,7 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part."
     """Start Asterisk, Redis, the controller and an ASR worker (each only if not running); wait until ready."""
     settings = Settings()
     try:
-        PbxSandbox(settings).up(timeout)
+        sandbox(settings).up(timeout)
         typer.echo(f"✔ Asterisk '{settings.instance}': SIP 127.0.0.1:{settings.sip_port}, AMI :{settings.ami_port}")
         RedisServer(settings).up()
         typer.echo(f"✔ Redis {settings.redis_url}")

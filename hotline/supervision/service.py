@@ -13,7 +13,7 @@ import time
 
 from redis.exceptions import RedisError
 
-from hotline.core.config import CONFIG_DIR
+from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
 from hotline.supervision.config import SEVERITIES, OverflowConfig, default_config, load_config
@@ -34,20 +34,13 @@ SEVERITY_LABELS = {"warning": "预警", "critical": "严重"}
 TICK_S = 1.0
 
 
-def load_queue_meta() -> list[dict]:
-    """Route names, app_queue names and labels from config/queues.yaml (shared with the PBX config)."""
-    from telephony.pbx.config import load_queues
-    return load_queues(CONFIG_DIR / "queues.yaml")
-
-
 class SupervisionService:
-    def __init__(self, redis, ami, config: OverflowConfig, queue_meta: list[dict], clock=time.time) -> None:
+    def __init__(self, redis, ami, config: OverflowConfig, lines: LineCatalogue, clock=time.time) -> None:
         self.redis, self.ami, self.config, self.clock = redis, ami, config, clock
-        meta = {q["name"]: q for q in queue_meta}
-        self.labels = {q: config.queues[q].label or meta.get(q, {}).get("label") or q for q in config.queues}
-        aliases = {m["asterisk_queue"]: name for name, m in meta.items() if m.get("asterisk_queue")}
-        self.model = QueueModel(config.queues, config.service_level_seconds, aliases)
-        self.engine = RuleEngine(config)
+        self.labels = lines.labels()           # every line of the catalogue is watched, in its order
+        aliases = {line.asterisk_queue: line.name for line in lines.queues}
+        self.model = QueueModel(lines.names, config.service_level_seconds, aliases)
+        self.engine = RuleEngine(config, lines.names)
         self.store = AlertStore(redis, config.stream_maxlen, config.history_minutes)
         self.hub = WebSocketHub()
         self.webhooks = WebhookSender(config.webhooks, name="supervision")
@@ -64,7 +57,7 @@ class SupervisionService:
         spawn(self._every(TICK_S, self.tick), "supervision-tick")
         spawn(self._every(self.config.reconcile_seconds, self.reconcile), "supervision-reconcile")
         spawn(self._history_loop(), "supervision-history")
-        log_event(log, "supervision started", queues=list(self.config.queues), restored_alerts=len(self.active))
+        log_event(log, "supervision started", queues=list(self.labels), restored_alerts=len(self.active))
 
     async def _every(self, interval: float, job) -> None:
         while True:
@@ -81,7 +74,7 @@ class SupervisionService:
         now = self.clock()
         self.counters["events"] += 1
         queue = self.model.apply(event, now)
-        if queue in self.config.queues:
+        if queue in self.labels:
             await self.evaluate(now, [queue])
 
     async def tick(self) -> None:
@@ -149,7 +142,7 @@ class SupervisionService:
     # --- views ------------------------------------------------------------------------------------
     def queues_view(self, now: float) -> list[dict]:
         out = []
-        for queue in self.config.queues:
+        for queue in self.labels:
             alerts = [a for a in self.active.values() if a["queue"] == queue]
             out.append(self.model.snapshot(queue, now) | {
                 "label": self.labels[queue], "service_level_seconds": self.config.service_level_seconds,
@@ -169,7 +162,7 @@ class SupervisionService:
         while True:
             now = self.clock()
             try:
-                await self.store.add_points({q: self.history_point(q, now) for q in self.config.queues})
+                await self.store.add_points({q: self.history_point(q, now) for q in self.labels})
             except RedisError as exc:
                 log_event(log, "history point not stored", logging.WARNING, error=repr(exc))
             await asyncio.sleep(60 - self.clock() % 60)   # then on the minute, so queues line up
@@ -193,7 +186,8 @@ def service_for(runtime) -> SupervisionService | None:
 
 
 async def start(runtime) -> SupervisionService:
-    service = SupervisionService(runtime.redis, runtime.ami, load_config(), load_queue_meta())
+    config = load_config(lines=runtime.lines.names)   # a rule for a line that does not exist stops the start
+    service = SupervisionService(runtime.redis, runtime.ami, config, runtime.lines)
     runtime.features["supervision"] = service
     await service.start(runtime.spawn)
     return service

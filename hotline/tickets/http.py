@@ -32,10 +32,12 @@ async def _call(operation):
 @router.get("")
 async def list_tickets(request: Request,
                        status_: Literal["draft", "claimed", "submitted"] | None = Query(None, alias="status"),
-                       line: Literal["business", "tourism", "general"] | None = None,
+                       line: str | None = Query(None, max_length=32, description="a line of config/queues.yaml"),
                        category: str | None = Query(None, max_length=40),
                        limit: int = Query(50, ge=1, le=500),
                        user=Depends(agent_or_above)) -> dict:
+    if line is not None and line not in request.app.state.runtime.lines:
+        raise HTTPException(422, f"unknown line {line!r}; one of {request.app.state.runtime.lines.names}")
     tickets = await service.list_tickets(_redis(request), status_, line, category, limit)
     return {"tickets": tickets, "count": len(tickets)}
 

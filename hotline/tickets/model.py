@@ -10,7 +10,6 @@ from hotline.tickets.taxonomy import default_taxonomy
 
 TranscriptStatus = Literal["pending", "done", "unavailable", "no_speech", "error"]
 TicketStatus = Literal["draft", "claimed", "submitted"]
-Route = Literal["business", "tourism", "general"]
 REPEAT_LABEL = "群众多次投诉问题"
 # fields the classifier fills; once an agent edits one, a late transcript no longer overwrites it
 CLASSIFIED_FIELDS = ("category", "request_type", "urgency", "location_hints")
@@ -64,7 +63,7 @@ class Ticket(BaseModel):
     caller: str = ""
     created_at: float
     updated_at: float
-    line: Route = "general"
+    line: str = ""          # a line of the catalogue (hotline.core.lines); "" until the call flow says which
     line_label: str = ""
     menu_version: str | None = None
     started_at: float | None = None

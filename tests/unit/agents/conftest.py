@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents_users import write_users
+from agents_users import UNIT_LINES, write_users
 
 
 @pytest.fixture
@@ -18,4 +18,4 @@ def users_yaml(tmp_path, monkeypatch):
 
 @pytest.fixture
 def runtime(unit_redis):
-    return SimpleNamespace(redis=unit_redis, settings=None, ami=None, features={})
+    return SimpleNamespace(redis=unit_redis, settings=None, ami=None, features={}, lines=UNIT_LINES)
