@@ -14,7 +14,12 @@ from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
 
 
 def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part.")) -> None:
-    """Start Asterisk, Redis, the controller and an ASR worker (each only if not running); wait until ready."""
+    """Check the config, then start Asterisk, Redis, the controller and an ASR worker (each only if not
+    running); wait until ready. Refuses to start while `hotline config check` finds problems."""
+    from hotline.commands.config import instance_config_dir, report_problems
+
+    if not report_problems(instance_config_dir()):
+        fail("the configuration has problems (above): fix them, `hotline config check` to re-check")
     settings = Settings()
     try:
         sandbox(settings).up(timeout)

@@ -28,6 +28,10 @@ CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "promp
 class SettingsFileError(ValueError):
     """hotline.toml is unreadable or names a setting that does not exist; the message names file and key."""
 
+    def __init__(self, message: str, keys: list[str] | None = None):
+        super().__init__(message)
+        self.keys = keys or []
+
 
 class StrictTomlSource(TomlConfigSettingsSource):
     """The TOML file with extra="forbid": a misspelled key must not silently fall back to its default."""
@@ -39,9 +43,9 @@ class StrictTomlSource(TomlConfigSettingsSource):
             raise SettingsFileError(f"{toml_file}: not valid TOML ({exc})") from None
         unknown = sorted(set(self.toml_data) - set(settings_cls.model_fields))
         if "config_dir" in self.toml_data:
-            unknown.append("config_dir (set HOTLINE_CONFIG_DIR instead: the file lives in it)")
+            unknown.append("config_dir")   # the file lives in it: HOTLINE_CONFIG_DIR sets it
         if unknown:
-            raise SettingsFileError(f"{toml_file}: unknown setting(s) {', '.join(unknown)}")
+            raise SettingsFileError(f"{toml_file}: unknown setting(s) {', '.join(unknown)}", unknown)
 
 
 class Settings(BaseSettings):
