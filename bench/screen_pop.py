@@ -142,7 +142,8 @@ async def main(args) -> list[dict]:
     try:
         with throwaway_redis(workdir) as sock:
             redis = aioredis.Redis(unix_socket_path=str(sock), decode_responses=True)
-            runtime = SimpleNamespace(redis=redis, ami=None, settings=None, features={}, lines=bench_lines(max(args.agents)))
+            runtime = SimpleNamespace(redis=redis, ami=None, settings=None, features={},
+                                      lines=bench_lines(max(args.agents)))
             feature = feature_of(runtime)
             app = FastAPI()
             app.state.runtime = runtime

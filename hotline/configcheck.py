@@ -144,7 +144,8 @@ def _menu_refs(c: _Checker, path: Path, menu: MenuTree, names: list[str] | None,
         for where, action in MenuTree.actions_of(m):
             field = f"menus.{menu_name}.{where.replace('key ', 'keys.')}"
             if isinstance(action, QueueAction) and names is not None and action.queue not in names:
-                c.add(path, f"{field}.queue", f"line {action.queue!r} does not exist in queues.yaml ({', '.join(names)})")
+                c.add(path, f"{field}.queue",
+                      f"line {action.queue!r} does not exist in queues.yaml ({', '.join(names)})")
             if isinstance(action, PlayAction) and known is not None and action.prompt not in known:
                 c.add(path, f"{field}.prompt", f"prompt {action.prompt!r} does not exist (prompts.yaml)")
         for attr in ("prompt", "invalid_prompt"):

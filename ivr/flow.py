@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from hotline.core.config import Settings
+from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event, mask_number
 from ivr import prompts
 from ivr.journal import Journal, new_call_id
@@ -140,8 +141,8 @@ class CallFlow:
 
     async def _release_to_general(self, channel: AgiChannel, call_id: str) -> None:
         try:
-            await channel.set_variable("HOTLINE_QUEUE", "general")
+            await channel.set_variable("HOTLINE_QUEUE", FALLBACK_LINE)
             await channel.release()
-            await self.journal.record(call_id, "released", queue="general")
+            await self.journal.record(call_id, "released", queue=FALLBACK_LINE)
         except Exception:  # the channel is gone or AMI is down: the dialplan watchdog/fallback takes over
             pass

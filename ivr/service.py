@@ -6,6 +6,7 @@ import logging
 import time
 from functools import partial
 
+from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
@@ -40,7 +41,7 @@ async def release_orphans(runtime, flow_channels: set[str]) -> None:
         log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
         agi_channel = AgiChannel(runtime.agi, channel)
         try:
-            await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": "general"})
+            await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": FALLBACK_LINE})
             await agi_channel.release()
         except Exception as exc:
             log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))

@@ -122,7 +122,8 @@ async def login(body: LoginRequest, request: Request) -> LoginResponse:
     await redis.delete(fails_key)
     token = await issue_token(redis, user, directory.token_ttl_seconds)
     log_event(log, "login", username=user.username, role=user.role.value)
-    return LoginResponse(token=token, user=user.public(request.app.state.runtime.lines), expires_in=directory.token_ttl_seconds,
+    return LoginResponse(token=token, user=user.public(request.app.state.runtime.lines),
+                         expires_in=directory.token_ttl_seconds,
                          home=HOME_BY_ROLE[user.role])
 
 

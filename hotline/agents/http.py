@@ -79,7 +79,8 @@ async def messages(request: Request, last_id: str | None = None, user: User = De
 async def all_agents(request: Request, user: User = Depends(require_role("supervisor"))) -> list[dict]:
     feature = _feature(request)
     online = set(feature.notifier.connected_agents())
-    return [{"user": a.public(feature.lines), "state": feature.membership.state(a), "console_connected": a.endpoint in online}
+    return [{"user": a.public(feature.lines), "state": feature.membership.state(a),
+             "console_connected": a.endpoint in online}
             for a in get_directory().agents()]
 
 

@@ -79,7 +79,8 @@ class Membership:
         for row in rows:
             endpoint = endpoint_from(row.get("Location") or row.get("Interface"))
             if row.name == "QueueMember" and endpoint and self.directory().by_endpoint(endpoint):
-                fresh.setdefault(endpoint, {})[route_of_queue(self.lines, row.get("Queue"))] = member_entry(self.lines, row)
+                route = route_of_queue(self.lines, row.get("Queue"))
+                fresh.setdefault(endpoint, {})[route] = member_entry(self.lines, row)
         self.members = fresh
         for user in self.directory().agents():
             self.on_change(user.endpoint, self.state(user))
@@ -105,7 +106,8 @@ class Membership:
                     await self._send("QueuePause", Queue=self._asterisk_queue(queue), Interface=user.interface,
                                      Paused="false")
                 continue
-            await self._send("QueueAdd", ok_if="already there", Queue=self._asterisk_queue(queue), Interface=user.interface,
+            await self._send("QueueAdd", ok_if="already there", Queue=self._asterisk_queue(queue),
+                             Interface=user.interface,
                              MemberName=user.endpoint, StateInterface=user.interface, Paused="false")
         log_event(log, "agent logged in to queues", agent=user.endpoint, queues=configured)
         return await self.refresh(user)

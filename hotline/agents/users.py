@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hotline.core.config import get_settings
+from hotline.core.config import CONFIG_FILES, config_dir_from_env
 from hotline.core.lines import LineCatalogue
 from hotline.core.webhooks import WebhookConfig
 PBKDF2_ITERATIONS = 600_000
@@ -118,8 +118,9 @@ class UsersFileError(RuntimeError):
 
 
 def users_file() -> Path:
-    """HOTLINE_USERS_FILE as it is now (tests change it), else the users_file setting (config dir)."""
-    return Path(os.environ.get("HOTLINE_USERS_FILE") or get_settings().users_file)
+    """HOTLINE_USERS_FILE, else users.yaml of HOTLINE_CONFIG_DIR: read from the environment as it is now
+    (tests change it while the process runs), not from the cached settings."""
+    return Path(os.environ.get("HOTLINE_USERS_FILE") or config_dir_from_env() / CONFIG_FILES["users_file"])
 
 
 def load_directory(path: Path | None = None) -> Directory:

@@ -142,10 +142,14 @@ class Settings(BaseSettings):
         return (init_settings, env_settings, StrictTomlSource(settings_cls, settings_file(init_settings)))
 
 
+def config_dir_from_env() -> Path:
+    return Path(os.environ.get("HOTLINE_CONFIG_DIR") or CONFIG_DIR)
+
+
 def settings_file(init_settings: PydanticBaseSettingsSource | None = None) -> Path:
     """<config_dir>/hotline.toml, config_dir from Settings(config_dir=...) or HOTLINE_CONFIG_DIR."""
     given = getattr(init_settings, "init_kwargs", {}).get("config_dir")
-    return Path(given or os.environ.get("HOTLINE_CONFIG_DIR") or CONFIG_DIR) / SETTINGS_FILE
+    return (Path(given) if given else config_dir_from_env()) / SETTINGS_FILE
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 """Adding a fourth line is data: one entry in queues.yaml, a menu key and its prompt text, in a temporary
 config dir. The PBX is re-rendered from it and the controller restarted on it; a real SIPp call pressing the
-new key reaches the line's queue and agent, its draft ticket carries the line's label, and the wallboard's
-data (/api/queues) shows the line. `hotline config check` catches a menu naming a line that does not exist.
+new key reaches the line's queue and agent, its draft ticket carries the line's label, and the wallboard
+(/api/queues and the page in Chromium: tests/artifacts/wallboard_fourth_line.png) shows the line. `hotline config check` catches a menu naming a line that does not exist.
 The normal config is rendered back (and the menus reset) afterwards, so later tests see the usual lines."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from helpers import new_caller
+from helpers import ARTIFACTS, new_caller
 from hotline.agents.auth import get_directory, issue_token
 from hotline.configcheck import check_config
 from hotline.core.config import CONFIG_DIR
@@ -69,7 +69,7 @@ def test_config_check_catches_a_menu_naming_a_missing_line(tmp_path):
 
 
 async def test_a_call_pressing_the_new_key_reaches_the_new_line(settings, pbx, redis, journal, controller_with_env,
-                                                                sipp, tmp_path):
+                                                                sipp, chromium, tmp_path):
     folder = with_fourth_line(tmp_path / "config")
     fourth = settings.model_copy(update={"config_dir": folder, "queues_file": folder / "queues.yaml"})
     try:
@@ -77,7 +77,9 @@ async def test_a_call_pressing_the_new_key_reaches_the_new_line(settings, pbx, r
         assert "hotline-utilities" in pbx.cli("queue show hotline-utilities")
         with controller_with_env(HOTLINE_CONFIG_DIR=str(folder)):
             try:
-                await placed_call_reaches_utilities(settings, redis, journal, sipp)
+                boss = await placed_call_reaches_utilities(settings, redis, journal, sipp)
+                card = await wallboard_card(chromium, settings, boss, "utilities")
+                assert "水电气热" in card
             finally:
                 await redis.flushdb()              # the restarted controller publishes the usual menu again
     finally:
@@ -85,7 +87,8 @@ async def test_a_call_pressing_the_new_key_reaches_the_new_line(settings, pbx, r
     assert "hotline-utilities" not in pbx.cli("queue show")
 
 
-async def placed_call_reaches_utilities(settings, redis, journal, sipp) -> None:
+async def placed_call_reaches_utilities(settings, redis, journal, sipp) -> str:
+    """Returns a supervisor's token."""
     phones = {n: sipp.agent_phone(n, talk_seconds=2.0) for n in (1, 2, 3, 4)}
     caller_id, started = new_caller(), time.time()
     result = await sipp.caller("12345", caller_id=caller_id, steps=hotline_steps(settings, "2"),
@@ -112,3 +115,21 @@ async def placed_call_reaches_utilities(settings, redis, journal, sipp) -> None:
         assert [t["id"] for t in listed.json()["tickets"]] == [call["ticket_id"]]
         unknown = await http.get("/api/tickets?line=water", headers={"Authorization": f"Bearer {agent}"})
         assert unknown.status_code == 422 and "unknown line 'water'" in unknown.text
+        return boss
+
+
+async def wallboard_card(browser, settings, token: str, queue: str) -> str:
+    """The wallboard as the supervisor sees it, screenshot saved; the line's card text."""
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    page = await browser.new_page(viewport={"width": 1400, "height": 900})
+    await page.goto(f"{base}/wallboard/static/wallboard.css")   # same origin for localStorage, no redirect
+    await page.evaluate("token => localStorage.setItem('hotline_token', token)", token)
+    await page.goto(f"{base}/wallboard")
+    card = page.locator(f'article.queue[data-queue="{queue}"]')
+    await card.wait_for(timeout=15000)
+    await page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "wallboard_fourth_line.png"), full_page=True)
+    text = await card.inner_text()
+    await page.close()
+    return text

@@ -87,9 +87,11 @@ async def test_callers_without_a_number_are_not_linked_as_one_caller(tickets_red
 
 
 async def test_transcript_failures_are_recorded(tickets_redis):
-    ticket = await service.mark_transcript_failed(tickets_redis, "call-3", "unavailable", "model missing", CALL, lines=LINES)
+    ticket = await service.mark_transcript_failed(tickets_redis, "call-3", "unavailable", "model missing", CALL,
+                                                  lines=LINES)
     assert ticket["transcript"]["status"] == "unavailable" and ticket["transcript"]["error"] == "model missing"
-    silent = await service.attach_transcript(tickets_redis, "call-4", {"text": "", "pinyin": "", "no_speech": True}, lines=LINES)
+    silent = await service.attach_transcript(tickets_redis, "call-4", {"text": "", "pinyin": "", "no_speech": True},
+                                             lines=LINES)
     assert silent["transcript"]["status"] == "no_speech"
     with pytest.raises(service.TicketInvalid):
         await service.mark_transcript_failed(tickets_redis, "call-3", "done", None, lines=LINES)

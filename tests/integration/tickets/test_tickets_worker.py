@@ -92,7 +92,8 @@ async def test_bad_audio_is_recorded_and_the_worker_goes_on(tickets_redis, sherp
 async def test_no_engine_means_transcript_unavailable_and_acked(tickets_redis):
     await publish(tickets_redis, "w3", TEST_WAVS / "0.wav")
     await ensure_group(tickets_redis)
-    worker = Worker(tickets_redis, None, "t3", lines=LINES, unavailable_reason="HOTLINE_ASR_MODEL_DIR=/x: no encoder", block_seconds=0.2)
+    worker = Worker(tickets_redis, None, "t3", lines=LINES, unavailable_reason="HOTLINE_ASR_MODEL_DIR=/x: no encoder",
+                    block_seconds=0.2)
     await run_until_idle(worker, 1)
     transcript = (await ticket_for(tickets_redis, "w3"))["transcript"]
     assert transcript["status"] == "unavailable" and "transcript unavailable" in transcript["error"]

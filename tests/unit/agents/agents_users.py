@@ -10,9 +10,9 @@ PASSWORDS = {"agent1": "pw-agent1", "agent2": "pw-agent2", "supervisor": "pw-sup
 
 
 # the shipped lines, with the test agents signing in to the general line (dynamic members)
-UNIT_LINES = parse_lines({"queues": [{"name": "business", "label": "企业服务"},
-                                     {"name": "tourism", "label": "文旅服务专线"},
-                                     {"name": "general", "label": "综合服务", "login_members": ["agent1", "agent2"]}]})
+UNIT_LINES = parse_lines({"queues": [
+    {"name": "business", "label": "企业服务"}, {"name": "tourism", "label": "文旅服务专线"},
+    {"name": "general", "label": "综合服务", "login_members": ["agent1", "agent2"]}]})
 
 
 def write_users(path: Path, count_agents: int = 2, **extra) -> Path:

@@ -76,8 +76,8 @@ async def test_console_pop_update_reconnect_submit(server, chromium):
     await expect(agent1.locator("#ticket-id")).to_have_text(draft["id"])
 
     # ASR finishes after the connect: the form updates live
-    await tickets.attach_transcript(server.redis, "c-100", {"text": "我家小区暖气不热已经三天了", "keywords": ["暖气"]},
-                                 lines=UNIT_LINES)
+    await tickets.attach_transcript(server.redis, "c-100",
+                                    {"text": "我家小区暖气不热已经三天了", "keywords": ["暖气"]}, lines=UNIT_LINES)
     await expect(agent1.locator("#transcript")).to_have_value("我家小区暖气不热已经三天了")
     await expect(agent1.locator("#category")).to_have_value("供暖")
 

@@ -90,7 +90,8 @@ def test_overflow_rules_name_lines(config_dir):
     edit(config_dir / "overflow.yaml", "  business: {}", "  busines: {}")
     assert problems(config_dir) == [
         "overflow.yaml:queues.busines: is not a line of queues.yaml (business, tourism, general)",
-        "overflow.yaml:queues.tourism.overflow.queue: 'generl' is not a line of queues.yaml (business, tourism, general)"]
+        "overflow.yaml:queues.tourism.overflow.queue: 'generl' is not a line of queues.yaml "
+        "(business, tourism, general)"]
 
 
 def test_taxonomy_priors_name_lines_and_categories(config_dir):
