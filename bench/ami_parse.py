@@ -39,10 +39,10 @@ DEFAULT_FILE = RESULTS / "ami_stream.bin"
 # --- recording ---------------------------------------------------------------------------------------
 async def record(path: Path, calls: int, rate: int) -> None:
     from hotline.core.config import Settings
-    from telephony.pbx.sandbox import PbxSandbox
+    from hotline.pbx import sandbox
 
     settings = Settings()
-    PbxSandbox(settings).up()
+    sandbox(settings).up()
     reader, writer = await asyncio.open_connection(settings.ami_host, settings.ami_port)
     writer.write(f"Action: Login\r\nActionID: rec\r\nUsername: {settings.ami_user}\r\n"
                  f"Secret: {settings.ami_secret}\r\n\r\n".encode())

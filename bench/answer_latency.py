@@ -30,6 +30,7 @@ import redis  # noqa: E402
 from hotline.commands.controller import Controller  # noqa: E402
 from hotline.core.config import Settings  # noqa: E402
 from hotline.core.redis_server import RedisServer  # noqa: E402
+from hotline.pbx import sandbox  # noqa: E402
 from ivr.scripted_caller import hotline_steps  # noqa: E402
 from telephony.pbx import PbxSandbox  # noqa: E402
 from telephony.sipp import LoadCall, SippLoad  # noqa: E402
@@ -271,7 +272,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     settings = Settings()
-    pbx, redis_server, controller = PbxSandbox(settings), RedisServer(settings), Controller(settings)
+    pbx, redis_server, controller = sandbox(settings), RedisServer(settings), Controller(settings)
     was_running = {"pbx": pbx.running(), "redis": redis_server.ping(), "controller": controller.pid() is not None}
     work_dir = Path(tempfile.mkdtemp(prefix="bench-answer-latency-"))
     r = redis.Redis(host=settings.redis_host, port=settings.redis_port, decode_responses=True)

@@ -33,6 +33,8 @@ from hotline.api.app import create_app  # noqa: E402
 from hotline.core.redis_server import RedisServerError, throwaway_redis  # noqa: E402
 from hotline.supervision.config import parse_config  # noqa: E402
 from hotline.supervision.queue_model import QueueModel  # noqa: E402
+from hotline.core.config import CONFIG_DIR  # noqa: E402
+from hotline.core.lines import load_lines  # noqa: E402
 from hotline.supervision.rules import RuleEngine  # noqa: E402
 from hotline.supervision.service import SupervisionService  # noqa: E402
 from telephony.ami.manager import AmiManager  # noqa: E402
@@ -40,8 +42,8 @@ from telephony.ami.message import Message  # noqa: E402
 from telephony.ami.testing import FakeAmiServer, frame  # noqa: E402
 from hotline.runtime import Features  # noqa: E402
 
-META = [{"name": q, "asterisk_queue": f"hotline-{q}", "label": label}
-        for q, label in (("business", "企业服务"), ("tourism", "文旅服务专线"), ("general", "综合服务"))]
+LINES = load_lines(CONFIG_DIR / "queues.yaml")   # the shipped line catalogue
+META = LINES.pbx_queues()
 DOC = ROOT / "docs" / "performance.md"
 MARK_START, MARK_END = "<!-- bench/queue_monitor.py:start -->", "<!-- bench/queue_monitor.py:end -->"
 
@@ -106,7 +108,7 @@ async def measure_cpu(redis, events: list) -> list[tuple[str, float]]:
 
     async def full_service(evts):
         await redis.flushdb()
-        svc = SupervisionService(redis, None, config, META)
+        svc = SupervisionService(redis, None, config, LINES)
         svc.hub.add(_NullSocket())
         for e in evts:
             await svc.on_event(e)
@@ -127,7 +129,7 @@ async def measure_wire_cpu(redis, events: list) -> tuple[str, float]:
     await redis.flushdb()
     server = await FakeAmiServer().start()
     ami = AmiManager("127.0.0.1", server.port, "hotline", "s3cret", ping_interval=60)
-    svc = SupervisionService(redis, ami, bench_config(), META)
+    svc = SupervisionService(redis, ami, bench_config(), LINES)
     done = asyncio.Event()
     target = len(events)
 
@@ -154,8 +156,8 @@ async def measure_latency(redis, rounds: int) -> dict[str, list[float]]:
                                dict(Event="QueueStatusComplete", EventList="Complete", ListItems="0")]
     server.handlers.update(QueueStatus=empty_list, QueueSummary=empty_list)
     ami = AmiManager("127.0.0.1", server.port, "hotline", "s3cret", ping_interval=60)
-    svc = SupervisionService(redis, ami, bench_config(), META)
-    runtime = SimpleNamespace(redis=redis, ami=ami, settings=None, features=Features(supervision=svc))
+    svc = SupervisionService(redis, ami, bench_config(), LINES)
+    runtime = SimpleNamespace(redis=redis, ami=ami, settings=None, features=Features(supervision=svc), lines=LINES)
     tasks: list[asyncio.Task] = []
     svc.spawn = lambda coro, name: tasks.append(asyncio.create_task(coro, name=name))
     await svc.start()

@@ -33,12 +33,19 @@ from _common import pct, serving  # noqa: E402
 from hotline.runtime import Features  # noqa: E402
 
 
+def bench_lines(count: int):
+    """The general line with every bench agent signing in to it."""
+    from hotline.core.lines import parse_lines
+    return parse_lines({"queues": [{"name": "general", "label": "综合服务",
+                                    "login_members": [f"agent{n}" for n in range(1, count + 1)]}]})
+
+
 def write_users(path: Path, count: int) -> None:
     import yaml
     from hotline.auth.users import hash_password
     pw = hash_password("bench", 1)
     users = [{"username": f"agent{n}", "display_name": f"坐席{n}", "role": "agent", "endpoint": f"agent{n}",
-              "queues": ["general"], "password_hash": pw} for n in range(1, count + 1)]
+              "password_hash": pw} for n in range(1, count + 1)]
     path.write_text(yaml.safe_dump({"users": users, "screenpop_stream_maxlen": 1000}, allow_unicode=True))
 
 
@@ -87,7 +94,7 @@ async def measure(url: str, feature, redis, agents: int, trials: int) -> dict:
         caller = f"138{seq % 997:08d}"  # distinct callers; some call again, so history lookups do real work
         call = {"call_id": call_id, "caller": caller, "route": "general", "started_at": str(time.time())}
         await redis.hset(f"hotline:call:{call_id}", mapping=call)
-        await open_draft(redis, call)
+        await open_draft(redis, call, feature.lines)
         fut = asyncio.get_running_loop().create_future()
         clients[agent].waiters[call_id] = fut
         return call_id, fut
@@ -136,8 +143,9 @@ async def main(args) -> list[dict]:
     try:
         with throwaway_redis(workdir) as sock:
             redis = aioredis.Redis(unix_socket_path=str(sock), decode_responses=True)
-            runtime = SimpleNamespace(redis=redis, ami=None, settings=None, features=Features())
-            feature = runtime.features.agents = AgentsFeature(runtime.redis, runtime.ami)
+            runtime = SimpleNamespace(redis=redis, ami=None, settings=None, features=Features(),
+                                      lines=bench_lines(max(args.agents)))
+            feature = runtime.features.agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines)
             app = FastAPI()
             app.state.runtime = runtime
             app.include_router(agents_http.router)

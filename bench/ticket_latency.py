@@ -64,13 +64,16 @@ async def transcribed_at(redis, call_id: str) -> float | None:
 
 
 async def run_shape(redis, wavs: list[Path], jobs: int, interval: float, tag: str) -> list[float]:
+    from hotline.core.config import CONFIG_DIR
+    from hotline.core.lines import load_lines
     from hotline.tickets import service
     from hotline.tickets.worker import STREAM
 
+    lines = load_lines(CONFIG_DIR / "queues.yaml")
     recorded = {}
     for n in range(jobs):
         call_id = f"{tag}-{n}"
-        await service.open_draft(redis, {"call_id": call_id, "caller": f"1380000{n:04d}", "route": "general"})
+        await service.open_draft(redis, {"call_id": call_id, "caller": f"1380000{n:04d}", "route": "general"}, lines)
         recorded[call_id] = time.time()
         await redis.xadd(STREAM, {"call_id": call_id, "path": str(wavs[n % len(wavs)]), "caller": f"1380000{n:04d}",
                                   "route": "general", "recorded_at": recorded[call_id]})

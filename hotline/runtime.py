@@ -17,9 +17,10 @@ import uvicorn
 from hotline.agents.service import AgentsFeature
 from hotline.api.app import create_app
 from hotline.core.config import Settings
+from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.supervision.config import load_config
-from hotline.supervision.service import SupervisionService, load_queue_meta
+from hotline.supervision.service import SupervisionService
 from hotline.tickets import service as tickets
 from ivr.service import CallFlowFeature
 from telephony.agi import AsyncAgi
@@ -52,6 +53,7 @@ class Runtime:
     ami: AmiManager
     agi: AsyncAgi
     redis: aioredis.Redis
+    lines: LineCatalogue   # the line catalogue (config/queues.yaml), loaded once
     tasks: set[asyncio.Task] = field(default_factory=set)
     features: Features = field(default_factory=Features)
 
@@ -92,18 +94,20 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
         ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
     )
-    runtime = Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami), redis=redis_client(settings.redis_url))
+    runtime = Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami), redis=redis_client(settings.redis_url),
+                      lines=load_lines(settings.queues_file))
     runtime.features = build_features(runtime)
     return runtime
 
 
 def build_features(runtime: Runtime) -> Features:
     """Each feature gets its dependencies here; features never import each other to find them."""
-    supervision = SupervisionService(runtime.redis, runtime.ami, load_config(runtime.settings.overflow_file),
-                                     load_queue_meta(), spawn=runtime.spawn)
-    agents = AgentsFeature(runtime.redis, runtime.ami, spawn=runtime.spawn)
+    # a rule for a line that does not exist stops the start
+    overflow = load_config(runtime.settings.overflow_file, lines=runtime.lines.names)
+    supervision = SupervisionService(runtime.redis, runtime.ami, overflow, runtime.lines, spawn=runtime.spawn)
+    agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
-                            open_ticket=partial(tickets.open_draft, runtime.redis),
+                            open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
                             overflow=supervision.overflow_for)
     return Features(calls=calls, agents=agents, supervision=supervision)
 

@@ -8,13 +8,14 @@ import time
 from dataclasses import dataclass, field
 
 from hotline.core.config import Settings
+from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event, mask_number
 from ivr import prompts
 from ivr.intake import Intake
 from ivr.journal import Journal, SpooledJournal, new_call_id
 from ivr.menu_runner import run_menu
 from ivr.menus.schema import MenuTree
-from ivr.menus.store import DEFAULT_MENU, MenuStore
+from ivr.menus.store import MenuStore
 from ivr.ports import OverflowPolicy, TicketOpener
 from ivr.spool import REDIS_AWAY, Spool
 from telephony.agi import AgiHangup
@@ -62,7 +63,7 @@ class CallFlow:
         self.intake = Intake(self.redis, direct, self.spool, self.open_ticket)
 
     async def load_menu(self) -> tuple[int, MenuTree]:
-        self._menu = await self.menus.active_or_publish(DEFAULT_MENU)
+        self._menu = await self.menus.active_or_publish(self.settings.menus_file)
         return self._menu
 
     async def _active_menu(self) -> tuple[int, MenuTree]:
@@ -182,8 +183,8 @@ class CallFlow:
 
     async def _release_to_general(self, channel: AgiChannel, call_id: str) -> None:
         try:
-            await channel.set_variable("HOTLINE_QUEUE", "general")
+            await channel.set_variable("HOTLINE_QUEUE", FALLBACK_LINE)
             await channel.release()
-            await self.journal.record(call_id, "released", queue="general")
+            await self.journal.record(call_id, "released", queue=FALLBACK_LINE)
         except Exception:  # the channel is gone or AMI is down: the dialplan watchdog/fallback takes over
             pass

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable, Protocol
 
+from hotline.core.lines import FALLBACK_LINE
 from ivr.menus.schema import MenuAction, MenuTree, PlayAction, QueueAction, RepeatAction
 
-FALLBACK = QueueAction(action="queue", queue="general", record=False)
+FALLBACK = QueueAction(action="queue", queue=FALLBACK_LINE, record=False)
 MAX_STEPS = 20  # a caller repeating forever still reaches a person
 
 

@@ -10,10 +10,13 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import yaml
 
-from hotline.core.config import CONFIG_DIR, Settings
+from pydantic import Field, RootModel, ValidationError
+
+from hotline.core.config import Settings, get_settings
 from ivr.menus.schema import PROMPT_NAME
 
 _NAME = re.compile(PROMPT_NAME)
@@ -24,15 +27,30 @@ class PromptError(ValueError):
     pass
 
 
+PromptName = Annotated[str, Field(pattern=PROMPT_NAME)]
+
+
+class PromptTexts(RootModel[dict[PromptName, Annotated[str, Field(min_length=1, max_length=500)]]]):
+    """config/prompts.yaml: prompt name -> the Mandarin text synthesised as its default."""
+
+
 def check_name(name: str) -> str:
     if not _NAME.fullmatch(name or ""):
         raise PromptError(f"invalid prompt name {name!r}: use lowercase letters, digits, '-' and '_' (max 64)")
     return name
 
 
-def default_texts(path: Path = CONFIG_DIR / "prompts.yaml") -> dict[str, str]:
-    texts = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {check_name(name): str(text) for name, text in texts.items()}
+def default_texts(path: Path | None = None) -> dict[str, str]:
+    """prompts.yaml (`path`, default: the prompts_file setting) validated: name -> text."""
+    path = path or get_settings().prompts_file
+    try:
+        texts = PromptTexts.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+    except (OSError, yaml.YAMLError) as exc:
+        raise PromptError(f"{path}: cannot read ({exc})") from None
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors())
+        raise PromptError(f"{path}: {problems}") from None
+    return texts.root
 
 
 def sounds_dir(settings: Settings) -> Path:
@@ -76,7 +94,7 @@ def build_defaults(settings: Settings, *, force: bool = False, folder: Path | No
     folder = folder or sounds_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     built = []
-    for name, text in default_texts().items():
+    for name, text in default_texts(settings.prompts_file).items():
         target = folder / f"{name}.wav"
         if (folder / f"{name}{ADMIN_MARK}").exists() or (target.exists() and not force):
             continue
@@ -101,7 +119,7 @@ def set_recording(settings: Settings, name: str, recording: Path) -> Path:
 def reset_to_default(settings: Settings, name: str) -> None:
     folder = sounds_dir(settings)
     (folder / f"{check_name(name)}{ADMIN_MARK}").unlink(missing_ok=True)
-    text = default_texts().get(name)
+    text = default_texts(settings.prompts_file).get(name)
     if text is None:
         raise PromptError(f"prompt {name!r} has no default text in config/prompts.yaml")
     synthesise(text, folder / f"{name}.wav")

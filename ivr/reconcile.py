@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event, mask_number
 from ivr.intake import Intake
 from ivr.journal import CALLS, SpooledJournal, call_key
@@ -78,13 +79,13 @@ class Reconciler:
         summary = await self.journal.summary(call_id)
         if summary is None:
             await self.journal.open(call_id, caller=call["caller"], started_at=call["started_at"], intake=WITHOUT_MENU)
-        await self.journal.record(call_id, "fallback", reason=call["fallback"], queue="general")
-        await self.journal.update(call_id, route="general", fallback=call["fallback"])
+        await self.journal.record(call_id, "fallback", reason=call["fallback"], queue=FALLBACK_LINE)
+        await self.journal.update(call_id, route=FALLBACK_LINE, fallback=call["fallback"])
         self.counters["fallback_calls"] += 1
         log_event(log, "call taken by the dialplan alone", call_id=call_id, reason=call["fallback"],
                   caller=mask_number(call["caller"]))
         if not (summary or {}).get("ticket_id"):
-            merged = {**(summary or {}), **call, "route": "general"}
+            merged = {**(summary or {}), **call, "route": FALLBACK_LINE}
             await self._open(call_id, merged, WITHOUT_MENU)
 
     async def unticketed_calls(self) -> None:
@@ -109,7 +110,7 @@ class Reconciler:
 
     async def _open(self, call_id: str, summary: dict, intake: str) -> None:
         recording = self.recording_path(call_id)
-        route = summary.get("route") or "general"
+        route = summary.get("route") or FALLBACK_LINE
         draft = {"call_id": call_id, "caller": summary.get("caller") or "", "route": route,
                  "menu_version": summary.get("menu_version"), "started_at": summary.get("started_at"),
                  "recording_path": str(recording) if recording.exists() else None, "intake": intake}

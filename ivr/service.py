@@ -11,12 +11,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hotline.core.config import Settings
+from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
 from ivr.flow import CallFlow, spool_path
 from ivr.journal import Journal, SpooledJournal
-from ivr.menus.store import DEFAULT_MENU, MenuStore
+from ivr.menus.store import MenuStore
 from ivr.ports import OverflowPolicy, TicketOpener
 from ivr.reconcile import Reconciler
 from ivr.spool import Spool
@@ -97,7 +98,7 @@ class CallFlowFeature:
             log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
             agi_channel = AgiChannel(self.agi, channel)
             try:
-                await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": "general"})
+                await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": FALLBACK_LINE})
                 await agi_channel.release()
             except Exception as exc:
                 log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))

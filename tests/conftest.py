@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer
+from hotline.pbx import sandbox as hotline_sandbox
 from telephony.pbx import PbxSandbox
 from telephony.sipp import SippFactory
 
@@ -47,7 +48,7 @@ def settings() -> Settings:
 @pytest.fixture(scope="session")
 def pbx(settings):
     """This instance's Asterisk sandbox, up and AMI-ready; a PbxSandbox."""
-    sandbox = PbxSandbox(settings)
+    sandbox = hotline_sandbox(settings)
     started = sandbox.up()
     yield sandbox
     if started:

@@ -17,7 +17,15 @@ from pathlib import Path
 import uvicorn
 import websockets
 
+from hotline.core.config import CONFIG_DIR
+from hotline.core.lines import LineCatalogue, load_lines
+
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"   # screenshots the browser tests leave to look at
+
+
+def shipped_lines() -> LineCatalogue:
+    """The line catalogue as shipped (config/queues.yaml)."""
+    return load_lines(CONFIG_DIR / "queues.yaml")
 
 
 async def eventually(check, timeout: float, what: str = "condition", interval: float = 0.05):

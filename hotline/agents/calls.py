@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import lru_cache
-
-import yaml
 
 from hotline import tickets
 from hotline.auth.users import Directory, User
 from hotline.core import keys
-from hotline.core.config import CONFIG_DIR
+from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from ivr.journal import Journal
 
@@ -22,7 +19,6 @@ CALL_AGENT_KEY = keys.CALL_AGENT.pattern  # the one record of which agent holds 
 CALL_AGENT_TTL = 24 * 3600
 _TECH_PREFIX = re.compile(r"^(?:PJSIP|SIP|Local)/")
 _CHANNEL_SUFFIX = re.compile(r"-[0-9a-f]{8}(?:;\d)?$")
-_ROUTE_LABELS = {"business": "企业服务", "tourism": "文旅服务专线", "general": "综合服务"}
 
 
 def endpoint_from(value: str | None) -> str | None:
@@ -63,37 +59,21 @@ async def call_id_via_getvar(ami, channel: str | None) -> str | None:
     return reply.get("Value") or None
 
 
-@lru_cache(maxsize=1)
-def queue_routes() -> dict[str, dict]:
-    """route -> {"asterisk_queue": "hotline-<route>", "label": ...} from config/queues.yaml."""
-    routes = {name: {"asterisk_queue": f"hotline-{name}", "label": label} for name, label in _ROUTE_LABELS.items()}
-    try:
-        from telephony.pbx.config import load_queues
-        for q in load_queues(CONFIG_DIR / "queues.yaml"):
-            routes[q["name"]] = {"asterisk_queue": q["asterisk_queue"], "label": q.get("label", q["name"])}
-    except Exception as exc:  # keep the defaults; the console still works
-        log_event(log, "queues.yaml unreadable, using default queue names", level=logging.WARNING, error=str(exc)[:160])
-    return routes
+def route_of_queue(lines: LineCatalogue, queue: str | None) -> str | None:
+    """AMI `Queue:` (hotline-business) -> route (business); a queue that is no line stays as it is."""
+    line = lines.by_asterisk_queue(queue)
+    return line.name if line else queue
 
 
-def asterisk_queue(route: str) -> str:
-    return queue_routes().get(route, {}).get("asterisk_queue", route)
+def line_label(lines: LineCatalogue, route: str | None) -> str | None:
+    return lines.label(route) if route in lines else route
 
 
-def route_of_queue(queue: str | None) -> str | None:
-    """AMI `Queue:` (hotline-business) -> route (business)."""
-    return next((r for r, q in queue_routes().items() if q["asterisk_queue"] == queue), queue)
-
-
-def route_labels() -> dict[str, str]:
-    return {route: q["label"] for route, q in queue_routes().items()}
-
-
-def call_summary(call_id: str | None, stored: dict, msg=None) -> dict:
+def call_summary(lines: LineCatalogue, call_id: str | None, stored: dict, msg=None) -> dict:
     """What the banner shows. The agent sees the full caller number (masking is for logs only)."""
     route = (stored.get("route") or (msg.chanvars.get("HOTLINE_ROUTE") if msg else None)
-             or (route_of_queue(msg.get("Queue")) if msg else None))
-    summary = {**stored, "call_id": call_id, "route": route, "line": route_labels().get(route or "", route)}
+             or (route_of_queue(lines, msg.get("Queue")) if msg else None))
+    summary = {**stored, "call_id": call_id, "route": route, "line": line_label(lines, route)}
     summary.setdefault("caller", msg.get("CallerIDNum") if msg else None)
     if msg is not None:
         summary["queue"] = msg.get("Queue")

@@ -11,8 +11,8 @@ class CallInfo(BaseModel):
     model_config = {"extra": "allow"}
     call_id: str | None = None
     caller: str | None = Field(None, description="full caller number (the agent needs it; logs mask it)")
-    route: str | None = Field(None, description="business | tourism | general")
-    line: str | None = Field(None, description="企业服务 / 文旅服务专线 / 综合服务")
+    route: str | None = Field(None, description="the line's name (config/queues.yaml `name`)")
+    line: str | None = Field(None, description="the line's label (config/queues.yaml `label`)")
     queue: str | None = None
     started_at: float | None = Field(None, description="epoch seconds the call reached 12345 (150 s target clock)")
     hold_seconds: int | None = Field(None, description="AgentConnect HoldTime: seconds in queue")

@@ -40,7 +40,7 @@ async def _act(action) -> dict:
 @api.get("/me", summary="The logged-in agent and their queue membership as Asterisk reports it")
 async def me(agents: Agents, user: AgentUser) -> dict:
     state = agents.membership.state(user) if user.endpoint else None
-    return {"user": user.public(), "state": state}
+    return {"user": user.public(agents.lines), "state": state}
 
 
 @api.post("/me/login", summary="Join the agent's queues (QueueAdd; static members are un-paused)")
@@ -72,7 +72,8 @@ async def messages(agents: Agents, user: AgentUser, last_id: str | None = None):
 @api.get("", summary="Every agent with membership and console connection (supervisor view)")
 async def all_agents(agents: Agents, _: SupervisorUser) -> list[dict]:
     online = set(agents.notifier.connected_agents())
-    return [{"user": a.public(), "state": agents.membership.state(a), "console_connected": a.endpoint in online}
+    return [{"user": a.public(agents.lines), "state": agents.membership.state(a),
+             "console_connected": a.endpoint in online}
             for a in get_directory().agents()]
 
 
@@ -104,7 +105,7 @@ async def agent_socket(websocket: WebSocket) -> None:
         return
     feature = websocket.app.state.runtime.features.agents
     conn = Connection(agent.endpoint, websocket.send_text)
-    hello = {"type": "hello", "user": user.public(), "agent": agent.endpoint,
+    hello = {"type": "hello", "user": user.public(feature.lines), "agent": agent.endpoint,
              "state": feature.membership.state(agent)}
     sender = asyncio.create_task(feature.notifier.attach(conn, websocket.query_params.get("last_id"), hello))
     reader = asyncio.create_task(_read_pings(websocket, conn))

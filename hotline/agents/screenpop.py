@@ -9,14 +9,17 @@ from typing import Callable
 from hotline.agents import calls
 from hotline.agents.notifier import Notifier
 from hotline.auth.users import Directory
+from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event, mask_number
 
 log = logging.getLogger("hotline.agents.screenpop")
 
 
 class ScreenPop:
-    def __init__(self, redis, ami, notifier: Notifier, directory: Callable[[], Directory], webhooks=None):
+    def __init__(self, redis, ami, notifier: Notifier, directory: Callable[[], Directory], webhooks=None, *,
+                 lines: LineCatalogue):
         self.redis = redis
+        self.lines = lines
         self.ami = ami
         self.notifier = notifier
         self.directory = directory
@@ -28,7 +31,7 @@ class ScreenPop:
 
     async def _context(self, msg, call_id: str | None) -> tuple[dict, dict | None, str | None]:
         stored = await calls.read_call(self.redis, call_id)
-        call = calls.call_summary(call_id, stored, msg)
+        call = calls.call_summary(self.lines, call_id, stored, msg)
         ticket_id = await calls.ticket_id_for_call(self.redis, call_id)
         return call, await calls.load_ticket(self.redis, ticket_id), ticket_id
 
@@ -76,7 +79,7 @@ class ScreenPop:
         if call_id:
             self.ringing.get(call_id, set()).discard(user.endpoint)
         await self.notifier.publish(user.endpoint, {"type": "ended", "reason": reason,
-                                                    "call": calls.call_summary(call_id, stored, msg)})
+                                                    "call": calls.call_summary(self.lines, call_id, stored, msg)})
 
     async def on_caller_abandon(self, msg) -> None:
         """The caller hung up while phones rang: tell the agents who saw the ringing banner."""
@@ -84,7 +87,7 @@ class ScreenPop:
         agents = self.ringing.pop(call_id, set()) if call_id else set()
         if not agents:
             return
-        call = calls.call_summary(call_id, await calls.read_call(self.redis, call_id), msg)
+        call = calls.call_summary(self.lines, call_id, await calls.read_call(self.redis, call_id), msg)
         for agent in sorted(agents):
             await self.notifier.publish(agent, {"type": "ended", "reason": "abandoned", "call": call})
 

@@ -12,6 +12,7 @@ from hotline.agents.membership import MEMBER_EVENTS, Membership
 from hotline.agents.notifier import Notifier
 from hotline.agents.screenpop import ScreenPop
 from hotline.core import keys
+from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
 
@@ -22,15 +23,16 @@ CALL_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswe
 
 
 class AgentsFeature:
-    def __init__(self, redis, ami, spawn=None):
+    def __init__(self, redis, ami, lines: LineCatalogue, spawn=None):
         directory = get_directory()
         self.redis = redis
         self.ami = ami
+        self.lines = lines
         self.spawn = spawn
         self.notifier = Notifier(redis, maxlen=directory.screenpop_stream_maxlen)
         self.webhooks = WebhookSender(directory.webhooks, name="agents")
-        self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks)
-        self.membership = Membership(ami, get_directory, self._state_changed)
+        self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks, lines=lines)
+        self.membership = Membership(ami, get_directory, self._state_changed, lines)
 
     def _state_changed(self, endpoint: str, state: dict) -> None:
         self.notifier.push_live(endpoint, {"type": "state", "state": state})

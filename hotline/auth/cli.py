@@ -6,6 +6,8 @@ from pathlib import Path
 import typer
 
 from hotline.auth.users import UsersFileError, hash_password, load_directory, users_file
+from hotline.core.config import get_settings
+from hotline.core.lines import load_lines
 
 app = typer.Typer(no_args_is_help=True, help="Console users (config/users.yaml).")
 
@@ -19,10 +21,11 @@ def _set_hash(text: str, old_hash: str, new_hash: str) -> str:
 
 @app.command("list")
 def list_users(file: Path = typer.Option(None, help="users.yaml (default: config/users.yaml)")) -> None:
-    """Users with role, phone endpoint and queues."""
+    """Users with role, phone endpoint and the lines they serve (config/queues.yaml)."""
+    lines = load_lines(get_settings().queues_file)
     for user in load_directory(file).users:
         typer.echo(f"{user.username:<12} {user.role.value:<10} {user.endpoint or '-':<8} "
-                   f"{','.join(user.queues) or '-':<20} {user.display_name}")
+                   f"{','.join(lines.queues_for(user.endpoint)) or '-':<20} {user.display_name}")
 
 
 @app.command("set-password")

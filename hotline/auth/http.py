@@ -5,7 +5,7 @@ from fastapi import APIRouter, HTTPException, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from hotline.api.deps import AgentOrSupervisor, BearerToken, RedisDep
+from hotline.api.deps import AgentOrSupervisor, BearerToken, RedisDep, RuntimeDep
 from hotline.web import page
 from hotline.auth import service
 from hotline.core.logging import log_event
@@ -26,14 +26,15 @@ class LoginResponse(BaseModel):
 
 
 @router.post("/api/auth/login", response_model=LoginResponse)
-async def login(body: LoginRequest, redis: RedisDep) -> LoginResponse:
+async def login(body: LoginRequest, runtime: RuntimeDep) -> LoginResponse:
     try:
-        user, token, ttl = await service.login(redis, body.username, body.password)
+        user, token, ttl = await service.login(runtime.redis, body.username, body.password)
     except service.TooManyAttempts:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins, try again later") from None
     except service.LoginRefused:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 (wrong username or password)") from None
-    return LoginResponse(token=token, user=user.public(), expires_in=ttl, home=service.HOME_BY_ROLE[user.role])
+    return LoginResponse(token=token, user=user.public(runtime.lines), expires_in=ttl,
+                         home=service.HOME_BY_ROLE[user.role])
 
 
 @router.post("/api/auth/logout", status_code=204)
@@ -43,8 +44,8 @@ async def logout(redis: RedisDep, user: AgentOrSupervisor, token: BearerToken) -
 
 
 @router.get("/api/auth/me")
-async def me(user: AgentOrSupervisor) -> dict:
-    return user.public()
+async def me(runtime: RuntimeDep, user: AgentOrSupervisor) -> dict:
+    return user.public(runtime.lines)
 
 
 @router.get("/login", include_in_schema=False)

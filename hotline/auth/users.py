@@ -9,12 +9,11 @@ from enum import Enum
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from hotline.core.config import CONFIG_DIR
+from hotline.core.config import CONFIG_FILES, config_dir_from_env
+from hotline.core.lines import LineCatalogue
 from hotline.core.webhooks import WebhookConfig
-
-DEFAULT_USERS_FILE = CONFIG_DIR / "users.yaml"
 PBKDF2_ITERATIONS = 600_000
 _HASH_SCHEME = "pbkdf2_sha256"
 
@@ -47,13 +46,22 @@ def verify_password(password: str, encoded: str) -> bool:
 
 
 class User(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     username: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,31}$")
     display_name: str = Field(min_length=1, max_length=64)
     role: Role
-    # the PJSIP endpoint (agentN) an agent's calls ring; queues it serves when logged in
+    # the PJSIP endpoint (agentN) an agent's calls ring; the lines it serves are in config/queues.yaml
     endpoint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$")
-    queues: list[str] = Field(default_factory=list)
     password_hash: str = Field(repr=False, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_queues_here(cls, data):
+        if isinstance(data, dict) and "queues" in data:
+            raise ValueError("'queues' moved to config/queues.yaml: list the endpoint under the line's members "
+                             "(static) or login_members (joins on console login)")
+        return data
 
     @field_validator("password_hash")
     @classmethod
@@ -72,12 +80,15 @@ class User(BaseModel):
     def interface(self) -> str | None:
         return f"PJSIP/{self.endpoint}" if self.endpoint else None
 
-    def public(self) -> dict:
-        return self.model_dump(mode="json")
+    def public(self, lines: LineCatalogue) -> dict:
+        """What the console and API show: the user plus the lines it serves (from the catalogue)."""
+        return self.model_dump(mode="json") | {"queues": lines.queues_for(self.endpoint)}
 
 
 class Directory(BaseModel):
     """The whole users.yaml: users plus the console's settings."""
+    model_config = ConfigDict(extra="forbid")
+
     token_ttl_seconds: int = Field(default=12 * 3600, ge=1, le=7 * 24 * 3600)
     screenpop_stream_maxlen: int = Field(default=500, ge=10, le=100_000)
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
@@ -107,7 +118,9 @@ class UsersFileError(RuntimeError):
 
 
 def users_file() -> Path:
-    return Path(os.environ.get("HOTLINE_USERS_FILE") or DEFAULT_USERS_FILE)
+    """HOTLINE_USERS_FILE, else users.yaml of HOTLINE_CONFIG_DIR: read from the environment as it is now
+    (tests change it while the process runs), not from the cached settings."""
+    return Path(os.environ.get("HOTLINE_USERS_FILE") or config_dir_from_env() / CONFIG_FILES["users_file"])
 
 
 def load_directory(path: Path | None = None) -> Directory:

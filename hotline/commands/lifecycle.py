@@ -9,14 +9,20 @@ from hotline.commands import fail
 from hotline.commands.controller import AsrWorkers, Controller, ControllerError
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer, RedisServerError
+from hotline.pbx import sandbox
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
 
 
 def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part.")) -> None:
-    """Start Asterisk, Redis, the controller and an ASR worker (each only if not running); wait until ready."""
+    """Check the config, then start Asterisk, Redis, the controller and an ASR worker (each only if not
+    running); wait until ready. Refuses to start while `hotline config check` finds problems."""
+    from hotline.commands.config import instance_config_dir, report_problems
+
+    if not report_problems(instance_config_dir()):
+        fail("the configuration has problems (above): fix them, `hotline config check` to re-check")
     settings = Settings()
     try:
-        PbxSandbox(settings).up(timeout)
+        sandbox(settings).up(timeout)
         typer.echo(f"✔ Asterisk '{settings.instance}': SIP 127.0.0.1:{settings.sip_port}, AMI :{settings.ami_port}")
         RedisServer(settings).up()
         typer.echo(f"✔ Redis {settings.redis_url}")

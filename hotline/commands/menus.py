@@ -7,20 +7,21 @@ from pathlib import Path
 import typer
 
 from hotline.commands import run_with_redis
-from hotline.core.config import CONFIG_DIR, get_settings
+from hotline.core.config import get_settings
+from hotline.core.lines import LinesError, load_lines
 from ivr import prompts
 from ivr.menus.store import MenuError, MenuStore, load_menu_file
-from telephony.pbx.config import load_queues
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def _check(path: Path):
-    known = {"known_queues": {q["name"] for q in load_queues(CONFIG_DIR / "queues.yaml")},
-             "known_prompts": set(prompts.default_texts()) | prompts.available(get_settings())}
+def _check(path: Path | None):
+    settings = get_settings()
     try:
-        return load_menu_file(path, **known)
-    except MenuError as exc:
+        known = {"known_queues": set(load_lines(settings.queues_file).names),
+                 "known_prompts": set(prompts.default_texts(settings.prompts_file)) | prompts.available(settings)}
+        return load_menu_file(path or settings.menus_file, **known)
+    except (MenuError, LinesError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
 
@@ -37,14 +38,14 @@ def _with_store(work):
 
 
 @app.command()
-def validate(path: Path = typer.Argument(CONFIG_DIR / "menus.yaml")) -> None:
+def validate(path: Path = typer.Argument(None, help="default: menus.yaml of the config dir")) -> None:
     """Check a menu file against the schema, the known queues and prompts."""
     tree = _check(path)
     typer.echo(f"ok: {len(tree.menus)} menu(s), queues {sorted(tree.queues())}, prompts {sorted(tree.prompts())}")
 
 
 @app.command()
-def publish(path: Path = typer.Argument(CONFIG_DIR / "menus.yaml"), note: str = "",
+def publish(path: Path = typer.Argument(None, help="default: menus.yaml of the config dir"), note: str = "",
             author: str = typer.Option("admin-cli")) -> None:
     """Publish a new version; new calls use it at once, calls in progress keep theirs."""
     tree = _check(path)

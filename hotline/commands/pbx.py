@@ -8,14 +8,10 @@ import typer
 from hotline.commands import fail
 from hotline.core.config import Settings
 from ivr import prompts
-from telephony.pbx import PbxBuildError, PbxConfigError, PbxError, PbxSandbox, build_root
-from telephony.pbx.config import write_config
+from hotline.pbx import sandbox
+from telephony.pbx import PbxBuildError, PbxConfigError, PbxError, build_root
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def sandbox() -> PbxSandbox:
-    return PbxSandbox(Settings())
 
 
 @app.command()
@@ -35,7 +31,7 @@ def render(out: Path = typer.Argument(..., help="becomes /srv/hotline/<instance>
     ./deploy/asterisk), rendered with the current HOTLINE_* settings."""
     pbx = sandbox()
     try:
-        etc = write_config(pbx.settings, pbx.template_dir, pbx.queues_file, host_dir=out)
+        etc = pbx.write_config(host_dir=out)
         built = prompts.build_defaults(pbx.settings, folder=out / "sounds")
     except (PbxConfigError, prompts.PromptError) as exc:
         fail(exc)

@@ -14,11 +14,15 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("list")
 def list_(status: str = typer.Option(None, help="draft, claimed or submitted"),
-          line: str = typer.Option(None, help="business, tourism or general"),
+          line: str = typer.Option(None, help="a line name from config/queues.yaml"),
           category: str = typer.Option(None), limit: int = typer.Option(50, min=1, max=500)) -> None:
     """Newest tickets first, one line each (caller numbers masked)."""
+    from hotline.core.lines import load_lines
     from hotline.tickets import service
 
+    lines = load_lines(Settings().queues_file)
+    if line is not None and line not in lines:
+        fail(f"unknown line {line!r}; the lines are {', '.join(lines.names)}")
     tickets = run_with_redis(lambda r: service.list_tickets(r, status, line, category, limit))
     for t in tickets:
         typer.echo(f"{t['id']}  {t['status']:<9} {t['line']:<8} {t['category']:<10} {t['request_type']:<3} "

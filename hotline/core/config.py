@@ -1,19 +1,63 @@
-"""Settings: defaults < config/hotline.toml < HOTLINE_* environment variables."""
+"""Settings: defaults < <config_dir>/hotline.toml < HOTLINE_* environment variables.
+
+Every config file lives in one directory, `config_dir` (HOTLINE_CONFIG_DIR, default config/): tests and
+`hotline config check` point it at another directory; each file can still be overridden alone
+(HOTLINE_OVERFLOW_FILE, ...). The TOML file is strict (an unknown key is an error naming it); environment
+variables stay lenient because the environment holds much else.
+"""
 from __future__ import annotations
 
+import os
+import tomllib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 CONFIG_DIR = PROJECT_DIR / "config"
 SHARED_MODELS = PROJECT_DIR.parent / "shared" / "models"
+SETTINGS_FILE = "hotline.toml"
+# file settings derived from config_dir unless given one by one
+CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
+                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml"}
+
+
+class SettingsFileError(ValueError):
+    """hotline.toml is unreadable or names a setting that does not exist; the message names file and key."""
+
+    def __init__(self, message: str, keys: list[str] | None = None):
+        super().__init__(message)
+        self.keys = keys or []
+
+
+class StrictTomlSource(TomlConfigSettingsSource):
+    """The TOML file with extra="forbid": a misspelled key must not silently fall back to its default."""
+
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path):
+        try:
+            super().__init__(settings_cls, toml_file=toml_file)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsFileError(f"{toml_file}: not valid TOML ({exc})") from None
+        unknown = sorted(set(self.toml_data) - set(settings_cls.model_fields))
+        if "config_dir" in self.toml_data:
+            unknown.append("config_dir")   # the file lives in it: HOTLINE_CONFIG_DIR sets it
+        if unknown:
+            raise SettingsFileError(f"{toml_file}: unknown setting(s) {', '.join(unknown)}", unknown)
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore", toml_file=CONFIG_DIR / "hotline.toml")
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore")
+
+    # the directory of every config file (hotline.toml, queues.yaml, menus.yaml, ..., asterisk/*.j2)
+    config_dir: Path = CONFIG_DIR
+    queues_file: Path = CONFIG_DIR / "queues.yaml"      # the line catalogue (hotline.core.lines)
+    menus_file: Path = CONFIG_DIR / "menus.yaml"
+    prompts_file: Path = CONFIG_DIR / "prompts.yaml"
+    users_file: Path = CONFIG_DIR / "users.yaml"
+    taxonomy_file: Path = CONFIG_DIR / "taxonomy.yaml"
 
     # where this instance keeps pid files, logs, Redis data, recordings
     state_dir: Path = PROJECT_DIR / ".state"
@@ -47,6 +91,15 @@ class Settings(BaseSettings):
     # supervision: alert rules, webhooks, overflow actions (tests point the controller at their own file)
     overflow_file: Path = CONFIG_DIR / "overflow.yaml"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _files_in_config_dir(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            base = Path(data.get("config_dir") or CONFIG_DIR)
+            for key, name in CONFIG_FILES.items():
+                data.setdefault(key, base / name)
+        return data
+
     # call flow
     ring_seconds: float = Field(default=1.0, ge=0.0, le=2.0)
     heartbeat_interval: float = 1.0
@@ -75,6 +128,10 @@ class Settings(BaseSettings):
         return f"redis://{self.redis_host}:{self.redis_port}/0"
 
     @property
+    def asterisk_template_dir(self) -> Path:
+        return self.config_dir / "asterisk"
+
+    @property
     def pbx_instance_dir(self) -> Path:
         """This instance's directory as Asterisk (inside the chroot) sees it."""
         return Path("/srv/hotline") / self.instance
@@ -89,7 +146,17 @@ class Settings(BaseSettings):
         env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        return (init_settings, env_settings, StrictTomlSource(settings_cls, settings_file(init_settings)))
+
+
+def config_dir_from_env() -> Path:
+    return Path(os.environ.get("HOTLINE_CONFIG_DIR") or CONFIG_DIR)
+
+
+def settings_file(init_settings: PydanticBaseSettingsSource | None = None) -> Path:
+    """<config_dir>/hotline.toml, config_dir from Settings(config_dir=...) or HOTLINE_CONFIG_DIR."""
+    given = getattr(init_settings, "init_kwargs", {}).get("config_dir")
+    return (Path(given) if given else config_dir_from_env()) / SETTINGS_FILE
 
 
 @lru_cache

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from hotline.core.config import get_settings
 from hotline.core.webhooks import WebhookConfig
@@ -99,7 +99,6 @@ class Overflow(_Strict):
 
 
 class QueueConfig(_Strict):
-    label: str | None = None                 # None: the label in config/queues.yaml
     rules: list[Rule] | None = None          # None: the file's default_rules
     overflow: Overflow = Field(default_factory=Overflow)
 
@@ -113,36 +112,45 @@ class OverflowConfig(_Strict):
     staffing: Staffing = Field(default_factory=Staffing)
     webhooks: WebhookConfig = Field(default_factory=WebhookConfig)
     default_rules: list[Rule] = []
-    queues: dict[str, QueueConfig]
+    # per line (config/queues.yaml names); a line without an entry gets default_rules and no overflow
+    queues: dict[str, QueueConfig] = {}
 
     @model_validator(mode="after")
-    def _rules_and_targets(self) -> "OverflowConfig":
+    def _rules_and_targets(self, info: ValidationInfo) -> "OverflowConfig":
+        lines = (info.context or {}).get("lines")   # the catalogue's line names, when the caller has them
+        unknown = self.unknown_lines(lines) if lines is not None else []
+        if unknown:
+            raise ValueError(f"{unknown} not a configured queue: the lines are {list(lines)} (queues.yaml)")
         for name, queue in self.queues.items():
             ids = [r.id for r in self.rules_for(name)]
             if len(ids) != len(set(ids)):
                 raise ValueError(f"queue {name!r}: rule ids must be unique, got {ids}")
             target = queue.overflow.queue
-            if queue.overflow.action == "route" and target and target not in self.queues:
-                raise ValueError(f"queue {name!r}: overflow route target {target!r} is not a configured queue")
             if target == name:
                 raise ValueError(f"queue {name!r}: overflow cannot route a queue to itself")
         return self
 
     def rules_for(self, queue: str) -> list[Rule]:
-        rules = self.queues[queue].rules
+        rules = self.queues[queue].rules if queue in self.queues else None
         return self.default_rules if rules is None else rules
 
+    def unknown_lines(self, lines) -> list[str]:
+        """Queue names here that the line catalogue does not have (overflow targets included)."""
+        named = set(self.queues) | {q.overflow.queue for q in self.queues.values() if q.overflow.queue}
+        return sorted(n for n in named if n not in lines)
 
-def parse_config(data: object, source: str = "overflow.yaml") -> OverflowConfig:
+
+def parse_config(data: object, source: str = "overflow.yaml", lines: list[str] | None = None) -> OverflowConfig:
+    """`lines`: the catalogue's line names; every queue and overflow target must be one of them."""
     try:
-        return OverflowConfig.model_validate(data)
+        return OverflowConfig.model_validate(data, context={"lines": lines})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
                              for err in exc.errors())
         raise OverflowConfigError(f"{source}: {problems}") from None
 
 
-def load_config(path: Path | str | None = None) -> OverflowConfig:
+def load_config(path: Path | str | None = None, lines: list[str] | None = None) -> OverflowConfig:
     """`path`, or the `overflow_file` setting (HOTLINE_OVERFLOW_FILE; default config/overflow.yaml)."""
     path = Path(path or get_settings().overflow_file)
     try:
@@ -151,7 +159,7 @@ def load_config(path: Path | str | None = None) -> OverflowConfig:
         raise OverflowConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         raise OverflowConfigError(f"{path}: not valid YAML ({exc})") from None
-    return parse_config(data, str(path))
+    return parse_config(data, str(path), lines)
 
 
 @lru_cache

@@ -64,8 +64,9 @@ def target_severity(rule: Rule, current: str | None, value: float | None) -> str
 
 
 class RuleEngine:
-    def __init__(self, config: OverflowConfig) -> None:
+    def __init__(self, config: OverflowConfig, queues=None) -> None:
         self.config = config
+        self.queues = list(queues or config.queues)   # the lines watched (the catalogue's, in the service)
         self.active: dict[str, str] = {}           # alert id -> severity
         self._pending: dict[str, _Pending] = {}
 
@@ -75,7 +76,7 @@ class RuleEngine:
 
     def evaluate(self, model: QueueModel, now: float, queues=None) -> list[Transition]:
         out = []
-        for queue in queues or self.config.queues:
+        for queue in queues or self.queues:
             for rule in self.config.rules_for(queue):
                 transition = self._step(queue, rule, measure(model, queue, rule, now), now)
                 if transition:

@@ -12,7 +12,7 @@ import time
 
 from redis.exceptions import RedisError
 
-from hotline.core.config import CONFIG_DIR
+from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
 from hotline.supervision.config import SEVERITIES, OverflowConfig
@@ -33,21 +33,14 @@ SEVERITY_LABELS = {"warning": "预警", "critical": "严重"}
 TICK_S = 1.0
 
 
-def load_queue_meta() -> list[dict]:
-    """Route names, app_queue names and labels from config/queues.yaml (shared with the PBX config)."""
-    from telephony.pbx.config import load_queues
-    return load_queues(CONFIG_DIR / "queues.yaml")
-
-
 class SupervisionService:
-    def __init__(self, redis, ami, config: OverflowConfig, queue_meta: list[dict], clock=time.time,
+    def __init__(self, redis, ami, config: OverflowConfig, lines: LineCatalogue, clock=time.time,
                  spawn=None) -> None:
         self.redis, self.ami, self.config, self.clock, self.spawn = redis, ami, config, clock, spawn
-        meta = {q["name"]: q for q in queue_meta}
-        self.labels = {q: config.queues[q].label or meta.get(q, {}).get("label") or q for q in config.queues}
-        aliases = {m["asterisk_queue"]: name for name, m in meta.items() if m.get("asterisk_queue")}
-        self.model = QueueModel(config.queues, config.service_level_seconds, aliases)
-        self.engine = RuleEngine(config)
+        self.labels = lines.labels()           # every line of the catalogue is watched, in its order
+        aliases = {line.asterisk_queue: line.name for line in lines.queues}
+        self.model = QueueModel(lines.names, config.service_level_seconds, aliases)
+        self.engine = RuleEngine(config, lines.names)
         self.store = AlertStore(redis, config.stream_maxlen, config.history_minutes)
         self.hub = WebSocketHub()
         self.webhooks = WebhookSender(config.webhooks, name="supervision")
@@ -65,7 +58,7 @@ class SupervisionService:
         spawn(self._every(TICK_S, self.tick), "supervision-tick")
         spawn(self._every(self.config.reconcile_seconds, self.reconcile), "supervision-reconcile")
         spawn(self._history_loop(), "supervision-history")
-        log_event(log, "supervision started", queues=list(self.config.queues), restored_alerts=len(self.active))
+        log_event(log, "supervision started", queues=list(self.labels), restored_alerts=len(self.active))
 
     async def _every(self, interval: float, job) -> None:
         while True:
@@ -82,7 +75,7 @@ class SupervisionService:
         now = self.clock()
         self.counters["events"] += 1
         queue = self.model.apply(event, now)
-        if queue in self.config.queues:
+        if queue in self.labels:
             await self.evaluate(now, [queue])
 
     async def tick(self) -> None:
@@ -150,7 +143,7 @@ class SupervisionService:
     # --- views ------------------------------------------------------------------------------------
     def queues_view(self, now: float) -> list[dict]:
         out = []
-        for queue in self.config.queues:
+        for queue in self.labels:
             alerts = [a for a in self.active.values() if a["queue"] == queue]
             out.append(self.model.snapshot(queue, now) | {
                 "label": self.labels[queue], "service_level_seconds": self.config.service_level_seconds,
@@ -170,7 +163,7 @@ class SupervisionService:
         while True:
             now = self.clock()
             try:
-                await self.store.add_points({q: self.history_point(q, now) for q in self.config.queues})
+                await self.store.add_points({q: self.history_point(q, now) for q in self.labels})
             except RedisError as exc:
                 log_event(log, "history point not stored", logging.WARNING, error=repr(exc))
             await asyncio.sleep(60 - self.clock() % 60)   # then on the minute, so queues line up

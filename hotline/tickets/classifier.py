@@ -53,8 +53,7 @@ def _score(evidence: _Evidence, weighted: dict[str, float]) -> tuple[float, list
 
 
 def _category(tax: Taxonomy, evidence: _Evidence, route: str | None) -> tuple[str, float, list[str]]:
-    line = tax.lines.get(route or "")
-    prior = line.prior if line else {}
+    prior = tax.line_priors.get(route or "", {})
     scores: dict[str, float] = {}
     found_by: dict[str, list[str]] = {}
     for category in tax.categories:

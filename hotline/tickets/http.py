@@ -5,7 +5,7 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from hotline.api.deps import AgentUser, RedisDep
+from hotline.api.deps import AgentUser, RedisDep, RuntimeDep
 from hotline.tickets import service
 from hotline.tickets.model import TicketChanges
 from hotline.tickets.taxonomy import default_taxonomy
@@ -26,12 +26,14 @@ async def _call(operation):
 
 
 @router.get("")
-async def list_tickets(redis: RedisDep, _: AgentUser,
+async def list_tickets(runtime: RuntimeDep, _: AgentUser,
                        status_: Literal["draft", "claimed", "submitted"] | None = Query(None, alias="status"),
-                       line: Literal["business", "tourism", "general"] | None = None,
+                       line: str | None = Query(None, max_length=32, description="a line of config/queues.yaml"),
                        category: str | None = Query(None, max_length=40),
                        limit: int = Query(50, ge=1, le=500)) -> dict:
-    tickets = await service.list_tickets(redis, status_, line, category, limit)
+    if line is not None and line not in runtime.lines:
+        raise HTTPException(422, f"unknown line {line!r}; one of {runtime.lines.names}")
+    tickets = await service.list_tickets(runtime.redis, status_, line, category, limit)
     return {"tickets": tickets, "count": len(tickets)}
 
 

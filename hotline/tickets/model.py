@@ -13,7 +13,6 @@ TicketStatus = Literal["draft", "claimed", "submitted"]
 # how the request came in: through the voice menu, taken by the dialplan alone (controller away), or from a
 # call the controller stopped handling between the menu and the ticket (reconciled afterwards)
 Intake = Literal["menu", "without_menu", "interrupted"]
-Route = Literal["business", "tourism", "general"]
 REPEAT_LABEL = "群众多次投诉问题"
 # fields the classifier fills; once an agent edits one, a late transcript no longer overwrites it
 CLASSIFIED_FIELDS = ("category", "request_type", "urgency", "location_hints")
@@ -67,7 +66,7 @@ class Ticket(BaseModel):
     caller: str = ""
     created_at: float
     updated_at: float
-    line: Route = "general"
+    line: str = ""          # a line of the catalogue (hotline.core.lines); "" until the call flow says which
     line_label: str = ""
     menu_version: str | None = None
     intake: Intake = "menu"

@@ -10,6 +10,7 @@ import time
 
 from pydantic import ValidationError
 
+from hotline.core.lines import LineCatalogue, UnknownLine
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import repeat, store
 from hotline.tickets.classifier import classify
@@ -34,13 +35,24 @@ class TicketInvalid(ValueError):
     """The change or the submission is not valid; the message says which field and why."""
 
 
-def _new_ticket(call: dict) -> Ticket:
+def _line(call: dict, lines: LineCatalogue) -> tuple[str, str]:
+    """(line, label) of the call's route; ("", "") while no route is known (an ASR job seen before the call
+    flow's draft); an unknown route is refused, never filed as another line."""
+    route = call.get("route")
+    if route in (None, ""):
+        return "", ""
+    try:
+        return route, lines.label(route)
+    except UnknownLine as exc:
+        raise TicketInvalid(str(exc)) from None
+
+
+def _new_ticket(call: dict, lines: LineCatalogue) -> Ticket:
     now = time.time()
-    route = call.get("route") if call.get("route") in ("business", "tourism", "general") else "general"
-    tax = default_taxonomy()
+    route, label = _line(call, lines)
     initial = classify(None, route=route)
     ticket = Ticket(id=store.ID_PLACEHOLDER, call_id=str(call["call_id"]), caller=str(call.get("caller") or ""),
-                    created_at=now, updated_at=now, line=route, line_label=tax.line_label(route),
+                    created_at=now, updated_at=now, line=route, line_label=label,
                     menu_version=_str_or_none(call.get("menu_version")), started_at=_float_or_none(call.get("started_at")),
                     recording_path=_str_or_none(call.get("recording_path") or call.get("path")),
                     request_type=initial.request_type, category=initial.category, urgency=initial.urgency)
@@ -61,30 +73,33 @@ def _float_or_none(value) -> float | None:
         return None
 
 
-async def _ensure(redis, call: dict) -> tuple[str, bool]:
+async def _ensure(redis, call: dict, lines: LineCatalogue) -> tuple[str, bool]:
     if not call.get("call_id"):
         raise TicketInvalid("call_id is required")
+    new = _new_ticket(call, lines)   # validates the route even when the ticket exists already
     existing = await store.id_for_call(redis, str(call["call_id"]))
     if existing:
         return existing, False
-    ticket_id, created = await store.create_once(redis, _new_ticket(call))
+    ticket_id, created = await store.create_once(redis, new)
     if created:
         log_event(log, "draft ticket created", ticket_id=ticket_id, call_id=call["call_id"],
                   caller=mask_number(call.get("caller")), route=call.get("route"))
     return ticket_id, created
 
 
-async def open_draft(redis, call: dict) -> dict:
+async def open_draft(redis, call: dict, lines: LineCatalogue) -> dict:
     """Called when a caller is routed. Idempotent by call_id; fills call details a worker-created ticket lacks."""
-    ticket_id, created = await _ensure(redis, call)
+    ticket_id, created = await _ensure(redis, call, lines)
     if created:
         return dump(await store.load(redis, ticket_id))
+    line, label = _line(call, lines)
 
     def fill(ticket: Ticket) -> str | None:
-        missing = {k: v for k, v in (("menu_version", _str_or_none(call.get("menu_version"))),
+        missing = {k: v for k, v in (("line", line or None), ("line_label", label or None),
+                                     ("menu_version", _str_or_none(call.get("menu_version"))),
                                      ("started_at", _float_or_none(call.get("started_at"))),
                                      ("recording_path", _str_or_none(call.get("recording_path"))))
-                   if v is not None and getattr(ticket, k) is None}
+                   if v is not None and getattr(ticket, k) in (None, "")}
         if not missing:
             return None
         for key, value in missing.items():
@@ -115,10 +130,11 @@ def _apply_classification(ticket: Ticket) -> None:
         ticket.summary = t.text[:200]
 
 
-async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None) -> dict:
+async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None, *,
+                            lines: LineCatalogue) -> dict:
     """Store the ASR result on the call's ticket (creating it if the worker is first), classify, link repeats.
     `call` (job fields: caller, route, path, recorded_at) seeds a ticket created here."""
-    ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id})
+    ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
     parsed = Transcript.from_engine(transcript)
     preview = await store.load(redis, ticket_id)
     preview.transcript = parsed
@@ -139,11 +155,11 @@ async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | 
 
 
 async def mark_transcript_failed(redis, call_id: str, status: str, error: str | None,
-                                 call: dict | None = None) -> dict:
+                                 call: dict | None = None, *, lines: LineCatalogue) -> dict:
     """No usable transcript (status unavailable/no_speech/error): say so on the ticket, keep everything else."""
     if status not in ("unavailable", "no_speech", "error"):
         raise TicketInvalid(f"status must be unavailable, no_speech or error, not {status!r}")
-    return await attach_transcript(redis, call_id, {"status": status, "error": error}, call)
+    return await attach_transcript(redis, call_id, {"status": status, "error": error}, call, lines=lines)
 
 
 async def ticket_id_for_call(redis, call_id: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The ticket taxonomy (config/taxonomy.yaml): categories, 诉求类型, urgency, location and line hints.
+"""The ticket taxonomy (config/taxonomy.yaml): categories, 诉求类型, urgency, location hints, line priors.
 
 Validated at load so a typo in the YAML fails with the offending path instead of misfiling tickets.
 """
@@ -9,13 +9,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
-from hotline.core.config import CONFIG_DIR
+from hotline.core.config import CONFIG_DIR, get_settings
 
 DEFAULT_PATH = CONFIG_DIR / "taxonomy.yaml"
 _HANZI_PHRASE = re.compile(r"^[\u4e00-\u9fff]{1,12}$")
-LINES = ("business", "tourism", "general")
 
 
 class TaxonomyError(ValueError):
@@ -102,11 +101,6 @@ class Location(_Strict):
         return self
 
 
-class Line(_Strict):
-    label: str
-    prior: dict[str, float] = {}
-
-
 class Taxonomy(_Strict):
     version: int = 1
     categories: list[Category] = Field(min_length=2)
@@ -115,7 +109,17 @@ class Taxonomy(_Strict):
     request_types: RequestTypes
     urgency: Urgency
     location: Location
-    lines: dict[str, Line]
+    # line name (config/queues.yaml; `hotline config check` verifies it) -> category -> score added on that line
+    line_priors: dict[str, dict[str, float]] = {}
+
+    @field_validator("line_priors")
+    @classmethod
+    def _known_lines(cls, value: dict, info: ValidationInfo) -> dict:
+        lines = (info.context or {}).get("lines")   # the catalogue's names, when the caller has them
+        unknown = sorted(set(value) - set(lines)) if lines is not None else []
+        if unknown:
+            raise ValueError(f"unknown line(s) {unknown}; the lines are {list(lines)} (config/queues.yaml)")
+        return value
 
     @model_validator(mode="after")
     def _references(self) -> "Taxonomy":
@@ -128,12 +132,10 @@ class Taxonomy(_Strict):
             unknown = set(level.only_for_types) - set(self.request_type_names)
             if unknown:
                 raise ValueError(f"urgency level {level.name!r} only_for_types names unknown types: {sorted(unknown)}")
-        for line_name, line in self.lines.items():
-            if line_name not in LINES:
-                raise ValueError(f"unknown line {line_name!r}; expected one of {LINES}")
-            unknown = set(line.prior) - set(names)
+        for line_name, prior in self.line_priors.items():
+            unknown = set(prior) - set(names)
             if unknown:
-                raise ValueError(f"lines.{line_name}.prior names unknown categories: {sorted(unknown)}")
+                raise ValueError(f"line_priors.{line_name} names unknown categories: {sorted(unknown)}")
         return self
 
     @property
@@ -144,10 +146,6 @@ class Taxonomy(_Strict):
     def request_type_names(self) -> list[str]:
         return [t.name for t in self.request_types.types]
 
-    def line_label(self, route: str | None) -> str:
-        line = self.lines.get(route or "general") or self.lines.get("general")
-        return line.label if line else (route or "")
-
     def spotting_keywords(self) -> list[str]:
         """汉字 phrases for the ASR keyword spotter: category keywords and urgency cues of 2+ characters."""
         words = [w for c in self.categories if c.name != self.fallback_category for w in c.keywords]
@@ -155,8 +153,9 @@ class Taxonomy(_Strict):
         return list(dict.fromkeys(w for w in words if len(w) >= 2))
 
 
-def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
-    path = Path(path) if path else DEFAULT_PATH
+def load_taxonomy(path: Path | str | None = None, lines: list[str] | None = None) -> Taxonomy:
+    """`lines`: the catalogue's line names, to check `line_priors` against (hotline config check does)."""
+    path = Path(path) if path else get_settings().taxonomy_file
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -166,7 +165,7 @@ def load_taxonomy(path: Path | str | None = None) -> Taxonomy:
     if not isinstance(raw, dict):
         raise TaxonomyError(f"taxonomy {path} must be a mapping at the top level")
     try:
-        return Taxonomy.model_validate(raw)
+        return Taxonomy.model_validate(raw, context={"lines": lines})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(root)'}: {e['msg']}" for e in exc.errors())
         raise TaxonomyError(f"taxonomy {path} is invalid: {problems}") from exc

@@ -17,6 +17,7 @@ import time
 from redis.exceptions import ResponseError
 
 from hotline.core import keys
+from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import service, store
 
@@ -67,9 +68,9 @@ def transcribe(engine, path: str) -> dict:
 
 
 class Worker:
-    def __init__(self, redis, engine, consumer: str, *, unavailable_reason: str | None = None,
+    def __init__(self, redis, engine, consumer: str, *, lines: LineCatalogue, unavailable_reason: str | None = None,
                  claim_idle: float = 60.0, block_seconds: float = 2.0):
-        self.redis, self.engine, self.consumer = redis, engine, consumer
+        self.redis, self.engine, self.consumer, self.lines = redis, engine, consumer, lines
         self.unavailable_reason = unavailable_reason or "no ASR engine loaded"
         self.claim_idle_ms = int(claim_idle * 1000)
         self.block_ms = int(block_seconds * 1000)
@@ -113,13 +114,20 @@ class Worker:
         elif await self._already_done(call_id):
             log_event(log, "ASR job already done", call_id=call_id, message_id=message_id)
         else:
-            transcript = await self._transcript(fields)
-            await service.attach_transcript(self.redis, call_id, transcript, call=fields)
-            log_event(log, "ASR job done", call_id=call_id, caller=mask_number(fields.get("caller")),
-                      status=transcript.get("status") or ("no_speech" if transcript.get("no_speech") else "done"),
-                      latency=_latency(fields))
+            await self._attach(message_id, call_id, fields)
         await self.redis.xack(STREAM, GROUP, message_id)
         self.handled += 1
+
+    async def _attach(self, message_id: str, call_id: str, fields: dict) -> None:
+        transcript = await self._transcript(fields)
+        try:
+            await service.attach_transcript(self.redis, call_id, transcript, call=fields, lines=self.lines)
+        except service.TicketInvalid as exc:   # e.g. a route no line has: redelivering would not fix it
+            log_event(log, "ASR job refused", logging.ERROR, call_id=call_id, message_id=message_id, error=str(exc))
+            return
+        log_event(log, "ASR job done", call_id=call_id, caller=mask_number(fields.get("caller")),
+                  status=transcript.get("status") or ("no_speech" if transcript.get("no_speech") else "done"),
+                  latency=_latency(fields))
 
     async def _already_done(self, call_id: str) -> bool:
         ticket_id = await store.id_for_call(self.redis, call_id)
@@ -147,7 +155,8 @@ async def run_worker(settings, consumer: str, claim_idle: float) -> None:
 
     engine, reason = load_engine_or_reason(settings)
     client = aioredis.from_url(settings.redis_url, decode_responses=True)
-    worker = Worker(client, engine, consumer, unavailable_reason=reason, claim_idle=claim_idle)
+    worker = Worker(client, engine, consumer, lines=load_lines(settings.queues_file), unavailable_reason=reason,
+                    claim_idle=claim_idle)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(worker, "stopping", True))

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-import yaml
 
 INSTANCE_SUBDIRS = ("etc", "spool", "run", "log", "lib", "lib/cache", "recordings", "sounds", "sounds/moh")
 
@@ -24,27 +23,6 @@ class Agent:
     phone_port: int  # where the agent's phone (a SIPp UAS in the sandbox) listens
 
 
-def load_queues(path: Path) -> list[dict]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise PbxConfigError(f"cannot read queues file {path}: {exc}") from exc
-    queues = data.get("queues")
-    if not isinstance(queues, list) or not queues:
-        raise PbxConfigError(f"{path}: expected a non-empty list under 'queues'")
-    for queue in queues:
-        if not isinstance(queue, dict) or not str(queue.get("name", "")).isidentifier():
-            raise PbxConfigError(f"{path}: every queue needs a simple 'name' (got {queue!r})")
-        # queues.conf reserves [general]: app_queue names are prefixed (see config/queues.yaml)
-        queue.setdefault("asterisk_queue", f"hotline-{queue['name']}")
-        if queue["asterisk_queue"].lower() == "general":
-            raise PbxConfigError(f"{path}: 'general' cannot be an app_queue name (queues.conf reserves it)")
-        queue.setdefault("members", [])
-        queue.setdefault("max_wait_seconds", 600)
-        queue.setdefault("service_level_seconds", 20)
-    return queues
-
-
 def agents_for(settings) -> list[Agent]:
     return [Agent(f"agent{n}", n, settings.agent_phone_base_port + n) for n in range(1, settings.agent_count + 1)]
 
@@ -55,14 +33,19 @@ def module_dir(root: Path) -> str:
     return "/" + str(found[0].relative_to(root)) if found else "/usr/lib/asterisk/modules"
 
 
-def render_config(settings, template_dir: Path, queues_file: Path) -> dict[str, str]:
-    """Every `<name>.conf.j2` in template_dir rendered to `<name>.conf` text."""
+def render_config(settings, template_dir: Path, queues: list[dict]) -> dict[str, str]:
+    """Every `<name>.conf.j2` in template_dir rendered to `<name>.conf` text.
+
+    `queues`: plain data from the application (name, label, asterisk_queue, members, max_wait_seconds,
+    service_level_seconds per queue); telephony renders them and knows nothing of what they mean."""
+    if not queues:
+        raise PbxConfigError("no queues to render: the application passes its queue list to the renderer")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                              trim_blocks=True, lstrip_blocks=True)
     context = {
         "s": settings,
-        "queues": load_queues(queues_file),
+        "queues": queues,
         "agents": agents_for(settings),
         "watchdog_seconds": settings.pickup_watchdog_seconds,
         "inst": str(settings.pbx_instance_dir),
@@ -93,14 +76,14 @@ def write_moh_tone(path: Path) -> None:
         out.writeframes(bytes(frames))
 
 
-def write_config(settings, template_dir: Path, queues_file: Path, host_dir: Path | None = None) -> Path:
+def write_config(settings, template_dir: Path, queues: list[dict], host_dir: Path | None = None) -> Path:
     """Create the instance's directories (inside the root, or `host_dir`) and write its configuration.
     Returns etc/."""
     host_dir = host_dir or settings.host_path(settings.pbx_instance_dir)
     for sub in INSTANCE_SUBDIRS:
         (host_dir / sub).mkdir(parents=True, exist_ok=True)
     etc = host_dir / "etc"
-    for name, text in render_config(settings, template_dir, queues_file).items():
+    for name, text in render_config(settings, template_dir, queues).items():
         tmp = etc / f".{name}.tmp"
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(etc / name)

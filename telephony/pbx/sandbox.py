@@ -6,14 +6,14 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hotline.core.config import CONFIG_DIR
 from hotline.core.logging import log_event
 from telephony.pbx import process
 from telephony.pbx.ami_probe import ami_login_ok
-from telephony.pbx.config import render_config, write_config
+from telephony.pbx.config import PbxConfigError, render_config, write_config
 from telephony.pbx.rootfs import ASTERISK_BINARY, root_is_built
 
 log = logging.getLogger("telephony.pbx")
@@ -36,10 +36,12 @@ class PbxStatus:
 
 
 class PbxSandbox:
-    def __init__(self, settings, template_dir: Path | None = None, queues_file: Path | None = None):
+    def __init__(self, settings, queues: Callable[[], list[dict]] | None = None, template_dir: Path | None = None):
+        """`queues`: returns the queue list to render (the application's; read only when rendering, so
+        down/status/cli work whatever the config says)."""
         self.settings = settings
-        self.template_dir = template_dir or CONFIG_DIR / "asterisk"
-        self.queues_file = queues_file or CONFIG_DIR / "queues.yaml"
+        self.template_dir = template_dir or Path(settings.config_dir) / "asterisk"
+        self._queues = queues
         self.root = Path(settings.pbx_root)
         self.conf = f"{settings.pbx_instance_dir}/etc/asterisk.conf"  # as Asterisk sees it
         self.host_dir = settings.host_path(settings.pbx_instance_dir)
@@ -70,8 +72,16 @@ class PbxSandbox:
                          self.settings.ami_port, self.settings.sip_port, self.log_path, self.console_log)
 
     # -- configuration -----------------------------------------------------------------------------------
+    def queues(self) -> list[dict]:
+        if self._queues is None:
+            raise PbxConfigError("this PbxSandbox was made without a queue list: it cannot render the config")
+        return self._queues()
+
     def render_config(self) -> dict[str, str]:
-        return render_config(self.settings, self.template_dir, self.queues_file)
+        return render_config(self.settings, self.template_dir, self.queues())
+
+    def write_config(self, host_dir: Path | None = None) -> Path:
+        return write_config(self.settings, self.template_dir, self.queues(), host_dir)
 
     def _config_changed(self) -> bool:
         etc = self.host_dir / "etc"
@@ -87,13 +97,13 @@ class PbxSandbox:
         self._check_root()
         if self.running():
             if self._config_changed():
-                write_config(self.settings, self.template_dir, self.queues_file)
+                self.write_config()
                 self.cli("core reload")
                 log_event(log, "pbx config reloaded", instance=self.settings.instance)
             self._wait_ready(self.pid(), timeout)
             return False
         self._check_ports_free()
-        write_config(self.settings, self.template_dir, self.queues_file)
+        self.write_config()
         pid = self._spawn()
         self._wait_ready(pid, timeout)
         log_event(log, "pbx up", instance=self.settings.instance, pid=pid, ami_port=self.settings.ami_port,

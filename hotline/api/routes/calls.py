@@ -7,8 +7,6 @@ from hotline.api.deps import AdminUser, AgentOrSupervisor, RedisDep, RuntimeDep,
 from ivr import prompts
 from ivr.journal import Journal
 from ivr.menus.store import MenuError, MenuStore, parse_menu
-from hotline.core.config import CONFIG_DIR
-from telephony.pbx.config import load_queues
 
 router = APIRouter(tags=["calls", "menus"])
 
@@ -50,9 +48,9 @@ async def publish_menu(runtime: RuntimeDep, user: AdminUser,
                        document: dict = Body(..., description="menu tree, as config/menus.yaml"),
                        note: str = Query("", max_length=200)) -> dict:
     """Validate and publish a new menu version; it applies to the next call, without restart."""
-    known_queues = {q["name"] for q in load_queues(CONFIG_DIR / "queues.yaml")}
     try:
-        tree = parse_menu(document, known_queues=known_queues, known_prompts=prompts.available(runtime.settings))
+        tree = parse_menu(document, known_queues=set(runtime.lines.names),
+                          known_prompts=prompts.available(runtime.settings))
     except MenuError as exc:
         raise HTTPException(422, str(exc)) from exc
     version = await MenuStore(runtime.redis).publish(tree, author=user.username, note=note)

@@ -6,6 +6,7 @@ import pytest
 from helpers import eventually
 from hotline.auth.service import get_directory
 from hotline.agents.service import AgentsFeature, MEMBER_EVENTS
+from hotline.core.lines import load_lines
 from telephony.ami.manager import AmiManager
 
 pytestmark = pytest.mark.integration
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.integration
 async def feature(settings, pbx, redis):
     ami = AmiManager(settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
                      ping_interval=1.0, action_timeout=5.0)
-    agents = AgentsFeature(redis, ami)
+    agents = AgentsFeature(redis, ami, load_lines(settings.queues_file))
     ami.on_event(MEMBER_EVENTS, agents.membership.on_member_event)
     ami.on_connect(agents.resync)
     await ami.connect()

@@ -14,8 +14,9 @@ from helpers import ARTIFACTS, WebhookReceiver, eventually, queue_alerts, screen
     websocket_messages
 from hotline.auth.service import get_directory, issue_token
 from hotline.api.app import create_app
+from hotline.core.lines import load_lines
 from hotline.supervision.config import parse_config
-from hotline.supervision.service import SupervisionService, load_queue_meta
+from hotline.supervision.service import SupervisionService
 from hotline.supervision.store import STREAM_KEY
 from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
@@ -77,12 +78,14 @@ async def supervision(settings, pbx, redis, free_port):
                                               "warning": {"raise": RAISE_AT, "clear": 1}, "clear_after_s": 3}]},
                        "business": {"rules": []}, "general": {"rules": []}}})
         ami = manager(settings)
-        svc = SupervisionService(redis, ami, config, load_queue_meta())
+        lines = load_lines(settings.queues_file)
+        svc = SupervisionService(redis, ami, config, lines)
         tasks: list[asyncio.Task] = []
         svc.spawn = lambda coro, name: tasks.append(asyncio.create_task(coro, name=name))
         await svc.start()
         await ami.connect()
-        runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings, features=Features(supervision=svc))
+        runtime = SimpleNamespace(redis=redis, ami=ami, settings=settings, features=Features(supervision=svc),
+                                  lines=lines)
         port = free_port()
         token = await issue_token(redis, get_directory().get("supervisor"), 3600)
         async with serving(create_app(runtime), port), \

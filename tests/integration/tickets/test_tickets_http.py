@@ -13,6 +13,10 @@ from hotline.api.app import create_app
 from hotline.tickets import service
 from hotline.runtime import Features
 
+from helpers import shipped_lines
+
+LINES = shipped_lines()
+
 CALL = {"call_id": "http-1", "caller": "13812345678", "route": "tourism", "menu_version": "1"}
 
 
@@ -29,7 +33,7 @@ def users_yaml(tmp_path, monkeypatch):
 
 @pytest.fixture
 async def api(tickets_redis, users_yaml):
-    app = create_app(SimpleNamespace(redis=tickets_redis, settings=None, ami=None, features=Features()))
+    app = create_app(SimpleNamespace(redis=tickets_redis, settings=None, ami=None, features=Features(), lines=LINES))
     tokens = {u: await issue_token(tickets_redis, get_directory().get(u), 600) for u in ("agent1", "agent2", "boss")}
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         client.tokens = tokens
@@ -41,7 +45,7 @@ def auth(api, user):
 
 
 async def test_list_show_edit_submit(api, tickets_redis):
-    ticket = await service.open_draft(tickets_redis, CALL)
+    ticket = await service.open_draft(tickets_redis, CALL, LINES)
     listed = await api.get("/api/tickets?status=draft&line=tourism", headers=auth(api, "agent1"))
     assert listed.status_code == 200 and [t["id"] for t in listed.json()["tickets"]] == [ticket["id"]]
     assert (await api.get("/api/tickets?line=business", headers=auth(api, "agent1"))).json()["count"] == 0
@@ -59,7 +63,7 @@ async def test_list_show_edit_submit(api, tickets_redis):
 
 
 async def test_errors_are_clear(api, tickets_redis):
-    ticket = await service.open_draft(tickets_redis, CALL)
+    ticket = await service.open_draft(tickets_redis, CALL, LINES)
     missing = await api.get("/api/tickets/T20000101-000001", headers=auth(api, "agent1"))
     assert missing.status_code == 404 and "not found" in missing.json()["detail"]
     bad = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"), json={"category": "火星"})
@@ -72,7 +76,7 @@ async def test_errors_are_clear(api, tickets_redis):
 
 
 async def test_auth_required_and_supervisor_read_only(api, tickets_redis):
-    ticket = await service.open_draft(tickets_redis, CALL)
+    ticket = await service.open_draft(tickets_redis, CALL, LINES)
     assert (await api.get("/api/tickets")).status_code == 401
     sup_write = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "boss"), json={"notes": "x"})
     assert sup_write.status_code == 403

@@ -16,6 +16,10 @@ from hotline.core.config import Settings
 from hotline.tickets import service, store
 from hotline.tickets.worker import GROUP, STREAM, Worker, ensure_group
 
+from helpers import shipped_lines
+
+LINES = shipped_lines()
+
 TEST_WAVS = Settings().asr_model_dir / "test_wavs"
 
 pytestmark = pytest.mark.integration
@@ -48,9 +52,9 @@ def write_wav(path, samples: np.ndarray, rate: int = 8000):
 
 
 async def test_real_recording_becomes_a_transcribed_ticket(tickets_redis, sherpa_engine):
-    await service.open_draft(tickets_redis, {"call_id": "w1", "caller": "13812345678", "route": "general"})
+    await service.open_draft(tickets_redis, {"call_id": "w1", "caller": "13812345678", "route": "general"}, LINES)
     await publish(tickets_redis, "w1", TEST_WAVS / "1.wav")
-    worker = Worker(tickets_redis, sherpa_engine, "t1", block_seconds=0.2)
+    worker = Worker(tickets_redis, sherpa_engine, "t1", lines=LINES, block_seconds=0.2)
     await ensure_group(tickets_redis)
     await run_until_idle(worker, 1)
     ticket = await ticket_for(tickets_redis, "w1")
@@ -76,7 +80,7 @@ async def test_bad_audio_is_recorded_and_the_worker_goes_on(tickets_redis, sherp
         await publish(tickets_redis, call_id, path)
     await tickets_redis.xadd(STREAM, {"unexpected": "job"})
     await ensure_group(tickets_redis)
-    worker = Worker(tickets_redis, sherpa_engine, "t2", block_seconds=0.2)
+    worker = Worker(tickets_redis, sherpa_engine, "t2", lines=LINES, block_seconds=0.2)
     await run_until_idle(worker, len(jobs) + 1)
     statuses = {c: (await ticket_for(tickets_redis, c))["transcript"] for c in jobs}
     assert {c: t["status"] for c, t in statuses.items()} == {
@@ -88,7 +92,8 @@ async def test_bad_audio_is_recorded_and_the_worker_goes_on(tickets_redis, sherp
 async def test_no_engine_means_transcript_unavailable_and_acked(tickets_redis):
     await publish(tickets_redis, "w3", TEST_WAVS / "0.wav")
     await ensure_group(tickets_redis)
-    worker = Worker(tickets_redis, None, "t3", unavailable_reason="HOTLINE_ASR_MODEL_DIR=/x: no encoder", block_seconds=0.2)
+    worker = Worker(tickets_redis, None, "t3", lines=LINES, unavailable_reason="HOTLINE_ASR_MODEL_DIR=/x: no encoder",
+                    block_seconds=0.2)
     await run_until_idle(worker, 1)
     transcript = (await ticket_for(tickets_redis, "w3"))["transcript"]
     assert transcript["status"] == "unavailable" and "transcript unavailable" in transcript["error"]
@@ -98,7 +103,7 @@ async def test_no_engine_means_transcript_unavailable_and_acked(tickets_redis):
 async def test_redelivered_job_is_not_transcribed_twice(tickets_redis, sherpa_engine):
     message_id = await publish(tickets_redis, "w4", TEST_WAVS / "2.wav")
     await ensure_group(tickets_redis)
-    worker = Worker(tickets_redis, sherpa_engine, "t4", block_seconds=0.2)
+    worker = Worker(tickets_redis, sherpa_engine, "t4", lines=LINES, block_seconds=0.2)
     await run_until_idle(worker, 1)
     await worker.handle(message_id, {"call_id": "w4", "path": str(TEST_WAVS / "2.wav")})  # at-least-once redelivery
     ticket = await ticket_for(tickets_redis, "w4")
@@ -137,7 +142,7 @@ async def test_worker_killed_mid_job_is_reclaimed_exactly_once(tickets_redis, sh
         if doomed.poll() is None:
             doomed.kill()
     assert await store.id_for_call(tickets_redis, "w5") is None  # killed before it wrote anything
-    rescuer = Worker(tickets_redis, sherpa_engine, "rescuer", claim_idle=0.5, block_seconds=0.2)
+    rescuer = Worker(tickets_redis, sherpa_engine, "rescuer", lines=LINES, claim_idle=0.5, block_seconds=0.2)
     await asyncio.sleep(0.6)
     await run_until_idle(rescuer, 1)
     ticket = await ticket_for(tickets_redis, "w5")

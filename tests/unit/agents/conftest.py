@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents_users import write_users
+from agents_users import UNIT_LINES, write_users
 from hotline.runtime import Features
 
 
@@ -19,4 +19,4 @@ def users_yaml(tmp_path, monkeypatch):
 
 @pytest.fixture
 def runtime(unit_redis):
-    return SimpleNamespace(redis=unit_redis, settings=None, ami=None, features=Features())
+    return SimpleNamespace(redis=unit_redis, settings=None, ami=None, features=Features(), lines=UNIT_LINES)

@@ -12,6 +12,7 @@ from hotline.tickets import service as tickets
 from telephony.ami.message import Message
 
 from agents_fake_pbx import FakeQueueAmi
+from agents_users import UNIT_LINES
 from hotline.runtime import Features
 
 playwright_api = pytest.importorskip("playwright.async_api")
@@ -19,8 +20,9 @@ playwright_api = pytest.importorskip("playwright.async_api")
 
 @pytest.fixture
 async def server(unit_redis, users_yaml, free_port):
-    runtime = SimpleNamespace(redis=unit_redis, ami=FakeQueueAmi(), settings=None, features=Features())
-    feature = runtime.features.agents = AgentsFeature(runtime.redis, runtime.ami)
+    runtime = SimpleNamespace(redis=unit_redis, ami=FakeQueueAmi(), settings=None, features=Features(),
+                              lines=UNIT_LINES)
+    feature = runtime.features.agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines)
     consumer = asyncio.create_task(feature.consume_ticket_events(block_ms=200))
     app = create_app(runtime)
     async with serving(app, free_port()) as port:
@@ -61,7 +63,7 @@ async def test_console_pop_update_reconnect_submit(server, chromium):
 
     call = {"call_id": "c-100", "caller": "13812345678", "route": "general", "started_at": str(__import__("time").time())}
     await server.redis.hset("hotline:call:c-100", mapping=call)
-    draft = await tickets.open_draft(server.redis, call)
+    draft = await tickets.open_draft(server.redis, call, UNIT_LINES)
     await server.feature.on_call_event(agent_connect("agent1", "c-100", "13812345678"))
 
     await expect(agent1.locator("#caller-number")).to_have_text("13812345678")
@@ -71,7 +73,8 @@ async def test_console_pop_update_reconnect_submit(server, chromium):
     await expect(agent1.locator("#ticket-id")).to_have_text(draft["id"])
 
     # ASR finishes after the connect: the form updates live
-    await tickets.attach_transcript(server.redis, "c-100", {"text": "我家小区暖气不热已经三天了", "keywords": ["暖气"]})
+    await tickets.attach_transcript(server.redis, "c-100",
+                                    {"text": "我家小区暖气不热已经三天了", "keywords": ["暖气"]}, lines=UNIT_LINES)
     await expect(agent1.locator("#transcript")).to_have_value("我家小区暖气不热已经三天了")
     await expect(agent1.locator("#category")).to_have_value("供暖")
 

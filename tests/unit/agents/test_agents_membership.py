@@ -6,6 +6,7 @@ from hotline.agents.membership import LOGGED_OUT_REASON, Membership, MembershipE
 from telephony.ami.message import Message
 
 from agents_fake_pbx import FakeQueueAmi
+from agents_users import UNIT_LINES
 
 
 @pytest.fixture
@@ -15,7 +16,7 @@ def changes():
 
 def make(users_yaml, changes, static=None):
     ami = FakeQueueAmi(static)
-    return ami, Membership(ami, auth.get_directory, lambda agent, state: changes.append((agent, state)))
+    return ami, Membership(ami, auth.get_directory, lambda agent, state: changes.append((agent, state)), UNIT_LINES)
 
 
 async def test_login_pause_resume_logout_dynamic(users_yaml, changes):

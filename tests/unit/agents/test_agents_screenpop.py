@@ -9,6 +9,8 @@ from hotline.agents.notifier import Connection, Notifier, id_after
 from hotline.agents.screenpop import ScreenPop
 from telephony.ami.message import Message
 
+from agents_users import UNIT_LINES
+
 
 def event(name, interface="PJSIP/agent1", call_id="c-1", **extra):
     headers = {"Event": name, "Queue": "general", "Interface": interface, "MemberName": interface.split("/")[-1],
@@ -53,7 +55,7 @@ def test_call_id_comes_from_the_caller_channel_variables():
 @pytest.fixture
 def pop(unit_redis, users_yaml):
     notifier = Notifier(unit_redis, maxlen=50)
-    return ScreenPop(unit_redis, FakeAmi(), notifier, auth.get_directory)
+    return ScreenPop(unit_redis, FakeAmi(), notifier, auth.get_directory, lines=UNIT_LINES)
 
 
 class Sink:

@@ -2,7 +2,7 @@
 import httpx
 import pytest
 
-from agents_users import write_users
+from agents_users import UNIT_LINES, write_users
 from hotline.auth import service as auth
 from hotline.agents.events import WebhookEvent
 from hotline.agents.notifier import Notifier
@@ -26,7 +26,7 @@ async def test_pop_and_submitted_update_are_posted_as_webhook_events(unit_redis,
     posted = []
     client = httpx.AsyncClient(transport=httpx.MockTransport(lambda r: posted.append(r) or httpx.Response(200)))
     sender = WebhookSender(WebhookConfig(urls=["http://127.0.0.1:9/hook"]), client, name="agents")
-    pop = ScreenPop(unit_redis, None, Notifier(unit_redis, maxlen=50), auth.get_directory, sender)
+    pop = ScreenPop(unit_redis, None, Notifier(unit_redis, maxlen=50), auth.get_directory, sender, lines=UNIT_LINES)
     await pop.on_agent_connect(Message({"Event": "AgentConnect", "Interface": "PJSIP/agent1",
                                         "ChanVariable": ["HOTLINE_CALL_ID=c-1"]}))
     for kind in ("transcribed", "submitted"):   # only `submitted` is posted

@@ -8,7 +8,7 @@ from hotline.supervision.staffing import staffing_advice
 
 
 def config(rules, **extra):
-    return parse_config({"queues": {"tourism": {"label": "文旅服务专线", "rules": rules}}, **extra})
+    return parse_config({"queues": {"tourism": {"rules": rules}}, **extra})
 
 
 WAITING = {"id": "waiting", "metric": "callers_waiting", "warning": {"raise": 3, "clear": 1},
@@ -113,7 +113,8 @@ def test_config_file_errors(tmp_path):
     with pytest.raises(OverflowConfigError, match="not valid YAML"):
         load_config(bad)
     with pytest.raises(OverflowConfigError, match="not a configured queue"):
-        parse_config({"queues": {"tourism": {"label": "x", "overflow": {"enabled": True, "queue": "nowhere"}}}})
+        parse_config({"queues": {"tourism": {"overflow": {"enabled": True, "queue": "nowhere"}}}},
+                     lines=["business", "tourism", "general"])
     with pytest.raises(OverflowConfigError, match="webhook URL"):
         parse_config({"queues": {}, "webhooks": {"urls": ["ftp://x"]}})
 

@@ -4,6 +4,7 @@ import json
 
 import httpx
 
+from hotline.core.lines import parse_lines
 from hotline.supervision import service as service_mod
 from hotline.supervision.config import parse_config
 from hotline.supervision.service import SupervisionService
@@ -11,7 +12,8 @@ from hotline.supervision.store import ACTIVE_KEY, STREAM_KEY
 from telephony.ami.manager import AmiManager
 from hotline.runtime import Features
 
-META = [{"name": "tourism", "asterisk_queue": "hotline-tourism", "label": "文旅服务专线"}]
+META = parse_lines({"queues": [{"name": "tourism", "asterisk_queue": "hotline-tourism", "label": "文旅服务专线"},
+                               {"name": "general", "label": "综合服务"}]})
 RULES = [{"id": "waiting", "metric": "callers_waiting", "warning": {"raise": 3, "clear": 1}, "clear_after_s": 5}]
 
 
@@ -166,7 +168,7 @@ async def test_http_api_requires_supervisor(unit_redis):
     from hotline.auth.service import get_directory, issue_token
     from hotline.api.app import create_app
 
-    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features=Features())
+    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features=Features(), lines=META)
     svc = SupervisionService(unit_redis, None, make_config(), META)
     runtime.features.supervision = svc
     svc.model.queue("tourism").waiting.update({"a": 0.0, "b": 0.0, "c": 0.0})

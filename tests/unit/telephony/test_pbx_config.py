@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from hotline.core.config import CONFIG_DIR, Settings
-from telephony.pbx.config import PbxConfigError, load_queues, render_config
+from hotline.core.lines import LinesError, load_lines
+from telephony.pbx.config import render_config
 from telephony.pbx.rootfs import PbxBuildError, build_command, find_debian_mirror
 
 
@@ -12,7 +13,7 @@ from telephony.pbx.rootfs import PbxBuildError, build_command, find_debian_mirro
 def rendered(tmp_path):
     s = Settings(instance="unit", ami_port=6101, sip_port=6102, rtp_port_start=30000, rtp_port_end=30100,
                  agent_phone_base_port=6110, agent_count=3, pbx_root=tmp_path)
-    return render_config(s, CONFIG_DIR / "asterisk", CONFIG_DIR / "queues.yaml")
+    return render_config(s, CONFIG_DIR / "asterisk", load_lines(CONFIG_DIR / "queues.yaml").pbx_queues())
 
 
 def test_instance_directories_live_in_the_instance_tree(rendered):
@@ -53,11 +54,11 @@ def test_modules_are_explicit(rendered):
 def test_bad_queues_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "queues.yaml"
     bad.write_text("queues: [{name: 'has space'}]")
-    with pytest.raises(PbxConfigError, match="name"):
-        load_queues(bad)
-    bad.write_text("queues: [{name: general, asterisk_queue: general}]")
-    with pytest.raises(PbxConfigError, match="reserves"):
-        load_queues(bad)
+    with pytest.raises(LinesError, match="name"):
+        load_lines(bad)
+    bad.write_text("queues: [{name: general, label: 综合服务, asterisk_queue: general}]")
+    with pytest.raises(LinesError, match="reserves"):
+        load_lines(bad)
 
 
 def test_mirror_from_deb822_sources_skips_security_and_updates(tmp_path: Path):

@@ -4,7 +4,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from hotline.core.config import CONFIG_DIR
+from hotline.core.lines import load_lines
 from hotline.tickets.taxonomy import DEFAULT_PATH, TaxonomyError, load_taxonomy
+
+LINES = load_lines(CONFIG_DIR / "queues.yaml")
 
 
 def _write(tmp_path, mutate) -> str:
@@ -17,7 +21,7 @@ def _write(tmp_path, mutate) -> str:
 
 def test_shipped_taxonomy_loads():
     tax = load_taxonomy()
-    assert len(tax.categories) >= 17 and tax.line_label("business") == "企业服务"
+    assert len(tax.categories) >= 17 and LINES.label("business") == "企业服务"   # labels: the line catalogue
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -25,8 +29,8 @@ def test_shipped_taxonomy_loads():
     (lambda d: d["categories"][0]["keywords"].update({"暖": -1}), "weights must be > 0"),
     (lambda d: d.update(fallback_category="不存在"), "fallback_category"),
     (lambda d: d["categories"].append(dict(d["categories"][0])), "duplicate category"),
-    (lambda d: d["lines"]["tourism"]["prior"].update({"旅游": 1}), "unknown categories"),
-    (lambda d: d["lines"].update(fax={"label": "x"}), "unknown line"),
+    (lambda d: d["line_priors"]["tourism"].update({"旅游": 1}), "unknown categories"),
+    (lambda d: d["line_priors"].update(fax={}), "unknown line"),
     (lambda d: d["request_types"].update(default="抱怨"), "request_types.default"),
     (lambda d: d["urgency"]["levels"][1].update(only_for_types=["抱怨"]), "only_for_types"),
     (lambda d: d["location"]["pinyin_suffixes"].append("岛"), "pinyin_suffixes"),
@@ -34,7 +38,7 @@ def test_shipped_taxonomy_loads():
 ])
 def test_invalid_taxonomy_names_the_problem(tmp_path, mutate, message):
     with pytest.raises(TaxonomyError, match=message):
-        load_taxonomy(_write(tmp_path, mutate))
+        load_taxonomy(_write(tmp_path, mutate), lines=LINES.names)
 
 
 def test_missing_and_malformed_files(tmp_path):
