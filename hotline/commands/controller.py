@@ -79,6 +79,16 @@ class Controller(BackgroundCommand):
         return self.health()[0] == 200
 
 
+class SupervisorProcess(BackgroundCommand):
+    """`hotline supervise`: runs the controller and the ASR workers, restarting either when it exits."""
+
+    def __init__(self, settings):
+        super().__init__(settings, "supervisor", ["supervise"])
+
+    def ready(self) -> bool:
+        return Controller(self.settings).ready() and AsrWorkers(self.settings).pid() is not None
+
+
 class AsrWorkers(BackgroundCommand):
     """`hotline asr worker --processes N`: transcribes recordings onto draft tickets."""
 

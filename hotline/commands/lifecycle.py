@@ -6,7 +6,9 @@ import asyncio
 import typer
 
 from hotline.commands import fail
-from hotline.commands.controller import AsrWorkers, Controller, ControllerError
+from hotline.commands.controller import AsrWorkers, Controller, ControllerError, SupervisorProcess
+from hotline.commands.supervisor import Child, Supervisor
+from hotline.core.processes import read_state
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer, RedisServerError
 from hotline.pbx import sandbox
@@ -26,12 +28,14 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part."
         typer.echo(f"✔ Asterisk '{settings.instance}': SIP 127.0.0.1:{settings.sip_port}, AMI :{settings.ami_port}")
         RedisServer(settings).up()
         typer.echo(f"✔ Redis {settings.redis_url}")
-        controller = Controller(settings)
-        controller.start(timeout)
+        controller, workers = Controller(settings), AsrWorkers(settings)
+        supervisor = SupervisorProcess(settings)
+        if supervisor.pid() is None and (controller.stop() | workers.stop()):
+            typer.echo("· restarted the controller/ASR worker that ran without the supervisor")
+        supervisor.start(timeout)   # runs both and restarts either if it exits
         typer.echo(f"✔ controller http://{settings.http_host}:{settings.http_port}/ (log {controller.log_file})")
-        workers = AsrWorkers(settings)
-        workers.start(timeout)
         typer.echo(f"✔ ASR worker ({settings.asr_engine}) (log {workers.log_file})")
+        typer.echo(f"✔ supervisor restarts them if they exit (log {supervisor.log_file})")
     except (PbxError, PbxConfigError, RedisServerError, ControllerError) as exc:
         fail(exc)
 
@@ -40,6 +44,8 @@ def down() -> None:
     """Stop the ASR worker, the controller, Redis (AOF kept) and Asterisk of this instance."""
     settings = Settings()
     try:
+        # the supervisor first, or it would start again what is stopped next
+        typer.echo(f"supervisor {'stopped' if SupervisorProcess(settings).stop(grace=20) else 'was not running'}")
         typer.echo(f"ASR worker {'stopped' if AsrWorkers(settings).stop() else 'was not running'}")
         typer.echo(f"controller {'stopped' if Controller(settings).stop() else 'was not running'}")
         typer.echo(f"Redis {'stopped' if RedisServer(settings).down() else 'was not running'}")
@@ -67,10 +73,26 @@ def status() -> None:
                       f"log {controller.log_file}"),
         (workers.pid() is not None, f"ASR worker pid {workers.pid()}, log {workers.log_file}"),
     ]
+    restarts = {name: child.get("restarts", 0) for name, child in read_state(settings.state_dir).items()}
+    if SupervisorProcess(settings).pid() is not None:
+        lines.append((True, "supervisor restarts so far: "
+                            + ", ".join(f"{name} {count}" for name, count in restarts.items())))
+    else:
+        lines.append((True, "supervisor not running (controller and workers are not restarted if they exit)"))
     for ok, text in lines:
         typer.echo(f"{'✔' if ok else '✘'} {text}")
     if not all(ok for ok, _ in lines):
         raise typer.Exit(1)
+
+
+def supervise() -> None:
+    """Run the controller and the ASR workers, restarting either when it exits (`hotline up` starts this)."""
+    from hotline.core.logging import setup_logging
+
+    setup_logging()
+    settings = Settings()
+    children = [Child("controller", Controller(settings).args), Child("asr-worker", AsrWorkers(settings).args)]
+    Supervisor(settings.state_dir, children).run()
 
 
 def serve() -> None:
@@ -96,5 +118,5 @@ def doctor() -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (up, down, status, serve, doctor):
+    for command in (up, down, status, serve, supervise, doctor):
         app.command(command.__name__)(command)

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, Response
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from hotline.api.deps import SupervisorUser, feature, ws_user
+from hotline.api.deps import RuntimeDep, SupervisorUser, feature, ws_user
+from hotline.core.processes import read_state
 from hotline.supervision.service import SupervisionService
 from hotline.web import page
 
@@ -63,11 +64,27 @@ class _QueueCollector:
         yield from gauges.values()
 
 
+class _ProcessCollector:
+    """Restarts of the processes `hotline supervise` keeps running (state dir supervisor.json)."""
+
+    def __init__(self, state_dir) -> None:
+        self.state_dir = state_dir
+
+    def collect(self):
+        restarts = CounterMetricFamily("hotline_process_restarts", "Restarts by the supervisor after an exit",
+                                       labels=["process"])
+        for name, child in read_state(self.state_dir).items():
+            restarts.add_metric([name], float(child.get("restarts", 0)))
+        yield restarts
+
+
 @router.get("/metrics")
-async def metrics(service: Supervision) -> Response:
+async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
     """Prometheus text format (unauthenticated, like most exporters; bind the app to a private address)."""
     registry = CollectorRegistry()
     registry.register(_QueueCollector(service))
+    if runtime.settings is not None:
+        registry.register(_ProcessCollector(runtime.settings.state_dir))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
