@@ -133,6 +133,7 @@ class FakeAsyncAgi:
         self.server = server
         self.channels: dict[str, FakeChannel] = {}
         server.handlers["AGI"] = self._on_agi
+        server.handlers["CoreShowChannels"] = self._show_channels
 
     def start(self, channel: str, answer: AgiAnswer = lambda command: None, **env: str) -> FakeChannel:
         env = {"agi_request": "async", "agi_channel": channel, **env}
@@ -165,6 +166,15 @@ class FakeAsyncAgi:
         # the result event follows the action's response, as in Asterisk
         asyncio.get_running_loop().call_soon(self._execute, fake, command, action.get("CommandID", ""))
         return [dict(Response="Success", Message="Added AGI original_command to queue")]
+
+    def _show_channels(self, server: FakeAmiServer, action: Message) -> Frames:
+        """What AsyncAgi.rediscover() reads: the channels still in AGI(agi:async)."""
+        listed: list[dict[str, str | None]] = [
+            dict(Event="CoreShowChannel", Channel=fake.name, Application="AGI", ApplicationData="agi:async",
+                 CallerIDNum=fake.env.get("agi_callerid"))
+            for fake in self.channels.values() if fake.in_agi]
+        return [dict(Response="Success", EventList="start"), *listed,
+                dict(Event="CoreShowChannelsComplete", EventList="Complete", ListItems=str(len(listed)))]
 
     def _execute(self, fake: FakeChannel, command: str, command_id: str) -> None:
         result = fake.answer(command) or self._default(fake, command)

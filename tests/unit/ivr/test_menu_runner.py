@@ -1,8 +1,8 @@
 import pytest
 
+from hotline.core.config import CONFIG_DIR
 from ivr.menu_runner import run_menu
 from ivr.menus.store import load_menu_file
-from hotline.core.config import CONFIG_DIR
 
 
 class ScriptedPad:
