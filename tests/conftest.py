@@ -17,7 +17,6 @@ from hotline.core.redis_server import RedisServer
 from telephony.pbx import PbxSandbox
 from telephony.sipp import SippFactory
 
-
 # What a test needs, known from the fixtures it uses directly or through other fixtures (markers declared in
 # pyproject.toml): `scripts/test -m "not pbx"` runs everything that needs no Asterisk.
 NEEDS = {
