@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -126,7 +127,7 @@ class FakeAsyncAgi:
     event (CommandId, url-encoded Result). The channel's `answer(command)` scripts the caller; what it leaves
     to the default behaves as in Asterisk: SET/GET VARIABLE, ANSWER (Newstate Up), ASYNCAGI BREAK
     (AsyncAGIEnd), anything else `200 result=0`. Every event of a channel carries its variables as
-    ChanVariable headers (manager.conf `channelvars`).
+    ChanVariable headers (manager.conf `channelvars`) and a Timestamp.
     """
 
     def __init__(self, server: FakeAmiServer) -> None:
@@ -143,8 +144,10 @@ class FakeAsyncAgi:
         return fake
 
     def event(self, channel: str, name: str, **headers: str) -> None:
-        """An event about `channel` (QueueCallerJoin, AgentConnect...), with its channel variables."""
+        """An event about `channel` (QueueCallerJoin, AgentConnect...), with its channel variables and the
+        time it happened (manager.conf `timestampevents`)."""
         variables = [f"{key}={value}" for key, value in self.channels[channel].variables.items()]
+        headers = {"Timestamp": f"{time.time():.6f}", **headers}
         self.server.event(name, Channel=channel, ChanVariable=variables, **headers)
 
     def hang_up(self, channel: str, cause: str = "16", cause_txt: str = "Normal Clearing") -> None:

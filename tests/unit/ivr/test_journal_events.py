@@ -91,7 +91,7 @@ async def test_events_of_other_channels_are_ignored(consumer, unit_redis):
     send, journal = consumer
     send("Hangup", call_id=None, channel="PJSIP/agent1-00000002", Cause="16")  # not a hotline call
     send("Hangup", call_id="call-unknown", channel="PJSIP/other-00000003", Cause="16")  # no journal
-    send("Hangup", Cause="16")  # ours, handled after the two above (one queue per event name)
+    send("Hangup", Cause="16")  # ours, handled after the two above (one ordered queue)
     call = await journal_with(journal, "hangup")
     assert event_names(call).count("hangup") == 1
     assert not await unit_redis.exists(call_key("call-unknown"))
