@@ -222,4 +222,4 @@ def is_silent(audio: Audio, *, threshold_dbfs: float = -45.0, min_speech_seconds
     blocks = audio.samples[: frames * frame].astype(np.float64).reshape(frames, frame)
     rms = np.sqrt(np.mean(blocks**2, axis=1)) + 1e-12
     loud = np.count_nonzero(20 * np.log10(rms) > threshold_dbfs)
-    return loud * 0.02 < min_speech_seconds
+    return bool(loud * 0.02 < min_speech_seconds)

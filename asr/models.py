@@ -58,15 +58,17 @@ def install(name: str, models_dir: Path, source: str | None = None, sha256: str 
     if not _NAME.match(name):
         raise ModelInstallError(f"{name!r} is not a valid model name")
     known = KNOWN_MODELS.get(name)
-    if source is None and known is None:
-        raise ModelInstallError(f"unknown model {name!r}: give --from ZIP|DIR|URL (known: {', '.join(KNOWN_MODELS)})")
+    if source is None:
+        if known is None:
+            raise ModelInstallError(f"unknown model {name!r}: give --from ZIP|DIR|URL "
+                                    f"(known: {', '.join(KNOWN_MODELS)})")
+        source = known.url
     target = Path(models_dir) / name
     if target.exists() and not force:
         raise ModelInstallError(f"{target} already exists (use --force to replace it)")
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = source or known.url
-    with tempfile.TemporaryDirectory(prefix=f".install-{name}-", dir=target.parent) as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(prefix=f".install-{name}-", dir=target.parent) as tmp:
+        work = Path(tmp)
         if re.match(r"^https?://", source):
             archive = _download(source, work / "download.zip")
         else:
@@ -81,7 +83,8 @@ def install(name: str, models_dir: Path, source: str | None = None, sha256: str 
             staged = _unpack(archive, work / "unpacked")
         kind = model_kind(staged)
         if kind is None:
-            raise ModelInstallError(f"{source}: holds no Vosk (am/final.mdl) or sherpa-onnx (tokens.txt, encoder*.onnx) model")
+            raise ModelInstallError(f"{source}: holds no Vosk (am/final.mdl) or sherpa-onnx "
+                                    "(tokens.txt, encoder*.onnx) model")
         if known and kind != known.engine:
             raise ModelInstallError(f"{source}: is a {kind} model, {name} should be {known.engine}")
         _move_into_place(staged, target, work)
@@ -114,7 +117,8 @@ def _verify_archive(archive: Path, known: KnownModel | None, sha256: str | None)
         raise ModelInstallError(f"{archive}: no such file or directory")
     size = archive.stat().st_size
     if known and known.size_bytes and size != known.size_bytes:
-        raise ModelInstallError(f"{archive}: {size:,} bytes, {known.name} is {known.size_bytes:,} bytes (truncated or another file?)")
+        raise ModelInstallError(f"{archive}: {size:,} bytes, {known.name} is {known.size_bytes:,} bytes "
+                                "(truncated or another file?)")
     wanted = (sha256 or (known.sha256 if known else None) or "").lower()
     if wanted and file_sha256(archive) != wanted:
         raise ModelInstallError(f"{archive}: sha256 mismatch (expected {wanted})")
@@ -151,13 +155,14 @@ def _move_into_place(staged: Path, target: Path, work: Path) -> None:
 def installed_models(models_dir: Path) -> list[dict]:
     """Known models (installed or not) and any other model directory found in models_dir."""
     models_dir = Path(models_dir)
-    found = {p.name: p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith(".")} if models_dir.is_dir() else {}
+    found = {p.name: p for p in models_dir.iterdir()
+             if p.is_dir() and not p.name.startswith(".")} if models_dir.is_dir() else {}
     rows = []
     for name in sorted(set(KNOWN_MODELS) | set(found)):
         known, path = KNOWN_MODELS.get(name), found.get(name)
         rows.append({
             "name": name,
-            "engine": model_kind(path) if path else known.engine,
+            "engine": model_kind(path) if path else KNOWN_MODELS[name].engine,
             "installed": path is not None,
             "path": str(path) if path else None,
             "note": known.note if known else "",

@@ -22,7 +22,7 @@ def syllable_tokens(units: Sequence[str], times: Sequence[float]) -> list[Token]
     """Join model units into syllables: an initial binds to the final after it ("n", "ǐ" -> "nǐ")."""
     syllables: list[Token] = []
     pending: tuple[str, float] | None = None
-    for unit, start in zip(units, times):
+    for unit, start in zip(units, times, strict=False):  # a unit without a time is dropped, as before
         unit = unit.strip()
         if not unit:
             continue
@@ -42,7 +42,7 @@ def syllable_tokens(units: Sequence[str], times: Sequence[float]) -> list[Token]
 def _close_gaps(syllables: list[Token]) -> list[Token]:
     """A syllable lasts until the next one starts, capped at 0.5 s (pauses are not speech)."""
     closed = []
-    for current, following in zip(syllables, syllables[1:] + [None]):
+    for current, following in zip(syllables, syllables[1:] + [None], strict=False):
         end = current.end if following is None else max(current.end, min(following.start, current.start + 0.5))
         closed.append(Token(current.text, current.start, end))
     return closed

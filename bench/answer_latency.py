@@ -34,6 +34,7 @@ from hotline.pbx import sandbox  # noqa: E402
 from ivr.scripted_caller import hotline_steps  # noqa: E402
 from telephony.pbx import PbxSandbox  # noqa: E402
 from telephony.sipp import LoadCall, SippLoad  # noqa: E402
+
 from _common import pct, write_doc_section  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"

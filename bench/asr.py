@@ -19,9 +19,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # reference transcripts (test data)
 
+from asr_references import KEYWORD_FILES, REFERENCE_HANZI, reference_pinyin  # noqa: E402
+
 from asr.audio import load_wav, resample, save_wav  # noqa: E402
 from asr.metrics import error_rate  # noqa: E402
-from asr_references import KEYWORD_FILES, REFERENCE_HANZI, reference_pinyin  # noqa: E402
 from hotline.core.config import PROJECT_DIR, Settings  # noqa: E402
 
 DOC = PROJECT_DIR / "docs" / "performance.md"

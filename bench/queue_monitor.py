@@ -26,21 +26,22 @@ sys.path.insert(0, str(ROOT))
 
 import redis.asyncio as aioredis  # noqa: E402
 import websockets  # noqa: E402
-from _common import pct, serving, write_doc_section  # noqa: E402
 
-from hotline.auth.service import get_directory, issue_token  # noqa: E402
 from hotline.api.app import create_app  # noqa: E402
-from hotline.core.redis_server import RedisServerError, throwaway_redis  # noqa: E402
-from hotline.supervision.config import parse_config  # noqa: E402
-from hotline.supervision.queue_model import QueueModel  # noqa: E402
+from hotline.auth.service import get_directory, issue_token  # noqa: E402
 from hotline.core.config import CONFIG_DIR  # noqa: E402
 from hotline.core.lines import load_lines  # noqa: E402
+from hotline.core.redis_server import RedisServerError, throwaway_redis  # noqa: E402
+from hotline.runtime import Features  # noqa: E402
+from hotline.supervision.config import parse_config  # noqa: E402
+from hotline.supervision.queue_model import QueueModel  # noqa: E402
 from hotline.supervision.rules import RuleEngine  # noqa: E402
 from hotline.supervision.service import SupervisionService  # noqa: E402
 from telephony.ami.manager import AmiManager  # noqa: E402
 from telephony.ami.message import Message  # noqa: E402
 from telephony.ami.testing import FakeAmiServer, frame  # noqa: E402
-from hotline.runtime import Features  # noqa: E402
+
+from _common import pct, serving, write_doc_section  # noqa: E402
 
 LINES = load_lines(CONFIG_DIR / "queues.yaml")   # the shipped line catalogue
 META = LINES.pbx_queues()

@@ -29,8 +29,9 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _common import pct, serving  # noqa: E402
 from hotline.runtime import Features  # noqa: E402
+
+from _common import pct, serving  # noqa: E402
 
 
 def bench_lines(count: int):
@@ -42,6 +43,7 @@ def bench_lines(count: int):
 
 def write_users(path: Path, count: int) -> None:
     import yaml
+
     from hotline.auth.users import hash_password
     pw = hash_password("bench", 1)
     users = [{"username": f"agent{n}", "display_name": f"坐席{n}", "role": "agent", "endpoint": f"agent{n}",
@@ -75,6 +77,7 @@ class Client:
 
 async def measure(url: str, feature, redis, agents: int, trials: int) -> dict:
     import websockets
+
     from hotline.auth.service import get_directory, issue_token
     from hotline.tickets.service import open_draft
 

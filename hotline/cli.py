@@ -4,7 +4,6 @@ from __future__ import annotations
 import typer
 
 from hotline.auth import cli as users_cli
-
 from hotline.commands import asr, calls, config, lifecycle, menus, models, pbx, prompts, redis_server, tickets
 
 app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")

@@ -9,10 +9,10 @@ from functools import partial
 from typing import Protocol
 
 import redis.asyncio as aioredis
+import uvicorn
 from redis import exceptions as redis_errors
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
-import uvicorn
 
 from hotline.agents.service import AgentsFeature
 from hotline.api.app import create_app

@@ -33,8 +33,7 @@ class JournalConsumer:
         self.journal = journal
 
     def register(self, ami) -> None:
-        for name in self.EVENTS:
-            ami.on_event(name, self.handle)
+        ami.on_event(self.EVENTS, self.handle)  # one ordered queue: a call's events are journaled in order
 
     async def handle(self, event) -> None:
         call_id = call_id_of(event)

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from hotline.core.config import Settings
 from hotline.core.lines import FALLBACK_LINE
@@ -48,7 +49,7 @@ def spool_path(settings: Settings):
 class CallFlow:
     settings: Settings
     redis: object
-    journal: Journal
+    journal: Journal | SpooledJournal
     menus: MenuStore
     open_ticket: TicketOpener
     overflow_action: OverflowPolicy
@@ -74,13 +75,14 @@ class CallFlow:
             if self._menu is None:
                 raise
             log_event(log, "Redis away: using the last active menu", logging.WARNING, version=self._menu[0])
+        assert self._menu is not None
         return self._menu
 
     async def handle(self, channel: AgiChannel, env: dict, picked_up_at: float) -> None:
         arrived_at = arrival_time(env, picked_up_at)
         call_id = new_call_id(arrived_at)
         caller = caller_number(env.get("agi_callerid"))
-        fields = {"call_id": call_id, "caller": mask_number(caller)}
+        fields: dict[str, Any] = {"call_id": call_id, "caller": mask_number(caller)}
         stage = "pickup"
         self.active_calls.add(call_id)
         try:
@@ -158,7 +160,8 @@ class CallFlow:
             ended_by, seconds = result.ended_by, result.seconds
         except AgiHangup:
             ended_by, seconds = "hangup", None
-        recording = {"path": str(self.settings.host_path(path + ".wav")), "ended_by": ended_by, "seconds": seconds}
+        recording: dict[str, Any] = {"path": str(self.settings.host_path(path + ".wav")), "ended_by": ended_by,
+                                     "seconds": seconds}
         await self.journal.record(call_id, "recording", **recording)
         await self.journal.update(call_id, recording_path=recording["path"], recording_seconds=seconds)
         return recording

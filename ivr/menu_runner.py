@@ -1,7 +1,8 @@
 """Walks a caller through the menu tree; returns where the call goes. Knows nothing of AGI."""
 from __future__ import annotations
 
-from typing import Awaitable, Callable, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from hotline.core.lines import FALLBACK_LINE
 from ivr.menus.schema import MenuAction, MenuTree, PlayAction, QueueAction, RepeatAction

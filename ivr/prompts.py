@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-
 from pydantic import Field, RootModel, ValidationError
 
 from hotline.core.config import Settings, get_settings

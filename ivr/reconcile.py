@@ -99,7 +99,7 @@ class Reconciler:
             for call_id in ids:
                 pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage")
             found = await pipe.execute()
-        for call_id, (ticket_id, queue, route, hung_up_in_flow) in zip(ids, found):
+        for call_id, (ticket_id, queue, route, hung_up_in_flow) in zip(ids, found, strict=True):
             recorded = self.recording_path(call_id).exists()
             # the flow itself saw the caller leave before asking anything: nothing to answer
             if ticket_id or (hung_up_in_flow and not recorded) or not (queue or route or recorded):
@@ -118,7 +118,7 @@ class Reconciler:
         self.counters["tickets_opened"] += 1
         await self.journal.record(call_id, "ticket_reconciled", intake=intake)
         if recording.exists():
-            await self.intake.asr_job(call_id, str(recording), draft["caller"], route)
+            await self.intake.asr_job(call_id, str(recording), str(draft["caller"]), route)
             self.counters["asr_jobs"] += 1
         log_event(log, "ticket opened for an unfinished call", call_id=call_id, intake=intake, route=route,
                   recording=recording.exists())

@@ -65,7 +65,7 @@ class Spool:
             self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), self.retry_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
 
     async def replay(self) -> int:

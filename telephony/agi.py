@@ -112,7 +112,7 @@ class AsyncAgi:
             results = await self._run(channel, commands, timeout)
         if channel in self._ended and not lock.locked():
             self._locks.pop(channel, None)
-        for command, result in zip(commands, results):
+        for command, result in zip(commands, results, strict=True):
             if result.code == _DEAD_CHANNEL:
                 raise AgiHangup(f"{channel} is dead: {result.raw.strip()}")
             if result.code != 200:
@@ -147,17 +147,17 @@ class AsyncAgi:
     async def _run(self, channel: str, commands: list[str], timeout: float | None) -> list[AgiResult]:
         ids = [f"{self._prefix}-{next(self._ids)}" for _ in commands]
         futures = [asyncio.get_running_loop().create_future() for _ in commands]
-        for command_id, future in zip(ids, futures):
+        for command_id, future in zip(ids, futures, strict=True):
             self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
         try:
-            for command_id, command in zip(ids, commands):
+            for command_id, command in zip(ids, commands, strict=True):
                 try:
                     await self._manager.send_action("AGI", Channel=channel, Command=command, CommandID=command_id)
                 except AmiActionError as exc:
                     self._channel_gone(channel, str(exc))
                     raise AgiHangup(f"{channel} takes no AGI command: {exc}") from None
             return list(await asyncio.wait_for(asyncio.gather(*futures), timeout))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AmiTimeout(f"AGI {commands!r} on {channel}: no result within {timeout:g}s") from None
         finally:
             for command_id in ids:

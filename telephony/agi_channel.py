@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from telephony.agi import AgiResult, AsyncAgi
@@ -55,7 +56,7 @@ class AgiChannel:
     async def set_variable(self, name: str, value: str | int) -> None:
         await self.set_variables({name: value})
 
-    async def set_variables(self, values: dict[str, str | int]) -> None:
+    async def set_variables(self, values: Mapping[str, str | int]) -> None:
         """Several SET VARIABLE commands queued together: one AsyncAGI poll (~100 ms) instead of one each.
         Not `EXEC MSet`: while an EXEC'd application is the channel's last one, CoreShowChannels no longer
         lists the channel under AGI, and a restarted controller could not find it to release it."""

@@ -18,12 +18,26 @@ from hotline.pbx import sandbox as hotline_sandbox
 from telephony.pbx import PbxSandbox
 from telephony.sipp import SippFactory
 
+# What a test needs, known from the fixtures it uses directly or through other fixtures (markers declared in
+# pyproject.toml): `scripts/test -m "not pbx"` runs everything that needs no Asterisk.
+NEEDS = {
+    "pbx": {"pbx"},  # the Asterisk sandbox (sipp, controller... all start from it)
+    "redis": {"redis_server", "unit_redis_socket"},  # a redis-server: the instance's, or a throwaway one
+    "browser": {"chromium"},
+    "model": {"sherpa_model_dir", "vosk_ko_model_dir", "wavs_8k", "sherpa_engine", "asr_worker", "hotword_worker"},
+}
+
 
 def pytest_collection_modifyitems(items):
-    """Everything under tests/integration/ needs the sandbox: mark it so `-m "not integration"` skips it."""
+    """Everything under tests/integration/ needs the sandbox: mark it so `-m "not integration"` skips it;
+    then the dependency markers from each test's fixtures."""
     for item in items:
         if f"{Path('tests', 'integration')}" in str(item.path):
             item.add_marker(pytest.mark.integration)
+        used = set(getattr(item, "fixturenames", ()))
+        for marker, fixtures in NEEDS.items():
+            if used & fixtures:
+                item.add_marker(marker)
 
 
 def _free_port(kind: str = "tcp") -> int:

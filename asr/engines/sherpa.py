@@ -113,11 +113,10 @@ class SherpaStream(StreamBase):
         recognizer = self.engine.recognizer
         while recognizer.is_ready(self._asr):
             recognizer.decode_stream(self._asr)
-        if self._kws is not None:
-            self._spot()
+        if self._kws is not None and self.engine.spotter is not None:
+            self._spot(self.engine.spotter)
 
-    def _spot(self) -> None:
-        spotter = self.engine.spotter
+    def _spot(self, spotter: sherpa_onnx.KeywordSpotter) -> None:
         while spotter.is_ready(self._kws):
             spotter.decode_stream(self._kws)
             self._kws_steps += 1
@@ -126,7 +125,8 @@ class SherpaStream(StreamBase):
                 word = result.keyword.strip()
                 offset = self._kws_reset_at_step * KWS_STEP_SECONDS
                 start = offset + (result.timestamps[0] if result.timestamps else 0.0)
-                self._hits.append(KeywordHit(word, units_to_syllables(self.engine.keywords.get(word, "")), round(start, 2)))
+                syllables = units_to_syllables(self.engine.keywords.get(word, ""))
+                self._hits.append(KeywordHit(word, syllables, round(start, 2)))
                 spotter.reset_stream(self._kws)
                 self._kws_reset_at_step = self._kws_steps
 

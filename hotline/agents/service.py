@@ -7,10 +7,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from hotline.auth.service import get_directory
 from hotline.agents.membership import MEMBER_EVENTS, Membership
 from hotline.agents.notifier import Notifier
 from hotline.agents.screenpop import ScreenPop
+from hotline.auth.service import get_directory
 from hotline.core import keys
 from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event

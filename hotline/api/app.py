@@ -5,12 +5,11 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from hotline.agents import http as agents_http
-from hotline.api.routes import health
+from hotline.api.routes import calls as calls_http, health
 from hotline.auth import http as auth_http
 from hotline.supervision import http as supervision_http
 from hotline.tickets import http as tickets_http
 from hotline.web import mount_static
-from hotline.api.routes import calls as calls_http
 
 
 def create_app(runtime=None) -> FastAPI:

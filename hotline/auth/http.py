@@ -6,9 +6,9 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from hotline.api.deps import AgentOrSupervisor, BearerToken, RedisDep, RuntimeDep
-from hotline.web import page
 from hotline.auth import service
 from hotline.core.logging import log_event
+from hotline.web import page
 
 router = APIRouter(tags=["auth"])
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hotline.core.config import CONFIG_FILES, config_dir_from_env
 from hotline.core.lines import LineCatalogue
 from hotline.core.webhooks import WebhookConfig
+
 PBKDF2_ITERATIONS = 600_000
 _HASH_SCHEME = "pbkdf2_sha256"
 

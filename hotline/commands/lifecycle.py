@@ -8,8 +8,8 @@ import typer
 from hotline.commands import fail
 from hotline.commands.controller import AsrWorkers, Controller, ControllerError, SupervisorProcess
 from hotline.commands.supervisor import Child, Supervisor
-from hotline.core.processes import read_state
 from hotline.core.config import Settings
+from hotline.core.processes import read_state
 from hotline.core.redis_server import RedisServer, RedisServerError
 from hotline.pbx import sandbox
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox

@@ -7,8 +7,8 @@ import typer
 
 from hotline.commands import fail
 from hotline.core.config import Settings
-from ivr import prompts
 from hotline.pbx import sandbox
+from ivr import prompts
 from telephony.pbx import PbxBuildError, PbxConfigError, PbxError, build_root
 
 app = typer.Typer(no_args_is_help=True)

@@ -45,7 +45,7 @@ class Line(BaseModel):
     login_members: list[Endpoint] = []
 
     @model_validator(mode="after")
-    def _queue_name(self) -> "Line":
+    def _queue_name(self) -> Line:
         if not self.asterisk_queue:
             object.__setattr__(self, "asterisk_queue", f"hotline-{self.name}")
         if self.asterisk_queue.lower() == "general":
@@ -66,7 +66,7 @@ class LineCatalogue(BaseModel):
     queues: list[Line] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique(self) -> "LineCatalogue":
+    def _unique(self) -> LineCatalogue:
         for attr in ("name", "asterisk_queue"):
             values = [getattr(line, attr) for line in self.queues]
             dupes = sorted({v for v in values if values.count(v) > 1})

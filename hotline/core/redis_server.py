@@ -31,7 +31,7 @@ class RedisStatus:
 
 
 def _command(sock: socket.socket, *words: str) -> bytes:
-    sock.sendall(("*%d\r\n" % len(words) + "".join(f"${len(w.encode())}\r\n{w}\r\n" for w in words)).encode())
+    sock.sendall((f"*{len(words)}\r\n" + "".join(f"${len(w.encode())}\r\n{w}\r\n" for w in words)).encode())
     return sock.recv(4096)
 
 
@@ -95,7 +95,8 @@ class RedisServer:
         if not self.ping():
             return False
         try:
-            with socket.create_connection((self.settings.redis_host, self.settings.redis_port), timeout=timeout) as sock:
+            address = (self.settings.redis_host, self.settings.redis_port)
+            with socket.create_connection(address, timeout=timeout) as sock:
                 sock.settimeout(timeout)
                 _command(sock, "SHUTDOWN")  # the server closes the connection when done
         except OSError:

@@ -1,7 +1,7 @@
 """Menu tree as data: what telephony admins edit, version and roll back (config/menus.yaml)."""
 from __future__ import annotations
 
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -35,7 +35,7 @@ class RepeatAction(_Strict):
     action: Literal["repeat"]
 
 
-Action = Annotated[Union[QueueAction, MenuAction, PlayAction, RepeatAction], Field(discriminator="action")]
+Action = Annotated[QueueAction | MenuAction | PlayAction | RepeatAction, Field(discriminator="action")]
 
 
 class Menu(_Strict):
@@ -48,7 +48,7 @@ class Menu(_Strict):
     on_invalid: Action
 
     @model_validator(mode="after")
-    def _keys_are_dtmf(self) -> "Menu":
+    def _keys_are_dtmf(self) -> Menu:
         bad = [k for k in self.keys if k not in DTMF_KEYS]
         if bad:
             raise ValueError(f"keys must be single DTMF characters 0-9 * #, got {bad}")
@@ -63,7 +63,7 @@ class MenuTree(_Strict):
     menus: dict[str, Menu]
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> "MenuTree":
+    def _references_resolve(self) -> MenuTree:
         if self.start not in self.menus:
             raise ValueError(f"start menu {self.start!r} is not defined in menus")
         for name, menu in self.menus.items():

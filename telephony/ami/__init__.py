@@ -1,6 +1,13 @@
 """Asyncio AMI client: wire protocol, connection, manager. Knows no hotline rule."""
-from telephony.ami.errors import (AgiError, AgiHangup, AmiActionError, AmiError, AmiLoginError,
-                                  AmiNotConnected, AmiTimeout)
+from telephony.ami.errors import (
+    AgiError,
+    AgiHangup,
+    AmiActionError,
+    AmiError,
+    AmiLoginError,
+    AmiNotConnected,
+    AmiTimeout,
+)
 from telephony.ami.manager import AmiManager
 from telephony.ami.message import Message
 

@@ -45,7 +45,7 @@ class AmiConnection:
                    timeout: float) -> AmiConnection:
         try:
             reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise AmiNotConnected(f"cannot reach AMI at {host}:{port}: {exc or 'timeout'}") from exc
         return cls(reader, writer, on_event)
 
@@ -77,7 +77,7 @@ class AmiConnection:
             self._writer.write(frame)
             await self._writer.drain()
             return await asyncio.wait_for(pending.future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AmiTimeout(f"{name}: no {'EventList Complete' if collect else 'response'} "
                              f"within {timeout:g}s") from None
         except (ConnectionError, OSError) as exc:

@@ -106,7 +106,7 @@ class AmiManager:
         return await self._live(name).request_list(name, fields, self.action_timeout)
 
     def _live(self, name: str) -> AmiConnection:
-        if not self.connected:
+        if not self.connected or self._conn is None:
             raise AmiNotConnected(f"AMI is down, cannot send {name}")
         return self._conn
 
@@ -131,7 +131,7 @@ class AmiManager:
         await self._run_hooks(self._connect_hooks, "on_connect")
 
     async def _keep_connected(self) -> None:
-        while not self._closing:
+        while not self._closing and self._conn is not None:
             await self._conn.wait_closed()
             if self._closing:
                 return

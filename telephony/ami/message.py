@@ -83,10 +83,10 @@ class Message:
             name, sep, val = value.partition("=")
             if sep:
                 found[name] = val
-        for key, value in self.headers.items():
+        for key, raw in self.headers.items():
             legacy = _LEGACY_VAR.match(key)
             if legacy and legacy.group(1) == header:
-                found[legacy.group(2)] = value[0] if isinstance(value, list) else value
+                found[legacy.group(2)] = raw[0] if isinstance(raw, list) else raw
         return found
 
     def __repr__(self) -> str:

@@ -53,14 +53,16 @@ def render_steps(steps: list[tuple], work_dir: Path, max_hold: float) -> list[di
 class SippCaller:
     """A caller to `number@127.0.0.1:target_port`. After the answer: pause, DTMF digits, audio, hold, BYE.
 
-    `hold=None` waits for the far end to hang up (at most `max_hold` seconds, then BYE). `steps` replaces the simple script with a custom one:
+    `hold=None` waits for the far end to hang up (at most `max_hold` seconds, then BYE). `steps` replaces the
+    simple script with a custom one:
     [("pause", 1.0), ("dtmf", "9"), ("audio", Path("x.wav")), ("pause", 3.0), ("hold", None)].
     """
 
     def __init__(self, target_port: int, number: str, *, caller_id: str = "13800138000", digits: str = "",
                  answer_pause: float = 1.0, digit_pause: float = 0.4, audio: Path | None = None,
                  audio_pause: float = 0.5, hold: float | None = 3.0, answer_timeout: float = 30.0,
-                 max_hold: float = 300.0, steps: list[tuple] | None = None, work_dir: Path | None = None, sip_port: int | None = None):
+                 max_hold: float = 300.0, steps: list[tuple] | None = None, work_dir: Path | None = None,
+                 sip_port: int | None = None):
         if not re.fullmatch(r"[0-9*#]*", digits):
             raise SippError(f"DTMF digits must be 0-9, * or #: {digits!r}")
         self.target_port, self.number, self.caller_id = target_port, number, caller_id

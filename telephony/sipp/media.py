@@ -10,6 +10,7 @@ from pathlib import Path
 
 from telephony.sipp.process import SippError
 
+
 def _udp_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         try:

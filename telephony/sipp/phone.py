@@ -30,7 +30,7 @@ class SippAgentPhone:
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=f"sipp-{user}-"))
         self.process: SippProcess | None = None
 
-    def start(self) -> "SippAgentPhone":
+    def start(self) -> SippAgentPhone:
         context = {"user": self.user, "answer": self.answer, "answer_delay_ms": int(self.answer_delay * 1000),
                    "talk_ms": int(self.talk_seconds * 1000) if self.talk_seconds else 0}
         args = ["-p", str(self.port), "-mp", str(free_media_port()), "-l", "1000", "-aa"]
@@ -41,7 +41,7 @@ class SippAgentPhone:
     def _wait_bound(self, timeout: float = 5.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self.process.running:
+            if self.process is None or not self.process.running:
                 raise SippError(f"agent phone {self.user} exited: see {self.work_dir}/sipp.out")
             if not _udp_free(self.port):
                 return

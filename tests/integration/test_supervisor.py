@@ -10,9 +10,10 @@ import time
 
 import httpx
 
-from helpers import eventually
 from hotline.commands.controller import AsrWorkers, Controller, SupervisorProcess
 from hotline.core.processes import read_state
+
+from helpers import eventually
 
 
 def status_output() -> str:

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 
-
 import pytest
 
 from hotline.core.config import PROJECT_DIR

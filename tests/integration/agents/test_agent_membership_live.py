@@ -3,11 +3,12 @@ and the state shown comes from Asterisk (QueueStatus + QueueMember* events)."""
 
 import pytest
 
-from helpers import eventually
+from hotline.agents.service import MEMBER_EVENTS, AgentsFeature
 from hotline.auth.service import get_directory
-from hotline.agents.service import AgentsFeature, MEMBER_EVENTS
 from hotline.core.lines import load_lines
 from telephony.ami.manager import AmiManager
+
+from helpers import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -50,8 +51,7 @@ async def test_static_member_logout_pauses_it(feature):
     user = get_directory().get("agent1")  # queues.yaml makes agent1 a static member of business
     await feature.membership.refresh(user)
     entry = feature.membership.state(user)["queues"]
-    if not entry or entry[0]["membership"] != "static":
-        pytest.skip("agent1 is not a static member in this queues.yaml")
+    assert [(e["queue"], e["membership"]) for e in entry] == [("business", "static")]
     state = await feature.membership.logout(user)
     assert state["queues"][0]["logged_out"] and not state["logged_in"]
     state = await feature.membership.login(user)
@@ -59,5 +59,10 @@ async def test_static_member_logout_pauses_it(feature):
 
 
 async def test_resync_after_connect_reads_every_agent(feature):
+    feature.membership.members = {}
     await feature.membership.resync()
-    assert "agent1" in feature.membership.members or "agent3" in feature.membership.members
+    members = feature.membership.members  # endpoint -> queue -> entry, as QueueStatus reports them
+    assert {agent: sorted(members.get(agent, {})) for agent in ("agent1", "agent2", "agent3")} == {
+        "agent1": ["business"], "agent2": ["tourism"], "agent3": ["general"]}  # queues.yaml static members
+    assert all(e["membership"] == "static" for agent in ("agent1", "agent2", "agent3")
+               for e in members[agent].values())

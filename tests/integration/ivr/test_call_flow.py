@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
 
-from helpers import new_caller
 from ivr.journal import Journal
-from ivr.menus.store import MenuStore, parse_menu
+from ivr.menus.store import DEFAULT_MENU, MenuStore, parse_menu
 from ivr.scripted_caller import FIRST_KEY_AFTER, find_call, hotline_steps, prompt_seconds
+
+from helpers import new_caller
 
 AGENT_OF_ROUTE = {"business": 1, "tourism": 2, "general": 3}  # config/queues.yaml static members
 
@@ -71,7 +74,8 @@ async def test_key_routes_to_the_lines_agent(settings, controller, sipp, journal
 
 async def test_no_key_goes_to_general(settings, controller, sipp, journal):
     result, call, _ = await place(sipp, journal, hotline_steps(settings, None))
-    await routed_to_agent(call, journal, "general")
+    assert result.answered
+    call = await routed_to_agent(call, journal, "general")
     assert "timeout" in events(call)
 
 
@@ -80,6 +84,7 @@ async def test_invalid_key_twice_goes_to_general_after_a_retry(settings, control
     steps = [("pause", FIRST_KEY_AFTER), ("dtmf", "5"), ("pause", retry_at), ("dtmf", "7"),
              ("pause", 1.0), ("dtmf", "#"), ("hold", None)]
     result, call, _ = await place(sipp, journal, steps)
+    assert result.answered
     call = await routed_to_agent(call, journal, "general")
     assert [e.get("key") for e in call["events"] if e["event"] == "invalid_key"] == ["5", "7"]
 
@@ -88,12 +93,14 @@ async def test_star_repeats_the_menu(settings, controller, sipp, journal):
     steps = [("pause", FIRST_KEY_AFTER), ("dtmf", "*"), ("pause", FIRST_KEY_AFTER), ("dtmf", "9"),
              ("pause", 1.0), ("dtmf", "#"), ("hold", None)]
     result, call, _ = await place(sipp, journal, steps)
+    assert result.answered
     call = await routed_to_agent(call, journal, "tourism")
     assert events(call).index("repeat") < events(call).index("route")
 
 
 async def test_hangup_mid_menu_is_journaled(settings, controller, sipp, journal):
     result, call, _ = await place(sipp, journal, [("pause", 2.0)])
+    assert result.answered and not result.remote_hangup  # the caller hung up, not the hotline
     call = await journal_with(journal, call, "caller_hangup", "hangup")
     assert call["hangup_stage"] == "menu"
     assert "route" not in events(call) and "ticket_id" not in call
@@ -101,16 +108,15 @@ async def test_hangup_mid_menu_is_journaled(settings, controller, sipp, journal)
 
 async def test_hangup_mid_recording_keeps_what_was_said(settings, controller, sipp, journal, tmp_path):
     speech = tmp_path / "speech.wav"
-    import subprocess
     subprocess.run(["espeak-ng", "-v", "cmn", "-w", str(speech), "小区暖气不热，已经三天了"], check=True)
     steps = [("pause", FIRST_KEY_AFTER), ("dtmf", "9"), ("pause", prompt_seconds(settings, "record-description") + 1.2),
              ("audio", speech)]  # then BYE while still recording
     result, call, _ = await place(sipp, journal, steps)
-    call = await journal_with(journal, call, "asr_job_published")
+    assert result.answered and not result.remote_hangup
+    call = await journal_with(journal, call, "asr_job_published", "caller_hangup")
     recording = next(e for e in call["events"] if e["event"] == "recording")
     assert recording["ended_by"] == "hangup"
     assert call["hangup_stage"] == "recording" and call.get("ticket_id")
-    from pathlib import Path
     assert Path(recording["path"]).stat().st_size > 8000 * 2  # more than a second of audio kept
     jobs = await journal.redis.xrange("hotline:recordings")
     assert any(fields["call_id"] == call["call_id"] for _, fields in jobs)
@@ -130,7 +136,9 @@ async def test_controller_restart_releases_waiting_calls(settings, controller, s
     caller_id = new_caller()
     caller = sipp.caller("12345", caller_id=caller_id, steps=[("hold", None)], max_hold=40)
     caller.start()
-    call = await find_call(journal, caller_id, since=time.time() - 5)  # the controller has the call, in the menu
+    call = await find_call(journal, caller_id, since=time.time() - 5)
+    assert call is not None, "the controller never took the call"
+    assert "route" not in events(call)  # still in the menu when the controller dies
     controller.kill()
     controller.ensure_running()  # the new controller finds the channel in AsyncAGI and releases it
     assert await phone.wait_for("ANSWERED", caller=caller_id, timeout=20)
@@ -154,10 +162,11 @@ async def test_call_left_mid_menu_by_a_dead_controller_reaches_general_after_its
 
 async def test_menu_change_applies_to_next_call_and_running_calls_keep_theirs(settings, controller, sipp, journal):
     store = MenuStore(journal.redis)
-    old_version, old_tree = await store.active_or_publish(__import__("ivr.menus.store").menus.store.DEFAULT_MENU)
+    old_version, old_tree = await store.active_or_publish(DEFAULT_MENU)
     swapped = old_tree.model_dump(mode="json")
     swapped["menus"]["main"]["keys"]["1"] = {"action": "queue", "queue": "tourism", "record": False}
-    phones = {n: sipp.agent_phone(n, talk_seconds=1.0) for n in AGENT_OF_ROUTE.values()}
+    for n in AGENT_OF_ROUTE.values():
+        sipp.agent_phone(n, talk_seconds=1.0)
     early_id, late_id = new_caller(), new_caller()
     early = sipp.caller("12345", caller_id=early_id, max_hold=20,
                         steps=[("pause", 4.0), ("dtmf", "1"), ("pause", 1.0), ("dtmf", "#"), ("hold", None)])
@@ -166,6 +175,7 @@ async def test_menu_change_applies_to_next_call_and_running_calls_keep_theirs(se
     new_version = await store.publish(parse_menu(swapped), author="test", note="1 goes to tourism")
     try:
         late = await sipp.caller("12345", caller_id=late_id, steps=hotline_steps(settings, "1"), max_hold=20).arun(60)
+        assert late.answered
         await early.process.wait_async(60)
         early_call = await find_call(journal, early_id, since=0)
         late_call = await find_call(journal, late_id, since=0)

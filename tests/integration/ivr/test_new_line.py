@@ -13,13 +13,14 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from helpers import ARTIFACTS, new_caller
 from hotline.auth.service import get_directory, issue_token
 from hotline.configcheck import check_config
 from hotline.core.config import CONFIG_DIR
 from hotline.pbx import sandbox
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
+
+from helpers import ARTIFACTS, new_caller
 
 UTILITIES = """  - name: utilities
     label: 水电气热

@@ -16,12 +16,13 @@ from unittest import mock
 import pytest
 import redis.asyncio as aioredis
 
-from helpers import eventually, new_caller
 from hotline import tickets
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer
 from ivr.journal import Journal
 from ivr.scripted_caller import FIRST_KEY_AFTER, find_call, prompt_seconds
+
+from helpers import eventually, new_caller
 
 AUDIO = Settings().asr_model_dir / "test_wavs" / "5.wav"
 FAST_RECONCILE = {"HOTLINE_RECONCILE_INTERVAL_SECONDS": "1", "HOTLINE_RECONCILE_SETTLE_SECONDS": "2"}

@@ -10,18 +10,26 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import ARTIFACTS, WebhookReceiver, eventually, queue_alerts, screenshot_wallboard, serving, \
-    websocket_messages
-from hotline.auth.service import get_directory, issue_token
 from hotline.api.app import create_app
+from hotline.auth.service import get_directory, issue_token
 from hotline.core.lines import load_lines
+from hotline.runtime import Features
 from hotline.supervision.config import parse_config
 from hotline.supervision.service import SupervisionService
 from hotline.supervision.store import STREAM_KEY
 from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
 from telephony.ami.manager import AmiManager
-from hotline.runtime import Features
+
+from helpers import (
+    ARTIFACTS,
+    WebhookReceiver,
+    eventually,
+    queue_alerts,
+    screenshot_wallboard,
+    serving,
+    websocket_messages,
+)
 
 pytestmark = pytest.mark.integration
 FLOOD = 5

@@ -8,10 +8,11 @@ import pytest
 import redis as sync_redis
 import yaml
 
-from helpers import eventually, new_caller
 from hotline.supervision.store import ACTIVE_KEY, STREAM_KEY
 from ivr.journal import Journal
 from ivr.scripted_caller import FIRST_KEY_AFTER, find_call, hotline_steps, prompt_seconds
+
+from helpers import eventually, new_caller
 
 RAISE_AT = 2
 PROMPT = "overflow-busy"

@@ -17,12 +17,20 @@ import pytest
 import redis as sync_redis
 import yaml
 
-from helpers import ARTIFACTS, WebhookReceiver, eventually, new_caller, queue_alerts, screenshot_wallboard, \
-    websocket_messages
 from hotline.supervision.store import ACTIVE_KEY, STREAM_KEY
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
 from telephony.ami.manager import AmiManager
+
+from helpers import (
+    ARTIFACTS,
+    WebhookReceiver,
+    eventually,
+    new_caller,
+    queue_alerts,
+    screenshot_wallboard,
+    websocket_messages,
+)
 
 FLOOD = 4
 RAISE_AT = 3

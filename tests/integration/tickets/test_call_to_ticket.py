@@ -9,8 +9,8 @@ import time
 
 import pytest
 import redis.asyncio as aioredis
-
 from asr_references import reference_pinyin
+
 from hotline.core.config import PROJECT_DIR
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps

@@ -7,11 +7,11 @@ import httpx
 import pytest
 import yaml
 
+from hotline.api.app import create_app
 from hotline.auth.service import get_directory, issue_token
 from hotline.auth.users import hash_password
-from hotline.api.app import create_app
-from hotline.tickets import service
 from hotline.runtime import Features
+from hotline.tickets import service
 
 from helpers import shipped_lines
 

@@ -6,8 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from agents_users import UNIT_LINES, write_users
 from hotline.runtime import Features
+
+from agents_users import UNIT_LINES, write_users
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI
 
+from hotline.agents.http import router as agents_router
 from hotline.api.deps import require_role
 from hotline.auth import service as auth
-from hotline.agents.http import router as agents_router
 from hotline.auth.http import router
-from hotline.web import mount_static
 from hotline.auth.users import Directory, User, hash_password, verify_password
+from hotline.web import mount_static
 
 PASSWORDS = {"agent1": "pw-agent1", "agent2": "pw-agent2", "supervisor": "pw-sup", "admin": "pw-admin"}
 

@@ -5,15 +5,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from helpers import ARTIFACTS, serving
-from hotline.api.app import create_app
 from hotline.agents.service import AgentsFeature
+from hotline.api.app import create_app
+from hotline.runtime import Features
 from hotline.tickets import service as tickets
 from telephony.ami.message import Message
 
 from agents_fake_pbx import FakeQueueAmi
 from agents_users import UNIT_LINES
-from hotline.runtime import Features
+from helpers import ARTIFACTS, serving
 
 playwright_api = pytest.importorskip("playwright.async_api")
 

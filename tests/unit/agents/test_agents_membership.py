@@ -1,8 +1,8 @@
 """Console queue actions map to app_queue AMI actions; the state shown is what QueueStatus/events say."""
 import pytest
 
-from hotline.auth import service as auth
 from hotline.agents.membership import LOGGED_OUT_REASON, Membership, MembershipError
+from hotline.auth import service as auth
 from telephony.ami.message import Message
 
 from agents_fake_pbx import FakeQueueAmi

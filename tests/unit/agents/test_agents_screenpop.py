@@ -4,9 +4,9 @@ import json
 import pytest
 
 from hotline.agents import calls
-from hotline.auth import service as auth
 from hotline.agents.notifier import Connection, Notifier, id_after
 from hotline.agents.screenpop import ScreenPop
+from hotline.auth import service as auth
 from telephony.ami.message import Message
 
 from agents_users import UNIT_LINES

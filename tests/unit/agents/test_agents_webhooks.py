@@ -2,14 +2,15 @@
 import httpx
 import pytest
 
-from agents_users import UNIT_LINES, write_users
-from hotline.auth import service as auth
 from hotline.agents.events import WebhookEvent
 from hotline.agents.notifier import Notifier
 from hotline.agents.screenpop import ScreenPop
+from hotline.auth import service as auth
 from hotline.auth.users import UsersFileError, load_directory
 from hotline.core.webhooks import WebhookConfig, WebhookSender
 from telephony.ami.message import Message
+
+from agents_users import UNIT_LINES, write_users
 
 
 def test_users_yaml_webhooks_block(tmp_path):

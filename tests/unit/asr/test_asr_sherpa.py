@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from asr_references import KEYWORD_FILES, REFERENCE_HANZI, reference_pinyin
 
 from asr.audio import Audio, load_wav
 from asr.base import AsrError
@@ -10,7 +11,6 @@ from asr.engines import load_engine
 from asr.engines.sherpa import SherpaEngine
 from asr.metrics import error_rate
 from asr.pinyin import keyword_lines, syllable_tokens, units_to_syllables
-from asr_references import KEYWORD_FILES, REFERENCE_HANZI, reference_pinyin
 from hotline.core.config import Settings
 
 # measured (docs/decisions.md): 13.9% at 16 kHz, 12.3% at 8 kHz; the bound leaves room for other CPUs

@@ -9,8 +9,8 @@ import pytest
 from asr.audio import load_wav
 from asr.base import AsrError, Token
 from asr.engines import load_engine
-from asr.metrics import edit_distance
 from asr.engines.vosk import VoskEngine, find_keywords, join_words, parse_result, vosk_model_dir
+from asr.metrics import edit_distance
 from hotline.core.config import Settings
 
 

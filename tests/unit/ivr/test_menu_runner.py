@@ -1,8 +1,8 @@
 import pytest
 
+from hotline.core.config import CONFIG_DIR
 from ivr.menu_runner import run_menu
 from ivr.menus.store import load_menu_file
-from hotline.core.config import CONFIG_DIR
 
 
 class ScriptedPad:
@@ -49,6 +49,7 @@ async def test_invalid_key_twice_goes_to_general_after_retry_prompt():
 async def test_star_repeats_then_key_counts():
     action, notes, pad = await walk(["*", "9"])
     assert action.queue == "tourism"
+    assert [n[0] for n in notes] == ["key", "repeat", "key"]
     assert pad.played == ["welcome", "welcome"]
 
 

@@ -5,7 +5,11 @@ from math import exp, factorial
 import pytest
 
 from hotline.supervision.erlang import (
-    agents_needed, average_speed_of_answer, erlang_b, erlang_c, service_level,
+    agents_needed,
+    average_speed_of_answer,
+    erlang_b,
+    erlang_c,
+    service_level,
 )
 
 

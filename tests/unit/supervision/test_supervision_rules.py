@@ -25,7 +25,7 @@ def set_waiting(model, count, now):
 
 def run(engine, model, script):
     """script: [(time, callers waiting)] evaluated every second in between."""
-    out, last = [], None
+    out = []
     for (t0, n), (t1, _) in zip(script, script[1:] + [(script[-1][0] + 1, None)]):
         set_waiting(model, n, t0)
         for t in range(t0, t1):

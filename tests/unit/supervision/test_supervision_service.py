@@ -5,12 +5,14 @@ import json
 import httpx
 
 from hotline.core.lines import parse_lines
+from hotline.runtime import Features
 from hotline.supervision import service as service_mod
 from hotline.supervision.config import parse_config
 from hotline.supervision.service import SupervisionService
 from hotline.supervision.store import ACTIVE_KEY, STREAM_KEY
 from telephony.ami.manager import AmiManager
-from hotline.runtime import Features
+
+from helpers import eventually
 
 META = parse_lines({"queues": [{"name": "tourism", "asterisk_queue": "hotline-tourism", "label": "文旅服务专线"},
                                {"name": "general", "label": "综合服务"}]})
@@ -52,9 +54,11 @@ def queue_status(waiting_uids):
     return handler
 
 
-async def settle(manager):
-    for _ in range(50):
-        await asyncio.sleep(0.02)
+async def all_handled(fake_ami, svc, count: int) -> None:
+    """Until the service has handled `count` queue events: QUEUE_EVENTS share one ordered queue, so a
+    Queue-less sentinel event (changes nothing) is handled after every event sent before it."""
+    fake_ami.event("AgentComplete")
+    await eventually(lambda: svc.counters["events"] >= count + 1, 5, f"{count} queue events handled")
 
 
 async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, unit_redis, webhook_receiver):
@@ -74,7 +78,7 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, un
             waiting.append(f"c{i}")
             fake_ami.event("QueueCallerJoin", Queue="hotline-tourism", Uniqueid=f"c{i}", Position=str(i + 1),
                            Count=str(i + 1))
-        await settle(ami)
+        await all_handled(fake_ami, svc, 4)
         alerts = [m["alert"] for m in ws.sent if m["type"] == "alert"]
         assert [(a["kind"], a["severity"], a["value"]) for a in alerts] == [("raised", "warning", 3.0)]
         assert alerts[0]["staffing"]["message"].startswith("需要增配")
@@ -82,20 +86,21 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, un
         assert json.loads(await unit_redis.hget(ACTIVE_KEY, "tourism:waiting"))["severity"] == "warning"
 
         # the link drops; Asterisk still has the 4 callers; the re-sync must not re-announce
+        resyncs = svc.counters["resyncs"]
         fake_ami.drop()
-        await asyncio.sleep(0.5)
-        assert ami.connected and svc.counters["resyncs"] >= 1
+        await eventually(lambda: ami.connected and svc.counters["resyncs"] > resyncs, 5, "re-sync after reconnect")
         await svc.tick()
         assert len([m for m in ws.sent if m["type"] == "alert"]) == 1
         assert svc.model.snapshot("tourism", now=None)["callers_waiting"] == 4
 
         # callers answered: clears only after 5 s below the clear threshold, once
+        handled = svc.counters["events"]
         for i in range(4):
             fake_ami.event("QueueCallerLeave", Queue="hotline-tourism", Uniqueid=f"c{i}", Position="1", Count="0")
             fake_ami.event("AgentConnect", Queue="hotline-tourism", Uniqueid=f"c{i}", Interface="PJSIP/agent2",
                            MemberName="agent2", HoldTime="12", RingTime="2")
         waiting.clear()
-        await settle(ami)
+        await all_handled(fake_ami, svc, handled + 8)
         for _ in range(8):
             clock.now += 1
             await svc.tick()
@@ -125,7 +130,8 @@ async def test_restart_restores_active_alerts_without_duplicates(fake_ami, unit_
         ws = FakeSocket()
         svc.hub.add(ws)
         await ami.connect()          # on_connect: QueueStatus → 4 waiting
-        await asyncio.sleep(0.1)
+        await eventually(lambda svc=svc: svc.counters["resyncs"] >= 1, 5, "the on_connect re-sync")
+        await svc.evaluate(svc.clock())  # waits for the re-sync's own evaluation (one lock); adds nothing
         sent = [m["alert"]["kind"] for m in ws.sent if m["type"] == "alert"]
         assert sent == (["raised"] if attempt == 0 else [])
         await ami.close()
@@ -165,8 +171,8 @@ async def test_overflow_for(unit_redis):
 async def test_http_api_requires_supervisor(unit_redis):
     from types import SimpleNamespace
 
-    from hotline.auth.service import get_directory, issue_token
     from hotline.api.app import create_app
+    from hotline.auth.service import get_directory, issue_token
 
     runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features=Features(), lines=META)
     svc = SupervisionService(unit_redis, None, make_config(), META)

@@ -8,6 +8,8 @@ from telephony.ami.errors import AmiTimeout
 from telephony.ami.manager import AmiManager
 from telephony.ami.testing import FakeAmiServer
 
+from helpers import eventually
+
 CHANNEL = "PJSIP/caller-00000001"
 
 
@@ -135,7 +137,7 @@ async def test_end_while_pending_and_after_raises_hangup(agi_setup):
     await start_channel(server, agi)
     channel.hold = True
     pending = asyncio.create_task(agi.command(CHANNEL, "GET DATA prompt 5000 1"))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: channel.commands, 3, "the command at the server")
     server.event("AsyncAGIEnd", Channel=CHANNEL)
     with pytest.raises(AgiHangup):
         await pending
@@ -154,7 +156,7 @@ async def test_hangup_event_fails_pending(agi_setup):
     await start_channel(server, agi)
     channel.hold = True
     pending = asyncio.create_task(agi.command(CHANNEL, "WAIT FOR DIGIT 10000"))
-    await asyncio.sleep(0.05)
+    await eventually(lambda: channel.commands, 3, "the command at the server")
     server.event("Hangup", Channel=CHANNEL, Cause="16")
     with pytest.raises(AgiHangup):
         await pending
@@ -176,12 +178,14 @@ async def test_break_out_sends_asyncagi_break_and_tolerates_gone_channel(agi_set
     await agi.break_out(CHANNEL)
     assert channel.commands[-1] == "ASYNCAGI BREAK"
     server.event("AsyncAGIEnd", Channel=CHANNEL)
-    await asyncio.sleep(0.05)
-    await agi.break_out(CHANNEL)  # no error
+    await eventually(lambda: CHANNEL not in agi.active_channels(), 3, "AsyncAGIEnd handled")
+    sent = len(channel.commands)
+    await agi.break_out(CHANNEL)  # no error, and nothing sent to a channel that left AGI
+    assert len(channel.commands) == sent
 
 
 async def test_rediscover_on_every_connect(agi_setup):
-    server, agi, channel = agi_setup
+    server, agi, _ = agi_setup
     # the on_connect hook already ran once during connect()
     active = agi.active_channels()
     assert list(active) == ["PJSIP/old-00000009"]

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from tickets_evaluation import evaluate, load_utterances
 
 from hotline.tickets.classifier import classify
-from tickets_evaluation import evaluate, load_utterances
 from hotline.tickets.pinyin import plain, syllables, to_pinyin_text
 from hotline.tickets.taxonomy import default_taxonomy
 

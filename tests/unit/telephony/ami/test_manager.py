@@ -3,10 +3,11 @@ import logging
 
 import pytest
 
-from helpers import eventually
 from telephony.ami.errors import AmiActionError, AmiLoginError, AmiNotConnected, AmiTimeout
 from telephony.ami.manager import AmiManager
 from telephony.ami.testing import frame
+
+from helpers import eventually
 
 
 def wait_until(predicate):
@@ -112,7 +113,7 @@ async def test_reconnect_after_drop_reruns_hooks(manager, fake_ami):
     fake_ami.handlers["Silent"] = lambda server, action: None
     await manager.connect()
     pending = asyncio.create_task(manager.send_action("Silent"))
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: any(a.get("Action") == "Silent" for a in fake_ami.actions))
     fake_ami.drop()
     with pytest.raises(AmiNotConnected):
         await pending
@@ -181,7 +182,8 @@ async def test_unsubscribe_stops_delivery(manager, fake_ami):
     fake_ami.event("UserEvent", N="1")
     await wait_until(lambda: got == ["1"])
     unsubscribe()
+    witness = []  # subscribed after `got`: its handler sees N=2 only after `got`'s would have
+    manager.on_event("UserEvent", lambda m: witness.append(m["N"]))
     fake_ami.event("UserEvent", N="2")
-    await manager.send_action("Ping")
-    await asyncio.sleep(0.05)
+    await wait_until(lambda: witness == ["2"])
     assert got == ["1"]
