@@ -124,3 +124,11 @@ def test_command_exit_status_and_output(config_dir):
     edit(config_dir / "menus.yaml", "queue: business, record: true}", "queue: nowhere, record: true}")
     bad = runner.invoke(app, ["config", "check", "--dir", str(config_dir)])
     assert bad.exit_code == 1 and "menus.yaml:menus.main.keys.1.queue: line 'nowhere' does not exist" in bad.output
+
+
+def test_up_refuses_to_start_on_a_problem(config_dir, monkeypatch):
+    edit(config_dir / "hotline.toml", "agent_count = 4", "agent_cont = 4")
+    monkeypatch.setenv("HOTLINE_CONFIG_DIR", str(config_dir))
+    result = CliRunner().invoke(app, ["up"])
+    assert result.exit_code == 1
+    assert "hotline.toml:agent_cont: unknown setting" in result.output and "configuration has problems" in result.output
