@@ -137,12 +137,12 @@ async def load_ticket(redis, ticket_id: str | None) -> dict | None:
     if not ticket_id:
         return None
     try:
-        from hotline.tickets.service import get_ticket
+        from hotline.tickets.service import agent_view, get_ticket
     except ImportError:
         raw = await redis.get(TICKET_KEY.format(ticket_id=ticket_id))
         return json.loads(raw) if raw else None
-    try:
-        return _plain(await get_ticket(redis, ticket_id))
+    try:  # without the audit trail: every pop and update stays small
+        return agent_view(_plain(await get_ticket(redis, ticket_id)))
     except Exception as exc:  # missing or unreadable ticket: pop the call anyway, the form says so
         log_event(log, "ticket unavailable for pop", level=logging.WARNING, ticket_id=ticket_id, error=str(exc)[:160])
         return None
@@ -152,7 +152,7 @@ async def previous_tickets(redis, caller: str | None, exclude_id: str | None) ->
     if not caller:
         return []
     try:
-        from hotline.tickets.service import tickets_for_caller
+        from hotline.tickets.service import history_view, tickets_for_caller
     except ImportError:
         return []
     try:
@@ -160,4 +160,4 @@ async def previous_tickets(redis, caller: str | None, exclude_id: str | None) ->
     except Exception as exc:  # history is a nice-to-have: never lose the pop over it
         log_event(log, "previous tickets lookup failed", level=logging.WARNING, error=str(exc)[:160])
         return []
-    return [_plain(t) for t in found][:20]
+    return [history_view(_plain(t)) for t in found][:20]

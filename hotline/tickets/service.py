@@ -13,17 +13,18 @@ from pydantic import ValidationError
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import repeat, store
 from hotline.tickets.classifier import classify
-from hotline.tickets.model import CLASSIFIED_FIELDS, Ticket, TicketChanges, Transcript
-from hotline.tickets.store import ALL_KEY, CATEGORY_KEY, TicketNotFound, dump
+from hotline.tickets.model import (CLASSIFIED_FIELDS, HINT_MAX, HINTS_MAX, MATCHED_MAX, NAME_MAX, WORD_MAX, Ticket,
+                                   TicketChanges, Transcript, clip)
+from hotline.tickets.store import ALL_KEY, CATEGORY_KEY, TicketCorrupt, TicketNotFound, dump
 from hotline.tickets.taxonomy import default_taxonomy
 
 log = logging.getLogger("hotline.tickets")
 SYSTEM = "system"
 SCAN_LIMIT = 5000  # most tickets a filtered list looks through
 
-__all__ = ["TicketNotFound", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
+__all__ = ["TicketNotFound", "TicketCorrupt", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
            "mark_transcript_failed", "get_ticket", "list_tickets", "update_ticket", "submit_ticket",
-           "tickets_for_caller", "start"]
+           "tickets_for_caller", "agent_view", "history_view", "start"]
 
 
 class TicketConflict(RuntimeError):
@@ -39,7 +40,7 @@ def _new_ticket(call: dict) -> Ticket:
     route = call.get("route") if call.get("route") in ("business", "tourism", "general") else "general"
     tax = default_taxonomy()
     initial = classify(None, route=route)
-    ticket = Ticket(id=store.ID_PLACEHOLDER, call_id=str(call["call_id"]), caller=str(call.get("caller") or ""),
+    ticket = Ticket(id=store.ID_PLACEHOLDER, call_id=str(call["call_id"]), caller=clip(call.get("caller"), NAME_MAX),
                     created_at=now, updated_at=now, line=route, line_label=tax.line_label(route),
                     menu_version=_str_or_none(call.get("menu_version")), started_at=_float_or_none(call.get("started_at")),
                     recording_path=_str_or_none(call.get("recording_path") or call.get("path")),
@@ -103,12 +104,13 @@ async def _repeat_links(redis, ticket: Ticket) -> repeat.Repeat:
 def _apply_classification(ticket: Ticket) -> None:
     t = ticket.transcript
     result = classify(t.text, t.pinyin, t.keyword_words, ticket.line)
+    fitted = {"location_hints": [clip(h, HINT_MAX) for h in result.location_hints[:HINTS_MAX]]}
     for field in CLASSIFIED_FIELDS:
         if field not in ticket.edited:
-            setattr(ticket, field, getattr(result, field))
+            setattr(ticket, field, fitted.get(field, getattr(result, field)))
     if "category" not in ticket.edited:
         ticket.category_confidence = result.category_confidence
-    ticket.matched = result.matched
+    ticket.matched = [clip(w, WORD_MAX) for w in result.matched[:MATCHED_MAX]]
     if not ticket.summary and "summary" not in ticket.edited:
         ticket.summary = t.text[:200]
 
@@ -220,6 +222,21 @@ async def submit_ticket(redis, ticket_id: str, who: str) -> dict:
     ticket = await store.mutate(redis, ticket_id, submit)
     log_event(log, "ticket submitted", ticket_id=ticket_id, who=who, category=ticket.category)
     return dump(ticket)
+
+
+HISTORY_FIELDS = ("id", "created_at", "line", "category", "request_type", "urgency", "status")
+
+
+def agent_view(ticket: dict | None) -> dict | None:
+    """What a screen-pop carries: the ticket without its audit trail (GET /api/tickets/{id} has it all)."""
+    if ticket is None:
+        return None
+    return {**{k: v for k, v in ticket.items() if k != "audit"}, "audit_entries": len(ticket.get("audit") or [])}
+
+
+def history_view(ticket: dict) -> dict:
+    """An earlier ticket as the pop's history table shows it (summary shortened)."""
+    return {**{k: ticket.get(k) for k in HISTORY_FIELDS}, "summary": clip(ticket.get("summary"), 200)}
 
 
 async def tickets_for_caller(redis, caller: str, exclude_id: str | None = None, limit: int = 20) -> list[dict]:
