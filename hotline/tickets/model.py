@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.tickets.taxonomy import default_taxonomy
 
-TranscriptStatus = Literal["pending", "done", "unavailable", "no_speech", "error"]
+# failed: the job raised (retried, then dead-lettered); no_recording: the caller left no description
+TranscriptStatus = Literal["pending", "done", "unavailable", "no_speech", "error", "failed", "no_recording"]
+RETRYABLE = ("pending", "failed")  # transcript states an ASR job still has to settle
 TicketStatus = Literal["draft", "claimed", "submitted"]
 Route = Literal["business", "tourism", "general"]
 REPEAT_LABEL = "群众多次投诉问题"

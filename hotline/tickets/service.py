@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import repeat, store
 from hotline.tickets.classifier import classify
-from hotline.tickets.model import (CLASSIFIED_FIELDS, HINT_MAX, HINTS_MAX, MATCHED_MAX, NAME_MAX, WORD_MAX, Ticket,
-                                   TicketChanges, Transcript, clip)
+from hotline.tickets.model import (CLASSIFIED_FIELDS, ERROR_MAX, HINT_MAX, HINTS_MAX, MATCHED_MAX, NAME_MAX,
+                                   RETRYABLE, WORD_MAX, Ticket, TicketChanges, Transcript, clip)
 from hotline.tickets.store import ALL_KEY, CATEGORY_KEY, TicketCorrupt, TicketNotFound, dump
 from hotline.tickets.taxonomy import default_taxonomy
 
@@ -23,7 +23,7 @@ SYSTEM = "system"
 SCAN_LIMIT = 5000  # most tickets a filtered list looks through
 
 __all__ = ["TicketNotFound", "TicketCorrupt", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
-           "mark_transcript_failed", "get_ticket", "list_tickets", "update_ticket", "submit_ticket",
+           "mark_transcript_failed", "record_transcript_failure", "reset_transcript", "get_ticket", "list_tickets", "update_ticket", "submit_ticket",
            "tickets_for_caller", "agent_view", "history_view", "start"]
 
 
@@ -45,6 +45,8 @@ def _new_ticket(call: dict) -> Ticket:
                     menu_version=_str_or_none(call.get("menu_version")), started_at=_float_or_none(call.get("started_at")),
                     recording_path=_str_or_none(call.get("recording_path") or call.get("path")),
                     request_type=initial.request_type, category=initial.category, urgency=initial.urgency)
+    if call.get("no_recording"):  # the caller skipped the description: no transcript will ever come
+        ticket.transcript = Transcript(status="no_recording", error=clip(call["no_recording"], ERROR_MAX))
     ticket.record(SYSTEM, "created", {"line": route})
     return ticket
 
@@ -144,6 +146,30 @@ async def mark_transcript_failed(redis, call_id: str, status: str, error: str | 
     if status not in ("unavailable", "no_speech", "error"):
         raise TicketInvalid(f"status must be unavailable, no_speech or error, not {status!r}")
     return await attach_transcript(redis, call_id, {"status": status, "error": error}, call)
+
+
+async def record_transcript_failure(redis, call_id: str, reason: str, call: dict | None = None) -> dict:
+    """An ASR job raised: say so on the ticket (status failed, the reason), unless a transcript already landed."""
+    ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id})
+
+    def note(ticket: Ticket) -> str | None:
+        if ticket.transcript.status not in RETRYABLE:
+            return None
+        ticket.transcript = Transcript(status="failed", error=clip(reason, ERROR_MAX))
+        ticket.record(SYSTEM, "transcription failed", {"error": reason})
+        return "transcribed"
+    return dump(await store.mutate(redis, ticket_id, note))
+
+
+async def reset_transcript(redis, ticket_id: str, who: str) -> dict:
+    """Before an ASR job is re-run (`hotline asr retry`): the transcript is pending again."""
+    def reset(ticket: Ticket) -> str:
+        if not ticket.recording_path:
+            raise TicketInvalid(f"ticket {ticket.id} has no recording to transcribe")
+        ticket.transcript = Transcript(status="pending")
+        ticket.record(who, "transcription retried")
+        return "updated"
+    return dump(await store.mutate(redis, ticket_id, reset))
 
 
 async def get_ticket(redis, ticket_id: str) -> dict:

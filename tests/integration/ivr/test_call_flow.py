@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import pytest
@@ -65,6 +66,8 @@ async def test_key_routes_to_the_lines_agent(settings, controller, sipp, journal
     call = await routed_to_agent(call, journal, route)
     assert ("key", key) in [(e["event"], e.get("key")) for e in call["events"]]
     assert "recording_skipped" in events(call)
+    ticket = json.loads(await journal.redis.get(f"hotline:ticket:{call['ticket_id']}"))
+    assert ticket["transcript"]["status"] == "no_recording"  # never "pending" forever (issue 10)
     other = [n for r, n in AGENT_OF_ROUTE.items() if r != route]
     assert all(not phones[n].events() for n in other), "only the line's agent rings"
 
