@@ -16,10 +16,17 @@ from telephony.agi_channel import AgiChannel
 log = logging.getLogger("ivr.service")
 
 
+HEARTBEAT_VARIABLE = "HOTLINE_HEARTBEAT"  # an Asterisk global: Setvar needs only the AMI `call` class
+
+
+async def write_heartbeat(ami, epoch: int | None = None) -> None:
+    await ami.send_action("Setvar", Variable=HEARTBEAT_VARIABLE, Value=str(int(time.time()) if epoch is None else epoch))
+
+
 async def beat(runtime) -> None:
-    """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""
+    """The dialplan answers calls by itself when this stamp is older than heartbeat_stale_seconds."""
     try:
-        await runtime.ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+        await write_heartbeat(runtime.ami)
     except Exception as exc:  # AMI hiccup: the next beat retries; the dialplan covers the gap
         log_event(log, "heartbeat failed", logging.WARNING, error=repr(exc))
 

@@ -8,6 +8,7 @@ import typer
 from hotline.commands import fail
 from hotline.commands.controller import AsrWorkers, Controller, ControllerError
 from hotline.core.config import Settings
+from hotline.core.production import refuse_sandbox_defaults
 from hotline.core.redis_server import RedisServer, RedisServerError
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
 
@@ -15,6 +16,10 @@ from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
 def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part.")) -> None:
     """Start Asterisk, Redis, the controller and an ASR worker (each only if not running); wait until ready."""
     settings = Settings()
+    try:
+        refuse_sandbox_defaults(settings)
+    except RuntimeError as exc:
+        fail(exc)
     try:
         PbxSandbox(settings).up(timeout)
         typer.echo(f"✔ Asterisk '{settings.instance}': SIP 127.0.0.1:{settings.sip_port}, AMI :{settings.ami_port}")
@@ -72,8 +77,13 @@ def serve() -> None:
     from hotline import runtime
     from hotline.core.logging import setup_logging
 
+    settings = Settings()
+    try:
+        refuse_sandbox_defaults(settings)
+    except RuntimeError as exc:
+        fail(exc)
     setup_logging()
-    asyncio.run(runtime.serve(Settings()))
+    asyncio.run(runtime.serve(settings))
 
 
 def doctor() -> None:

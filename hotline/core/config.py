@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -15,6 +16,8 @@ SHARED_MODELS = PROJECT_DIR.parent / "shared" / "models"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HOTLINE_", extra="ignore", toml_file=CONFIG_DIR / "hotline.toml")
 
+    # production: `hotline up` refuses sandbox-only defaults (hotline/core/production.py)
+    env: Literal["sandbox", "production"] = "sandbox"
     # where this instance keeps pid files, logs, Redis data, recordings
     state_dir: Path = PROJECT_DIR / ".state"
     # several sandboxes may share one Asterisk root; each gets its own directories inside it

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import struct
 import wave
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ import yaml
 # seconds the dialplan waits for the controller to take a call before falling back on its own
 WATCHDOG_SECONDS = 1.5
 INSTANCE_SUBDIRS = ("etc", "spool", "run", "log", "lib", "lib/cache", "recordings", "sounds", "sounds/moh")
+PRIVATE_SUBDIRS = ("etc", "spool", "log", "lib", "recordings")  # 0700: config secrets, queue_log, astdb, voices
 
 
 class PbxConfigError(ValueError):
@@ -101,10 +103,14 @@ def write_config(settings, template_dir: Path, queues_file: Path, host_dir: Path
     host_dir = host_dir or settings.host_path(settings.pbx_instance_dir)
     for sub in INSTANCE_SUBDIRS:
         (host_dir / sub).mkdir(parents=True, exist_ok=True)
+        if sub in PRIVATE_SUBDIRS:  # secrets, callers' voices and numbers: Asterisk's (root's) only
+            (host_dir / sub).chmod(0o700)
     etc = host_dir / "etc"
     for name, text in render_config(settings, template_dir, queues_file).items():
         tmp = etc / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
+        tmp.unlink(missing_ok=True)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+            out.write(text)  # 0600 from the first byte: manager.conf holds the AMI secret
         tmp.replace(etc / name)
     write_moh_tone(host_dir / "sounds" / "moh" / "chime.wav")
     return etc

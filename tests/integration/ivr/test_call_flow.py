@@ -115,6 +115,8 @@ async def test_hangup_mid_recording_keeps_what_was_said(settings, controller, si
     assert call["hangup_stage"] == "recording" and call.get("ticket_id")
     from pathlib import Path
     assert Path(recording["path"]).stat().st_size > 8000 * 2  # more than a second of audio kept
+    assert Path(recording["path"]).stat().st_mode & 0o077 == 0  # a caller's voice is not world-readable
+    assert Path(recording["path"]).parent.stat().st_mode & 0o077 == 0
     jobs = await journal.redis.xrange("hotline:recordings")
     assert any(fields["call_id"] == call["call_id"] for _, fields in jobs)
 

@@ -17,6 +17,7 @@ from hotline.api.app import create_app
 from hotline.supervision.config import parse_config
 from hotline.supervision.service import SupervisionService, load_queue_meta
 from hotline.supervision.store import STREAM_KEY
+from ivr.service import write_heartbeat
 from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
 from telephony.ami.manager import AmiManager
@@ -51,7 +52,7 @@ async def driver(settings, pbx):
 
     async def beat():
         while True:
-            await ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+            await write_heartbeat(ami)
             await asyncio.sleep(1.0)
     beater = asyncio.create_task(beat())
     await asyncio.sleep(1.2)
