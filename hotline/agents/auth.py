@@ -1,28 +1,25 @@
 """Login, Redis-backed bearer tokens and the role checks every HTTP route / WebSocket uses.
 
 Roles: admin passes every check; a supervisor passes agent-level *reads* (GET/HEAD, WebSockets);
-an agent passes agent checks. Tokens are random, stored as `hotline:token:{token}` -> username with a TTL.
+an agent passes agent checks. Tokens are random, stored as `hotline:token:{token}` -> a signed session
+(hotline.agents.login_guard: HMAC with a key outside Redis, void once the user's password changes) with a TTL.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import secrets
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, HTTPException, Request, WebSocket, status
 from pydantic import BaseModel, Field
 
-from hotline.agents.users import Directory, Role, User, load_directory, users_file, verify_password
+from hotline.agents import login_guard
+from hotline.agents.users import Directory, Role, User, load_directory, users_file
 from hotline.core.logging import log_event
 
 log = logging.getLogger("hotline.agents.auth")
 router = APIRouter(tags=["auth"])
 
 TOKEN_KEY = "hotline:token:{token}"
-FAILS_KEY = "hotline:login-fails:{username}"
-MAX_FAILS = 10  # per username per FAIL_WINDOW; slows password guessing
-FAIL_WINDOW = 300
 HOME_BY_ROLE = {Role.agent: "/console", Role.supervisor: "/wallboard", Role.admin: "/wallboard"}
 _READ_METHODS = {"GET", "HEAD", "WEBSOCKET"}
 _cache: dict[Path, tuple[float, Directory]] = {}
@@ -59,17 +56,17 @@ def allowed(user: User, roles: tuple[str, ...], method: str) -> bool:
 
 
 async def issue_token(redis, user: User, ttl: int) -> str:
-    token = secrets.token_urlsafe(32)
-    await redis.set(TOKEN_KEY.format(token=token), user.username, ex=ttl)
+    token, session = login_guard.new_session(user)
+    await redis.set(TOKEN_KEY.format(token=token), session, ex=ttl)
     return token
 
 
 async def user_for_token(redis, token: str | None) -> User | None:
     if not token or len(token) > 128:
         return None
-    username = await redis.get(TOKEN_KEY.format(token=token))
-    # the user must still exist in users.yaml: removing a user revokes their sessions
-    return get_directory().get(username) if username else None
+    stored = await redis.get(TOKEN_KEY.format(token=token))
+    # signed, the user still in users.yaml, the password unchanged: otherwise the session is over
+    return login_guard.session_user(get_directory(), token, stored) if stored else None
 
 
 def _bearer(request: Request) -> str | None:
@@ -107,19 +104,16 @@ async def ws_user(websocket: WebSocket, *roles: str) -> User | None:
 @router.post("/api/auth/login", response_model=LoginResponse)
 async def login(body: LoginRequest, request: Request) -> LoginResponse:
     redis = request.app.state.runtime.redis
-    fails_key = FAILS_KEY.format(username=body.username)
-    if int(await redis.get(fails_key) or 0) >= MAX_FAILS:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins, try again later")
     directory = get_directory()
-    user = directory.get(body.username)
-    # PBKDF2 costs ~0.1 s of CPU: off the event loop so calls and pops are not delayed
-    ok = user is not None and await asyncio.to_thread(verify_password, body.password, user.password_hash)
-    if not ok:
-        await redis.incr(fails_key)
-        await redis.expire(fails_key, FAIL_WINDOW)
+    address = request.client.host if request.client else None
+    try:
+        user = await login_guard.authenticate(redis, directory, body.username, body.password, address)
+    except login_guard.LoginThrottled as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
+                            headers={"Retry-After": str(max(1, round(exc.retry_after)))}) from exc
+    except login_guard.LoginRefused as exc:
         log_event(log, "login refused", username=body.username[:32])
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 (wrong username or password)")
-    await redis.delete(fails_key)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 (wrong username or password)") from exc
     token = await issue_token(redis, user, directory.token_ttl_seconds)
     log_event(log, "login", username=user.username, role=user.role.value)
     return LoginResponse(token=token, user=user.public(), expires_in=directory.token_ttl_seconds,

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from hotline.agents import http as agents_http
+from hotline.api.headers import SecurityHeaders
 from hotline.api.routes import health
 from hotline.supervision import http as supervision_http
 from hotline.tickets import http as tickets_http
@@ -18,4 +19,5 @@ def create_app(runtime=None) -> FastAPI:
     for router in (health.router, ivr_http.router, tickets_http.router, agents_http.router, supervision_http.router):
         app.include_router(router)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role
+    app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff on every response
     return app
