@@ -97,6 +97,10 @@ class Worker:
                 outages = 0
                 while not self.stopping:
                     await self.step()
+            except ResponseError as exc:  # a Redis that came back empty has no consumer group: make it again
+                if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
+                    raise
+                log_event(log, "ASR consumer group missing, creating it again", logging.WARNING)
             except REDIS_DOWN as exc:
                 delay = self.backoff.compute(outages)
                 outages, self.reconnects = outages + 1, self.reconnects + 1

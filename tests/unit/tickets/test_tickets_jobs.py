@@ -137,3 +137,21 @@ async def test_a_call_without_a_description_says_so(unit_redis):
                                                     "no_recording": "caller skipped the description"})
     assert skipped["transcript"] == {**skipped["transcript"], "status": "no_recording",
                                      "error": "caller skipped the description"}
+
+
+async def test_a_redis_that_lost_the_group_gets_it_back(unit_redis):
+    await ensure_group(unit_redis)
+    worker = Worker(unit_redis, Engine(), "w5", block_seconds=0.05)
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.2)
+        await unit_redis.delete(STREAM)  # FLUSHALL-like: stream and group gone
+        await asyncio.sleep(0.2)
+        await publish(unit_redis, "regrouped")
+        deadline = time.monotonic() + 5
+        while worker.handled < 1 and time.monotonic() < deadline and not task.done():
+            await asyncio.sleep(0.02)
+        assert not task.done() and worker.handled == 1
+    finally:
+        worker.stopping = True
+        await asyncio.wait_for(task, 5)
