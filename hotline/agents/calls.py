@@ -137,7 +137,8 @@ async def load_ticket(redis, ticket_id: str | None) -> dict | None:
     if not ticket_id:
         return None
     try:
-        from hotline.tickets.service import agent_view, get_ticket
+        from hotline.tickets.service import get_ticket
+        from hotline.tickets.views import agent_view
     except ImportError:
         raw = await redis.get(TICKET_KEY.format(ticket_id=ticket_id))
         return json.loads(raw) if raw else None
@@ -152,7 +153,8 @@ async def previous_tickets(redis, caller: str | None, exclude_id: str | None) ->
     if not caller:
         return []
     try:
-        from hotline.tickets.service import history_view, tickets_for_caller
+        from hotline.tickets.service import tickets_for_caller
+        from hotline.tickets.views import history_view
     except ImportError:
         return []
     try:

@@ -24,7 +24,7 @@ SCAN_LIMIT = 5000  # most tickets a filtered list looks through
 
 __all__ = ["TicketNotFound", "TicketCorrupt", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
            "mark_transcript_failed", "record_transcript_failure", "reset_transcript", "get_ticket", "list_tickets", "update_ticket", "submit_ticket",
-           "tickets_for_caller", "agent_view", "history_view", "start"]
+           "tickets_for_caller", "start"]
 
 
 class TicketConflict(RuntimeError):
@@ -248,21 +248,6 @@ async def submit_ticket(redis, ticket_id: str, who: str) -> dict:
     ticket = await store.mutate(redis, ticket_id, submit)
     log_event(log, "ticket submitted", ticket_id=ticket_id, who=who, category=ticket.category)
     return dump(ticket)
-
-
-HISTORY_FIELDS = ("id", "created_at", "line", "category", "request_type", "urgency", "status")
-
-
-def agent_view(ticket: dict | None) -> dict | None:
-    """What a screen-pop carries: the ticket without its audit trail (GET /api/tickets/{id} has it all)."""
-    if ticket is None:
-        return None
-    return {**{k: v for k, v in ticket.items() if k != "audit"}, "audit_entries": len(ticket.get("audit") or [])}
-
-
-def history_view(ticket: dict) -> dict:
-    """An earlier ticket as the pop's history table shows it (summary shortened)."""
-    return {**{k: ticket.get(k) for k in HISTORY_FIELDS}, "summary": clip(ticket.get("summary"), 200)}
 
 
 async def tickets_for_caller(redis, caller: str, exclude_id: str | None = None, limit: int = 20) -> list[dict]:
