@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from asr.limits import MAX_AUDIO_SECONDS
+
 PCM, ALAW, MULAW, EXTENSIBLE = 0x0001, 0x0006, 0x0007, 0xFFFE
 _FORMAT_NAMES = {0x0003: "IEEE float", 0x0011: "IMA ADPCM", 0x0031: "GSM 6.10 (wav49)", 0x0055: "MP3"}
 MAX_CHANNELS = 8
@@ -44,7 +46,7 @@ class _Format:
     block_align: int
 
 
-def load_wav(path: str | Path, *, max_seconds: float = 120) -> Audio:
+def load_wav(path: str | Path, *, max_seconds: float = MAX_AUDIO_SECONDS) -> Audio:
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: no such file")

@@ -9,6 +9,7 @@ from typing import Protocol
 import numpy as np
 
 from asr.audio import Audio, is_silent, load_wav
+from asr.limits import MAX_AUDIO_SECONDS
 
 
 class AsrError(Exception):
@@ -103,7 +104,7 @@ class StreamingEngine:
 
     name: str
     model: str
-    max_seconds: float = 120
+    max_seconds: float = MAX_AUDIO_SECONDS
 
     def stream(self, sample_rate: int) -> StreamBase:
         raise NotImplementedError

@@ -55,7 +55,7 @@ async def record(path: Path, calls: int, rate: int) -> None:
 
     async def heartbeat() -> None:
         while not stop.is_set():
-            beat = f"Action: DBPut\r\nFamily: hotline\r\nKey: heartbeat\r\nVal: {int(time.time())}\r\n\r\n"
+            beat = f"Action: Setvar\r\nVariable: HOTLINE_HEARTBEAT\r\nValue: {int(time.time())}\r\n\r\n"
             writer.write(beat.encode())
             await asyncio.sleep(1)
 

@@ -148,11 +148,12 @@ def add_journal(step: Step, r: redis.Redis, prefix: str, since: float) -> None:
 
 # -- modes --------------------------------------------------------------------------------------------------
 def wait_heartbeat_stale(settings: Settings, pbx: PbxSandbox, timeout: float = 30.0) -> float:
-    """Until the dialplan's heartbeat check sends calls to the fallback (AstDB stamp older than stale)."""
+    """Until the dialplan's heartbeat check sends calls to the fallback (the global's stamp older than stale)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        out = pbx.cli("database get hotline heartbeat")
-        stamp = next((int(w) for w in out.replace(":", " ").split() if w.isdigit()), 0)
+        out = pbx.cli("dialplan show globals")
+        line = next((row for row in out.splitlines() if "HOTLINE_HEARTBEAT=" in row), "")
+        stamp = int(line.split("=", 1)[1].strip() or 0) if line else 0
         age = time.time() - stamp
         if age > settings.heartbeat_stale_seconds + 1.5:
             return age

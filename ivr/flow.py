@@ -106,6 +106,8 @@ class CallFlow:
             if action.record:
                 stage = "recording"
                 recording = await self._record_description(channel, call_id, tree)
+            if recording is None:  # the ticket says so at once, instead of a transcript "pending" forever
+                draft["no_recording"] = "caller skipped the description" if action.record else "menu asks for none"
             ticket_id = await self._open_ticket(draft, recording)
             if recording and recording["ended_by"] == "hangup":  # what was said is kept and transcribed
                 raise AgiHangup(channel.channel)

@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import wave
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from ivr.menus.schema import PROMPT_NAME
 
 _NAME = re.compile(PROMPT_NAME)
 ADMIN_MARK = ".admin"  # marker file: this prompt is an admin's recording, do not overwrite with TTS
+MIN_SECONDS, MAX_SECONDS = 0.3, 120.0  # shorter is a click or an empty file; longer no caller waits through
 
 
 class PromptError(ValueError):
@@ -75,7 +77,23 @@ def _to_telephone_wav(source: Path, target: Path) -> None:
     if result.returncode != 0:
         tmp.unlink(missing_ok=True)
         raise PromptError(f"cannot convert {source.name}: {result.stderr.strip() or 'sox failed'}")
+    try:
+        _check_length(source, tmp)
+    except PromptError:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(target)
+
+
+def _check_length(source: Path, converted: Path) -> None:
+    try:
+        with wave.open(str(converted)) as wav:
+            seconds = wav.getnframes() / wav.getframerate()
+    except (wave.Error, EOFError, ZeroDivisionError) as exc:
+        raise PromptError(f"cannot read the converted {source.name}: {exc}") from exc
+    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
+        raise PromptError(f"{source.name} is {seconds:.2f} s long; a prompt must be {MIN_SECONDS:g}-{MAX_SECONDS:g} s "
+                          "(the prompt was left as it was)")
 
 
 def synthesise(text: str, target: Path) -> None:

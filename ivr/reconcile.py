@@ -3,7 +3,9 @@
 Runs when the controller (re)connects to Asterisk and then every `interval` seconds:
 1. Calls the dialplan took without the controller (heartbeat stale, pickup watchdog, lease ran out) are noted
    by the dialplan in AstDB `hotline_fallback/<call id>`: each gets a journal (or its journal learns the line
-   the call really reached: general) and a ticket marked as received without the menu, then the note goes.
+   the call really reached: general) and a ticket marked as received without the menu. The AMI user may not
+   delete from AstDB (no `system` class), so taken notes are remembered in Redis and `hotline up` prunes them
+   with the Asterisk CLI (`prune_taken_notes`).
 2. Journals of recent calls that reached a queue, or left a recording on disk, but have no ticket (the
    controller died between the menu and the ticket) get their ticket, and the recording its ASR job.
 A caller who hung up in the menu before asking anything keeps a journal only: there is no request to answer.
@@ -16,6 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from hotline.core import keys
 from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event, mask_number
 from ivr.intake import Intake
@@ -24,6 +27,7 @@ from ivr.spool import REDIS_AWAY
 
 log = logging.getLogger("ivr.reconcile")
 FALLBACK_FAMILY = "hotline_fallback"
+TAKEN = keys.FALLBACK_TAKEN.pattern
 WITHOUT_MENU = "without_menu"      # ticket intake: the dialplan took the call, the menu never ran
 INTERRUPTED = "interrupted"        # the controller stopped between the menu and the ticket
 
@@ -67,12 +71,15 @@ class Reconciler:
 
     async def fallback_calls(self) -> None:
         entries = await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY)
+        taken = await self.redis.smembers(TAKEN)
         for entry in entries:
             if entry.name != "DBGetTreeResponse" or not entry.get("Key"):
                 continue
             call = parse_fallback(entry.get("Key"), entry.get("Val", ""))
+            if call["call_id"] in taken:
+                continue
             await self._take_fallback(call)
-            await self.ami.send_action("DBDel", Family=FALLBACK_FAMILY, Key=call["call_id"])
+            await self.redis.sadd(TAKEN, call["call_id"])
 
     async def _take_fallback(self, call: dict) -> None:
         call_id = call["call_id"]
@@ -122,3 +129,13 @@ class Reconciler:
             self.counters["asr_jobs"] += 1
         log_event(log, "ticket opened for an unfinished call", call_id=call_id, intake=intake, route=route,
                   recording=recording.exists())
+
+
+def prune_taken_notes(redis, cli: Callable[[str], str]) -> int:
+    """Delete the AstDB notes already taken (sync: `hotline up` runs it with the Asterisk CLI as root)."""
+    pruned = 0
+    for call_id in redis.smembers(TAKEN):
+        cli(f"database del {FALLBACK_FAMILY} {call_id}")
+        redis.srem(TAKEN, call_id)
+        pruned += 1
+    return pruned

@@ -29,6 +29,14 @@ log = logging.getLogger("ivr.service")
 Spawn = Callable[[Coroutine[Any, Any, Any], str], asyncio.Task]
 
 
+HEARTBEAT_VARIABLE = "HOTLINE_HEARTBEAT"  # an Asterisk global: Setvar needs only the AMI `call` class
+
+
+async def write_heartbeat(ami, epoch: int | None = None) -> None:
+    stamp = int(time.time()) if epoch is None else epoch
+    await ami.send_action("Setvar", Variable=HEARTBEAT_VARIABLE, Value=str(stamp))
+
+
 class CallFlowFeature:
     def __init__(self, settings: Settings, ami: AmiManager, agi: AsyncAgi, redis, spawn: Spawn, *,
                  open_ticket: TicketOpener, overflow: OverflowPolicy) -> None:
@@ -78,9 +86,9 @@ class CallFlowFeature:
         await self.reconciler.run_once()
 
     async def _beat(self) -> None:
-        """The dialplan answers calls by itself when this AstDB stamp is older than heartbeat_stale_seconds."""
+        """The dialplan answers calls by itself when this stamp is older than heartbeat_stale_seconds."""
         try:
-            await self.ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+            await write_heartbeat(self.ami)
         except Exception as exc:  # AMI hiccup: the next beat retries; the dialplan covers the gap
             log_event(log, "heartbeat failed", logging.WARNING, error=repr(exc))
 

@@ -12,6 +12,7 @@ import sherpa_onnx
 
 from asr.audio import StreamResampler
 from asr.base import AsrError, KeywordHit, StreamBase, StreamingEngine, Transcript
+from asr.limits import MAX_AUDIO_SECONDS
 from asr.pinyin import keyword_lines, syllable_tokens, units_to_syllables
 from hotline.core.logging import log_event
 
@@ -46,7 +47,7 @@ class SherpaEngine(StreamingEngine):
     name = "sherpa-onnx"
 
     def __init__(self, model_dir: Path, keywords: list[str] | None = None, *, num_threads: int = 1,
-                 max_seconds: float = 120):
+                 max_seconds: float = MAX_AUDIO_SECONDS):
         self.model_dir = Path(model_dir)
         self.model = self.model_dir.name
         self.max_seconds = max_seconds

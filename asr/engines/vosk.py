@@ -11,6 +11,7 @@ import numpy as np
 import vosk
 
 from asr.base import AsrError, KeywordHit, StreamBase, StreamingEngine, Token, Transcript
+from asr.limits import MAX_AUDIO_SECONDS
 from asr.pinyin import hanzi_to_pinyin
 from hotline.core.logging import log_event
 
@@ -41,7 +42,7 @@ def vosk_model_dir(settings) -> Path:
 class VoskEngine(StreamingEngine):
     name = "vosk"
 
-    def __init__(self, model_dir: Path, keywords: list[str] | None = None, *, max_seconds: float = 120):
+    def __init__(self, model_dir: Path, keywords: list[str] | None = None, *, max_seconds: float = MAX_AUDIO_SECONDS):
         self.model_dir = Path(model_dir)
         self.model = self.model_dir.name
         self.max_seconds = max_seconds

@@ -111,7 +111,7 @@ async def load_ticket(redis, ticket_id: str | None) -> dict | None:
     if not ticket_id:
         return None
     try:
-        return await tickets.get_ticket(redis, ticket_id)
+        return tickets.agent_view(await tickets.get_ticket(redis, ticket_id))   # no audit trail: pops stay small
     except Exception as exc:  # missing or unreadable ticket: pop the call anyway, the form says so
         log_event(log, "ticket unavailable for pop", level=logging.WARNING, ticket_id=ticket_id, error=str(exc)[:160])
         return None
@@ -125,4 +125,4 @@ async def previous_tickets(redis, caller: str | None, exclude_id: str | None) ->
     except Exception as exc:  # history is a nice-to-have: never lose the pop over it
         log_event(log, "previous tickets lookup failed", level=logging.WARNING, error=str(exc)[:160])
         return []
-    return found[:20]
+    return [tickets.history_view(t) for t in found][:20]

@@ -5,6 +5,7 @@ from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
 from hotline.agents import http as agents_http
+from hotline.api.headers import SecurityHeaders
 from hotline.api.routes import calls as calls_http, health
 from hotline.auth import http as auth_http
 from hotline.supervision import http as supervision_http
@@ -22,4 +23,5 @@ def create_app(runtime=None) -> FastAPI:
         app.include_router(router)
     mount_static(app)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role
+    app.add_middleware(SecurityHeaders)  # CSP, no framing, nosniff on every response
     return app

@@ -1,7 +1,7 @@
 """Login router: sign in and out, who am I, and the login page."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -26,11 +26,13 @@ class LoginResponse(BaseModel):
 
 
 @router.post("/api/auth/login", response_model=LoginResponse)
-async def login(body: LoginRequest, runtime: RuntimeDep) -> LoginResponse:
+async def login(body: LoginRequest, request: Request, runtime: RuntimeDep) -> LoginResponse:
+    address = request.client.host if request.client else None
     try:
-        user, token, ttl = await service.login(runtime.redis, body.username, body.password)
-    except service.TooManyAttempts:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins, try again later") from None
+        user, token, ttl = await service.login(runtime.redis, body.username, body.password, address)
+    except service.LoginThrottled as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
+                            headers={"Retry-After": str(max(1, round(exc.retry_after)))}) from None
     except service.LoginRefused:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 (wrong username or password)") from None
     return LoginResponse(token=token, user=user.public(runtime.lines), expires_in=ttl,

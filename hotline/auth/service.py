@@ -1,35 +1,30 @@
 """Login sessions and role rules: the users directory (users.yaml), Redis-backed bearer tokens, password checks.
 
 Roles: admin passes every check; a supervisor passes agent-level *reads* (GET/HEAD, WebSockets);
-an agent passes agent checks. Tokens are random, stored under keys.TOKEN -> username with a TTL.
+an agent passes agent checks. Tokens are random, stored under keys.TOKEN -> a signed session
+(hotline.auth.login_guard: HMAC with a key outside Redis, void once the user's password changes) with a TTL.
 The HTTP side (dependencies, the login router) is hotline.api.deps and hotline.auth.http.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import secrets
 from pathlib import Path
 
-from hotline.auth.users import Directory, Role, User, load_directory, users_file, verify_password
+from hotline.auth import login_guard
+from hotline.auth.login_guard import LoginRefused, LoginThrottled
+from hotline.auth.users import Directory, Role, User, load_directory, users_file
 from hotline.core import keys
 from hotline.core.logging import log_event
 
 log = logging.getLogger("hotline.auth")
 
-MAX_FAILS = 10  # per username per FAIL_WINDOW; slows password guessing
-FAIL_WINDOW = 300
 HOME_BY_ROLE = {Role.agent: "/console", Role.supervisor: "/wallboard", Role.admin: "/wallboard"}
 _READ_METHODS = {"GET", "HEAD", "WEBSOCKET"}
 _cache: dict[Path, tuple[float, Directory]] = {}
 
 
-class LoginRefused(Exception):
-    """Wrong username or password."""
-
-
-class TooManyAttempts(Exception):
-    """Too many failed logins for this username recently."""
+__all__ = ["LoginRefused", "LoginThrottled", "allowed", "get_directory", "issue_token", "login", "revoke_token",
+           "user_for_token"]
 
 
 def get_directory(path: Path | None = None) -> Directory:
@@ -51,8 +46,8 @@ def allowed(user: User, roles: tuple[str, ...], method: str) -> bool:
 
 
 async def issue_token(redis, user: User, ttl: int) -> str:
-    token = secrets.token_urlsafe(32)
-    await redis.set(keys.TOKEN(token=token), user.username, ex=ttl)
+    token, session = login_guard.new_session(user)
+    await redis.set(keys.TOKEN(token=token), session, ex=ttl)
     return token
 
 
@@ -64,26 +59,19 @@ async def revoke_token(redis, token: str | None) -> None:
 async def user_for_token(redis, token: str | None) -> User | None:
     if not token or len(token) > 128:
         return None
-    username = await redis.get(keys.TOKEN(token=token))
-    # the user must still exist in users.yaml: removing a user revokes their sessions
-    return get_directory().get(username) if username else None
+    stored = await redis.get(keys.TOKEN(token=token))
+    # signed, the user still in users.yaml, the password unchanged: otherwise the session is over
+    return login_guard.session_user(get_directory(), token, stored) if stored else None
 
 
-async def login(redis, username: str, password: str) -> tuple[User, str, int]:
-    """Check the password; returns (user, token, ttl). Raises TooManyAttempts or LoginRefused."""
-    fails_key = keys.LOGIN_FAILS(username=username)
-    if int(await redis.get(fails_key) or 0) >= MAX_FAILS:
-        raise TooManyAttempts(username)
+async def login(redis, username: str, password: str, address: str | None) -> tuple[User, str, int]:
+    """Check the password; returns (user, token, ttl). Raises LoginThrottled (backing off) or LoginRefused."""
     directory = get_directory()
-    user = directory.get(username)
-    # PBKDF2 costs ~0.1 s of CPU: off the event loop so calls and pops are not delayed
-    ok = user is not None and await asyncio.to_thread(verify_password, password, user.password_hash)
-    if not ok or user is None:
-        await redis.incr(fails_key)
-        await redis.expire(fails_key, FAIL_WINDOW)
+    try:
+        user = await login_guard.authenticate(redis, directory, username, password, address)
+    except LoginRefused:
         log_event(log, "login refused", username=username[:32])
-        raise LoginRefused(username)
-    await redis.delete(fails_key)
+        raise
     token = await issue_token(redis, user, directory.token_ttl_seconds)
     log_event(log, "login", username=user.username, role=user.role.value)
     return user, token, directory.token_ttl_seconds

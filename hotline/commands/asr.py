@@ -49,9 +49,36 @@ def transcribe(
 def worker(
     consumer: str | None = typer.Option(None, help="Consumer name in group `asr` (default: host-pid)."),
     processes: int = typer.Option(1, min=1, max=32, help="Worker processes, each loading the engine once."),
-    claim_idle: float = typer.Option(60.0, min=1.0, help="Take over jobs pending longer than this (s) from dead workers."),
+    claim_idle: float = typer.Option(60.0, min=1.0, help="Take over jobs pending longer than this (s) from dead workers; "
+                                     "also the wait before a failed job is tried again."),
+    max_attempts: int = typer.Option(3, min=1, max=100, help="Tries before a failing job goes to hotline:recordings:dead."),
 ) -> None:
     """Consume ASR jobs from hotline:recordings and write transcripts onto draft tickets (tickets feature)."""
     from hotline.tickets.worker_main import run_processes
 
-    run_processes(Settings(), consumer, processes, claim_idle)
+    run_processes(Settings(), consumer, processes, claim_idle, max_attempts)
+
+
+@app.command()
+def retry(
+    ident: str | None = typer.Argument(None, metavar="ID", help="Ticket id or call id whose recording to transcribe again."),
+    failed: bool = typer.Option(False, "--failed", help="Every dead-lettered job (hotline:recordings:dead)."),
+) -> None:
+    """Run ASR jobs again: one ticket's, or all that failed too often. A running worker picks them up."""
+    from hotline.commands import fail, run_with_redis
+    from hotline.tickets import jobs, service
+
+    if bool(ident) == failed:
+        _fail("give a ticket/call ID or --failed (not both)", EXIT_BAD_INPUT)
+
+    async def run(redis):
+        if failed:
+            return await jobs.retry_failed(redis)
+        try:
+            return [await jobs.retry(redis, ident)]
+        except (service.TicketNotFound, service.TicketInvalid) as exc:
+            fail(exc)
+    done = run_with_redis(run)
+    for job in done:
+        typer.echo(f"queued {job.get('call_id', '?')}  {job.get('path', '')}")
+    typer.echo(f"{len(done)} job(s) queued")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import shutil
 import subprocess
 import tempfile
 import time
@@ -43,6 +44,7 @@ async def _demo(settings: Settings, key: str | None, audio: Path | None, answer:
     finally:
         sipp.close()
         await client.aclose()
+        shutil.rmtree(work, ignore_errors=True)  # SIPp's message traces hold the caller's number
 
 
 async def _ticket(client, ticket_id: str | None, wait: float) -> dict | None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 import asyncio
 
 import typer
+from pydantic import ValidationError
 
 from hotline.commands import fail
 from hotline.commands.controller import AsrWorkers, Controller, ControllerError, SupervisorProcess
 from hotline.commands.supervisor import Child, Supervisor
-from hotline.core.config import Settings
+from hotline.core.config import Settings, SettingsFileError
 from hotline.core.processes import read_state
+from hotline.core.production import refuse_sandbox_defaults
 from hotline.core.redis_server import RedisServer, RedisServerError
 from hotline.pbx import sandbox
+from ivr.reconcile import prune_taken_notes
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
 
 
@@ -20,14 +23,22 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part."
     running); wait until ready. Refuses to start while `hotline config check` finds problems."""
     from hotline.commands.config import instance_config_dir, report_problems
 
+    try:
+        refuse_sandbox_defaults(Settings())   # production with the sandbox's secrets: refuse before anything else
+    except (ValidationError, SettingsFileError):
+        pass                                  # bad settings: the check below says which, with the file and key
+    except RuntimeError as exc:
+        fail(exc)
     if not report_problems(instance_config_dir()):
         fail("the configuration has problems (above): fix them, `hotline config check` to re-check")
     settings = Settings()
     try:
-        sandbox(settings).up(timeout)
+        pbx = sandbox(settings)
+        pbx.up(timeout)
         typer.echo(f"✔ Asterisk '{settings.instance}': SIP 127.0.0.1:{settings.sip_port}, AMI :{settings.ami_port}")
         RedisServer(settings).up()
         typer.echo(f"✔ Redis {settings.redis_url}")
+        _prune_fallback_notes(settings, pbx)
         controller, workers = Controller(settings), AsrWorkers(settings)
         supervisor = SupervisorProcess(settings)
         if supervisor.pid() is None and (controller.stop() | workers.stop()):
@@ -38,6 +49,19 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part."
         typer.echo(f"✔ supervisor restarts them if they exit (log {supervisor.log_file})")
     except (PbxError, PbxConfigError, RedisServerError, ControllerError) as exc:
         fail(exc)
+
+
+def _prune_fallback_notes(settings: Settings, pbx) -> None:
+    """AstDB notes of calls the dialplan took alone, once the controller has journaled and ticketed them."""
+    import redis
+
+    client = redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    try:
+        pruned = prune_taken_notes(client, pbx.cli)
+    finally:
+        client.close()
+    if pruned:
+        typer.echo(f"· {pruned} handled fallback note(s) removed from AstDB")
 
 
 def down() -> None:
@@ -100,8 +124,13 @@ def serve() -> None:
     from hotline import runtime
     from hotline.core.logging import setup_logging
 
+    settings = Settings()
+    try:
+        refuse_sandbox_defaults(settings)
+    except RuntimeError as exc:
+        fail(exc)
     setup_logging()
-    asyncio.run(runtime.serve(Settings()))
+    asyncio.run(runtime.serve(settings))
 
 
 def doctor() -> None:

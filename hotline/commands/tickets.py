@@ -1,4 +1,4 @@
-"""`hotline tickets list|show`: draft tickets from this instance's Redis."""
+"""`hotline tickets list|show|check`: draft tickets from this instance's Redis."""
 from __future__ import annotations
 
 import json
@@ -43,3 +43,20 @@ def show(ticket_id: str) -> None:
         except service.TicketNotFound as exc:
             fail(exc)
     typer.echo(json.dumps(run_with_redis(fetch), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def check(fix: bool = typer.Option(False, "--fix", help="Write repaired tickets back; quarantine the rest.")) -> None:
+    """Validate every stored ticket. Reports those that don't (exit 1); --fix repairs them field by field
+    (audited) or sets them aside under hotline:ticket-quarantine:{id} when nothing sensible is left."""
+    from hotline.tickets.check import check_all
+
+    checked, rows = run_with_redis(lambda r: check_all(r, fix))
+    for row in rows:
+        what = row["action"] if fix else ("repairable" if row["repairable"] else "beyond repair")
+        typer.echo(f"{row['id']}  {what}: " + "; ".join(row["problems"][:8])
+                   + (f" (+{len(row['problems']) - 8} more)" if len(row["problems"]) > 8 else ""))
+    fixed = sum(row["action"] != "reported" for row in rows)
+    typer.echo(f"{checked} tickets checked, {len(rows)} invalid" + (f", {fixed} fixed" if fix else ""))
+    if len(rows) > fixed:
+        raise typer.Exit(1)

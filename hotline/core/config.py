@@ -11,7 +11,7 @@ import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     users_file: Path = CONFIG_DIR / "users.yaml"
     taxonomy_file: Path = CONFIG_DIR / "taxonomy.yaml"
 
+    # production: `hotline up` refuses sandbox-only defaults (hotline/core/production.py)
+    env: Literal["sandbox", "production"] = "sandbox"
     # where this instance keeps pid files, logs, Redis data, recordings
     state_dir: Path = PROJECT_DIR / ".state"
     # several sandboxes may share one Asterisk root; each gets its own directories inside it

@@ -39,6 +39,10 @@ MENU_HISTORY = Key("hotline:menu:history", "ivr", "list of JSON", "forever", "pu
 MENU_VERSION = Key("hotline:menu:version:{version}", "ivr", "JSON string", "forever", "one menu tree")
 RECORDINGS = Key("hotline:recordings", "ivr", "stream (group `asr`)", "MAXLEN ~100,000",
                  "ASR jobs: call_id, path, caller, route, recorded_at; consumed by the tickets worker")
+FALLBACK_TAKEN = Key("hotline:fallback-taken", "ivr", "set", "until `hotline up` prunes the AstDB notes",
+                     "ids of dialplan fallback notes (AstDB hotline_fallback) already journaled and ticketed")
+RECORDINGS_DEAD = Key("hotline:recordings:dead", "tickets", "stream", "until retried",
+                      "ASR jobs that failed max_attempts times: the job plus message_id, error, attempts, failed_at")
 
 # --- tickets --------------------------------------------------------------------------------------
 TICKET = Key("hotline:ticket:{ticket_id}", "tickets", "JSON string", "forever", "draft ticket")
@@ -50,6 +54,10 @@ TICKETS_BY_CALLER = Key("hotline:tickets:caller:{caller}", "tickets", "zset", "f
 TICKETS_BY_CATEGORY = Key("hotline:tickets:category:{category}", "tickets", "zset", "forever",
                           "tickets of a category (same-issue links)")
 TICKET_SEQ = Key("hotline:ticket-seq:{day}", "tickets", "string (INCR)", "2 days", "per-day ticket number")
+TICKET_QUARANTINE = Key("hotline:ticket-quarantine:{ticket_id}", "tickets", "string", "until looked at",
+                        "the raw value of a stored ticket beyond repair (hotline tickets check --fix)")
+TICKETS_QUARANTINED = Key("hotline:tickets:quarantined", "tickets", "zset (score = when)", "until looked at",
+                          "ids of quarantined tickets")
 TICKET_EVENTS = Key("hotline:ticket-events", "tickets", "stream", "MAXLEN ~100,000",
                     "`ticket_id, call_id, kind` (created/transcribed/updated/submitted) for the agents feature")
 
@@ -62,8 +70,10 @@ TICKET_EVENTS_CURSOR = Key("hotline:agents:ticket-events-cursor", "agents", "str
                            "last ticket event popped, resumed after a restart")
 
 # --- auth -----------------------------------------------------------------------------------------
-TOKEN = Key("hotline:token:{token}", "auth", "string", "token TTL (users.yaml)", "login session -> username")
-LOGIN_FAILS = Key("hotline:login-fails:{username}", "auth", "string (INCR)", "5 min", "failed logins")
+TOKEN = Key("hotline:token:{token}", "auth", "string", "token TTL (users.yaml)",
+            "login session: username, password fingerprint, HMAC (key outside Redis)")
+LOGIN_FAILS = Key("hotline:login-fails:{username}:{address}", "auth", "hash (n, until)", "1 h after the last",
+                  "failed logins per user and address, and the backoff they earned")
 
 # --- supervision ----------------------------------------------------------------------------------
 ALERTS_ACTIVE = Key("hotline:alerts:active", "supervision", "hash", "while active",

@@ -6,18 +6,18 @@ import logging
 import re
 import sys
 
-_DIGITS = re.compile(r"\d")
+_SECRET = re.compile(r"[0-9A-Za-z]")
 
 
 def mask_number(number: str | None) -> str:
-    """Keep enough of a phone number to recognise it, never the whole: 13812345678 -> 138****5678."""
+    """Keep enough of a number to recognise it, never most of it: 13812345678 -> 138****5678,
+    0105551234 -> 01******34, 12345 -> ***45, 110 -> ***. Letters (SIP user names) are masked like digits."""
     if not number:
         return ""
-    digits = str(number)
-    if len(digits) <= 4:
-        return "*" * len(digits)
-    keep_head = 3 if len(digits) >= 8 else 1
-    return digits[:keep_head] + _DIGITS.sub("*", digits[keep_head:-4]) + digits[-4:]
+    text = str(number)
+    n = len(text)
+    head, tail = (3, 4) if n >= 11 else (2, 2) if n >= 8 else (0, 2) if n >= 5 else (0, 0)
+    return text[:head] + _SECRET.sub("*", text[head:n - tail]) + text[n - tail:]
 
 
 class JsonFormatter(logging.Formatter):

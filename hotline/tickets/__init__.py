@@ -8,6 +8,7 @@ from hotline.tickets.service import (
     ticket_id_for_call,
     tickets_for_caller,
 )
+from hotline.tickets.views import agent_view, history_view
 
-__all__ = ["TicketConflict", "TicketInvalid", "TicketNotFound", "get_ticket", "open_draft", "ticket_id_for_call",
-           "tickets_for_caller"]
+__all__ = ["TicketConflict", "TicketInvalid", "TicketNotFound", "agent_view", "get_ticket", "history_view",
+           "open_draft", "ticket_id_for_call", "tickets_for_caller"]

@@ -1,14 +1,22 @@
-"""Draft ticket (工单草稿) shape and the edits an agent may make to one."""
+"""Draft ticket (工单草稿) shape and the edits an agent may make to one.
+
+Every string and list has a size in the schema (the constants below), so one request can never grow a
+ticket, its audit trail or an agent's screen-pop stream without bound. Values the system produces
+(transcripts, classifier output) are clipped to those sizes before they are stored; an agent's edit
+that is too long, null or of the wrong type is refused with the field's name.
+"""
 from __future__ import annotations
 
 import time
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from hotline.tickets.taxonomy import default_taxonomy
 
-TranscriptStatus = Literal["pending", "done", "unavailable", "no_speech", "error"]
+# failed: the job raised (retried, then dead-lettered); no_recording: the caller left no description
+TranscriptStatus = Literal["pending", "done", "unavailable", "no_speech", "error", "failed", "no_recording"]
+RETRYABLE = ("pending", "failed")  # transcript states an ASR job still has to settle
 TicketStatus = Literal["draft", "claimed", "submitted"]
 # how the request came in: through the voice menu, taken by the dialplan alone (controller away), or from a
 # call the controller stopped handling between the menu and the ticket (reconciled afterwards)
@@ -16,97 +24,176 @@ Intake = Literal["menu", "without_menu", "interrupted"]
 REPEAT_LABEL = "群众多次投诉问题"
 # fields the classifier fills; once an agent edits one, a late transcript no longer overwrites it
 CLASSIFIED_FIELDS = ("category", "request_type", "urgency", "location_hints")
-SUMMARY_MAX = 2000
+# sizes (characters / items)
+ID_MAX, NAME_MAX, LABEL_MAX, PATH_MAX = 64, 64, 40, 1024
+SUMMARY_MAX, NOTES_MAX, ADDRESS_MAX = 2000, 2000, 200
+HINT_MAX, HINTS_MAX, WORD_MAX, MATCHED_MAX = 100, 10, 60, 50
+TEXT_MAX, PINYIN_MAX, KEYWORDS_MAX, ERROR_MAX = 8000, 16000, 200, 500
+REPEAT_IDS_MAX, AUDIT_MAX, AUDIT_VALUE_MAX, AUDIT_FIELDS_MAX = 50, 100, 80, 20
+
+STRICT = ConfigDict(extra="ignore", validate_assignment=True, strict=True)
+
+
+def Text(n: int):  # noqa: N802 - reads as a type: Text(200)
+    return Annotated[str, Field(max_length=n)]
+
+
+def clip(value: Any, n: int) -> str:
+    """A system-made value cut to fit its field (agents' values are refused instead)."""
+    text = "" if value is None else str(value)
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
+def _compact(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [clip(v, AUDIT_VALUE_MAX) for v in value[:5]]
+        return items + ([f"…(+{len(value) - 5})"] if len(value) > 5 else [])
+    return clip(value, AUDIT_VALUE_MAX)
+
+
+def compact_changes(changes: dict | None) -> dict:
+    """What the audit trail keeps of a change: the field names and short previews of the new values."""
+    return {clip(k, LABEL_MAX): _compact(v) for k, v in list((changes or {}).items())[:AUDIT_FIELDS_MAX]}
+
+
+class Keyword(BaseModel):
+    model_config = STRICT
+    word: Text(WORD_MAX)
+    pinyin: Text(200) = ""
+    start: float | None = None
 
 
 class Transcript(BaseModel):
+    model_config = STRICT
+
     status: TranscriptStatus = "pending"
-    text: str = ""
-    pinyin: str | None = None
-    engine: str | None = None
-    model: str | None = None
+    text: Text(TEXT_MAX) = ""
+    pinyin: Text(PINYIN_MAX) | None = None
+    engine: Text(NAME_MAX) | None = None
+    model: Text(200) | None = None
     confidence: float | None = None
-    keywords: list[dict] = []
+    keywords: Annotated[list[Keyword], Field(max_length=KEYWORDS_MAX)] = []
     audio_seconds: float | None = None
     processing_seconds: float | None = None
-    error: str | None = None
+    error: Text(ERROR_MAX) | None = None
 
     @classmethod
     def from_engine(cls, data: dict) -> "Transcript":
-        """Accept an `asr` Transcript.to_dict() (plus optional status/error)."""
+        """Accept an `asr` Transcript.to_dict() (plus optional status/error), clipped to the schema's sizes."""
         status = data.get("status") or ("no_speech" if data.get("no_speech") else "done")
-        keywords = [k if isinstance(k, dict) else {"word": str(k)} for k in data.get("keywords") or []]
-        fields = {k: data.get(k) for k in ("pinyin", "engine", "model", "confidence", "audio_seconds",
-                                           "processing_seconds", "error")}
-        return cls(status=status, text=data.get("text") or "", keywords=keywords, **fields)
+        keywords = [_keyword(k) for k in (data.get("keywords") or [])[:KEYWORDS_MAX]]
+        sizes = {"text": TEXT_MAX, "pinyin": PINYIN_MAX, "engine": NAME_MAX, "model": 200, "error": ERROR_MAX}
+        texts = {k: clip(data.get(k), n) if data.get(k) is not None else None for k, n in sizes.items()}
+        numbers = {k: _number(data.get(k)) for k in ("confidence", "audio_seconds", "processing_seconds")}
+        return cls.model_validate({**texts, "text": texts["text"] or "", "status": status,
+                                   "keywords": [k for k in keywords if k["word"]], **numbers}, strict=False)
 
     @property
     def keyword_words(self) -> list[str]:
-        return [k["word"] for k in self.keywords if k.get("word")]
+        return [k.word for k in self.keywords if k.word]
+
+
+def _keyword(k) -> dict:
+    if not isinstance(k, dict):
+        return {"word": clip(k, WORD_MAX)}
+    return {"word": clip(k.get("word"), WORD_MAX), "pinyin": clip(k.get("pinyin"), 200), "start": _number(k.get("start"))}
+
+
+def _number(value) -> float | None:
+    try:
+        return None if value is None or isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+IdList = Annotated[list[Text(ID_MAX)], Field(max_length=REPEAT_IDS_MAX)]
 
 
 class Repeat(BaseModel):
-    same_caller_ticket_ids: list[str] = []
-    same_issue_ticket_ids: list[str] = []
-    label: str | None = None
+    model_config = STRICT
+    same_caller_ticket_ids: IdList = []
+    same_issue_ticket_ids: IdList = []
+    label: Text(LABEL_MAX) | None = None
+
+
+AuditValue = bool | int | float | Text(AUDIT_VALUE_MAX) | Annotated[list[Text(AUDIT_VALUE_MAX)], Field(max_length=6)] | None
 
 
 class AuditEntry(BaseModel):
+    model_config = STRICT
     t: float
-    who: str
-    action: str
-    changes: dict = {}
+    who: Text(NAME_MAX)
+    action: Text(LABEL_MAX)
+    changes: Annotated[dict[Text(LABEL_MAX), AuditValue], Field(max_length=AUDIT_FIELDS_MAX)] = {}
 
 
 class Ticket(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = STRICT
 
-    id: str
-    call_id: str
-    caller: str = ""
+    id: Text(ID_MAX)
+    call_id: Text(ID_MAX * 2)
+    caller: Text(NAME_MAX) = ""
     created_at: float
     updated_at: float
-    line: str = ""          # a line of the catalogue (hotline.core.lines); "" until the call flow says which
-    line_label: str = ""
-    menu_version: str | None = None
+    line: Text(LABEL_MAX) = ""   # a line of the catalogue (hotline.core.lines); "" until the call flow says which
+    line_label: Text(LABEL_MAX) = ""
+    menu_version: Text(LABEL_MAX) | None = None
     intake: Intake = "menu"
     started_at: float | None = None
-    recording_path: str | None = None
+    recording_path: Text(PATH_MAX) | None = None
     transcript: Transcript = Transcript()
-    request_type: str = ""
-    category: str = ""
+    request_type: Text(LABEL_MAX) = ""
+    category: Text(LABEL_MAX) = ""
     category_confidence: float = 0.0
-    location_hints: list[str] = []
-    urgency: str = "normal"
-    matched: list[str] = []
+    location_hints: Annotated[list[Text(HINT_MAX)], Field(max_length=HINTS_MAX)] = []
+    urgency: Text(LABEL_MAX) = "normal"
+    matched: Annotated[list[Text(WORD_MAX)], Field(max_length=MATCHED_MAX)] = []
     repeat: Repeat = Repeat()
     status: TicketStatus = "draft"
-    agent: str | None = None
-    summary: str = ""
-    address: str = ""
-    notes: str = ""
-    edited: list[str] = []
+    agent: Text(NAME_MAX) | None = None
+    summary: Text(SUMMARY_MAX) = ""
+    address: Text(ADDRESS_MAX) = ""
+    notes: Text(NOTES_MAX) = ""
+    edited: Annotated[list[Text(LABEL_MAX)], Field(max_length=AUDIT_FIELDS_MAX)] = []
     submitted_at: float | None = None
-    audit: list[AuditEntry] = []
+    audit: Annotated[list[AuditEntry], Field(max_length=AUDIT_MAX)] = []
+    audit_dropped: int = 0  # older entries left out to keep the trail within AUDIT_MAX
 
     def record(self, who: str, action: str, changes: dict | None = None) -> None:
+        """Append a compact audit entry; past AUDIT_MAX the oldest after 'created' make room."""
         now = time.time()
         self.updated_at = now
-        self.audit.append(AuditEntry(t=now, who=who, action=action, changes=changes or {}))
+        entry = AuditEntry(t=now, who=clip(who, NAME_MAX), action=clip(action, LABEL_MAX),
+                           changes=compact_changes(changes))
+        audit = [*self.audit, entry]
+        if len(audit) > AUDIT_MAX:
+            self.audit_dropped += len(audit) - AUDIT_MAX
+            audit = audit[:1] + audit[len(audit) - AUDIT_MAX + 1:]
+        self.audit = audit
 
 
 class TicketChanges(BaseModel):
-    """What PATCH /api/tickets/{id} accepts. `status: claimed` claims the ticket for the editor."""
-    model_config = ConfigDict(extra="forbid")
+    """What PATCH /api/tickets/{id} accepts. `status: claimed` claims the ticket for the editor.
+    Fields left out stay as they are; null, wrong types and oversize values are refused."""
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    summary: str | None = Field(default=None, max_length=SUMMARY_MAX)
-    address: str | None = Field(default=None, max_length=200)
-    notes: str | None = Field(default=None, max_length=SUMMARY_MAX)
-    category: str | None = None
-    request_type: str | None = None
-    urgency: str | None = None
-    location_hints: list[str] | None = Field(default=None, max_length=10)
+    summary: Text(SUMMARY_MAX) | None = None
+    address: Text(ADDRESS_MAX) | None = None
+    notes: Text(NOTES_MAX) | None = None
+    category: Text(LABEL_MAX) | None = None
+    request_type: Text(LABEL_MAX) | None = None
+    urgency: Text(LABEL_MAX) | None = None
+    location_hints: Annotated[list[Text(HINT_MAX)], Field(max_length=HINTS_MAX)] | None = None
     status: Literal["claimed", "draft"] | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nulls(cls, value):
+        if value is None:
+            raise ValueError("may not be null; leave the field out to keep its value")
+        return value
 
     @field_validator("category")
     @classmethod

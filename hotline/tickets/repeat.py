@@ -4,7 +4,7 @@ Pure: the service loads the candidate tickets, this decides which ones are repea
 """
 from __future__ import annotations
 
-from hotline.tickets.model import REPEAT_LABEL, Repeat
+from hotline.tickets.model import REPEAT_IDS_MAX, REPEAT_LABEL, Repeat
 from hotline.tickets.pinyin import hanzi_syllables, plain, syllables
 
 WINDOW_SECONDS = 30 * 24 * 3600
@@ -52,7 +52,8 @@ def same_issue(ticket: dict, candidates: list[dict], fallback_category: str) -> 
 
 
 def links(ticket: dict, caller_candidates: list[dict], issue_candidates: list[dict], fallback_category: str) -> Repeat:
-    by_caller = same_caller(ticket, caller_candidates)
-    by_issue = same_issue(ticket, issue_candidates, fallback_category)
+    """Newest first, at most REPEAT_IDS_MAX of each kind."""
+    by_caller = same_caller(ticket, caller_candidates)[:REPEAT_IDS_MAX]
+    by_issue = same_issue(ticket, issue_candidates, fallback_category)[:REPEAT_IDS_MAX]
     return Repeat(same_caller_ticket_ids=by_caller, same_issue_ticket_ids=by_issue,
                   label=REPEAT_LABEL if by_caller or by_issue else None)

@@ -14,17 +14,30 @@ from hotline.core.lines import LineCatalogue, UnknownLine
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import repeat, store
 from hotline.tickets.classifier import classify
-from hotline.tickets.model import CLASSIFIED_FIELDS, Ticket, TicketChanges, Transcript
-from hotline.tickets.store import ALL_KEY, CATEGORY_KEY, TicketNotFound, dump
+from hotline.tickets.model import (
+    CLASSIFIED_FIELDS,
+    ERROR_MAX,
+    HINT_MAX,
+    HINTS_MAX,
+    MATCHED_MAX,
+    NAME_MAX,
+    RETRYABLE,
+    WORD_MAX,
+    Ticket,
+    TicketChanges,
+    Transcript,
+    clip,
+)
+from hotline.tickets.store import ALL_KEY, CATEGORY_KEY, TicketCorrupt, TicketNotFound, dump
 from hotline.tickets.taxonomy import default_taxonomy
 
 log = logging.getLogger("hotline.tickets")
 SYSTEM = "system"
 SCAN_LIMIT = 5000  # most tickets a filtered list looks through
 
-__all__ = ["TicketNotFound", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
-           "mark_transcript_failed", "get_ticket", "list_tickets", "update_ticket", "submit_ticket",
-           "tickets_for_caller", "ticket_id_for_call"]
+__all__ = ["TicketNotFound", "TicketCorrupt", "TicketConflict", "TicketInvalid", "open_draft", "attach_transcript",
+           "mark_transcript_failed", "record_transcript_failure", "reset_transcript", "get_ticket", "list_tickets",
+           "update_ticket", "submit_ticket", "tickets_for_caller", "ticket_id_for_call"]
 
 
 class TicketConflict(RuntimeError):
@@ -51,11 +64,13 @@ def _new_ticket(call: dict, lines: LineCatalogue) -> Ticket:
     now = time.time()
     route, label = _line(call, lines)
     initial = classify(None, route=route)
-    ticket = Ticket(id=store.ID_PLACEHOLDER, call_id=str(call["call_id"]), caller=str(call.get("caller") or ""),
+    ticket = Ticket(id=store.ID_PLACEHOLDER, call_id=str(call["call_id"]), caller=clip(call.get("caller"), NAME_MAX),
                     created_at=now, updated_at=now, line=route, line_label=label,
                     menu_version=_str_or_none(call.get("menu_version")), started_at=_float_or_none(call.get("started_at")),
                     recording_path=_str_or_none(call.get("recording_path") or call.get("path")),
                     request_type=initial.request_type, category=initial.category, urgency=initial.urgency)
+    if call.get("no_recording"):  # the caller skipped the description: no transcript will ever come
+        ticket.transcript = Transcript(status="no_recording", error=clip(call["no_recording"], ERROR_MAX))
     if call.get("intake") in ("without_menu", "interrupted"):
         ticket.intake = call["intake"]
     ticket.record(SYSTEM, "created", {"line": route, "intake": ticket.intake})
@@ -120,12 +135,13 @@ async def _repeat_links(redis, ticket: Ticket) -> repeat.Repeat:
 def _apply_classification(ticket: Ticket) -> None:
     t = ticket.transcript
     result = classify(t.text, t.pinyin, t.keyword_words, ticket.line)
+    fitted = {"location_hints": [clip(h, HINT_MAX) for h in result.location_hints[:HINTS_MAX]]}
     for field in CLASSIFIED_FIELDS:
         if field not in ticket.edited:
-            setattr(ticket, field, getattr(result, field))
+            setattr(ticket, field, fitted.get(field, getattr(result, field)))
     if "category" not in ticket.edited:
         ticket.category_confidence = result.category_confidence
-    ticket.matched = result.matched
+    ticket.matched = [clip(w, WORD_MAX) for w in result.matched[:MATCHED_MAX]]
     if not ticket.summary and "summary" not in ticket.edited:
         ticket.summary = t.text[:200]
 
@@ -165,6 +181,31 @@ async def mark_transcript_failed(redis, call_id: str, status: str, error: str | 
 async def ticket_id_for_call(redis, call_id: str) -> str | None:
     """The one record of which ticket belongs to a call."""
     return await store.id_for_call(redis, call_id)
+
+
+async def record_transcript_failure(redis, call_id: str, reason: str, call: dict | None = None, *,
+                                    lines: LineCatalogue) -> dict:
+    """An ASR job raised: say so on the ticket (status failed, the reason), unless a transcript already landed."""
+    ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
+
+    def note(ticket: Ticket) -> str | None:
+        if ticket.transcript.status not in RETRYABLE:
+            return None
+        ticket.transcript = Transcript(status="failed", error=clip(reason, ERROR_MAX))
+        ticket.record(SYSTEM, "transcription failed", {"error": reason})
+        return "transcribed"
+    return dump(await store.mutate(redis, ticket_id, note))
+
+
+async def reset_transcript(redis, ticket_id: str, who: str) -> dict:
+    """Before an ASR job is re-run (`hotline asr retry`): the transcript is pending again."""
+    def reset(ticket: Ticket) -> str:
+        if not ticket.recording_path:
+            raise TicketInvalid(f"ticket {ticket.id} has no recording to transcribe")
+        ticket.transcript = Transcript(status="pending")
+        ticket.record(who, "transcription retried")
+        return "updated"
+    return dump(await store.mutate(redis, ticket_id, reset))
 
 
 async def get_ticket(redis, ticket_id: str) -> dict:

@@ -7,13 +7,19 @@ hotline:tickets:category:{category} (zsets by creation time) and hotline:ticket-
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 
+from pydantic import ValidationError
 from redis.exceptions import WatchError
 
 from hotline.core import keys
+from hotline.core.logging import log_event
 from hotline.tickets.model import Ticket
+from hotline.tickets.repair import repair
+
+log = logging.getLogger("hotline.tickets.store")
 
 TICKET_KEY = keys.TICKET.pattern
 BY_CALL_KEY = keys.TICKET_BY_CALL.pattern
@@ -23,6 +29,8 @@ CATEGORY_KEY = keys.TICKETS_BY_CATEGORY.pattern
 SEQ_KEY = keys.TICKET_SEQ.pattern
 EVENTS_STREAM = keys.TICKET_EVENTS.pattern
 EVENTS_MAXLEN = 100_000
+QUARANTINE_KEY = keys.TICKET_QUARANTINE.pattern
+QUARANTINED_KEY = keys.TICKETS_QUARANTINED.pattern
 ID_PLACEHOLDER = "__TICKET_ID__"
 
 # One ticket per call, atomically: SET NX of the by-call key, a per-day sequence number, the ticket,
@@ -49,6 +57,24 @@ class TicketNotFound(LookupError):
     pass
 
 
+class TicketCorrupt(TicketNotFound):
+    """Stored, but beyond repair (`hotline tickets check --fix` quarantines it)."""
+
+
+def parse(raw: str, ticket_id: str) -> tuple[Ticket, list[str]]:
+    """The stored ticket, repaired in memory when it no longer validates: (ticket, what was repaired)."""
+    try:
+        return Ticket.model_validate_json(raw), []
+    except ValidationError:
+        ticket, problems = repair(raw, ticket_id)
+    log_event(log, "stored ticket does not validate", logging.WARNING, ticket_id=ticket_id,
+              repaired=ticket is not None, problems=problems[:10])
+    if ticket is None:
+        raise TicketCorrupt(f"ticket {ticket_id} is unreadable ({'; '.join(problems)[:200]}); "
+                            "run `hotline tickets check --fix`")
+    return ticket, problems
+
+
 def _caller_key(caller: str) -> str:
     return CALLER_KEY.format(caller=caller or "-")
 
@@ -73,19 +99,29 @@ async def load(redis, ticket_id: str) -> Ticket:
     raw = await redis.get(TICKET_KEY.format(ticket_id=ticket_id))
     if raw is None:
         raise TicketNotFound(f"ticket {ticket_id} not found")
-    return Ticket.model_validate_json(raw)
+    return parse(raw, ticket_id)[0]
 
 
 async def load_many(redis, ticket_ids: list[str]) -> list[Ticket]:
+    """The tickets that exist and can be read; one beyond repair is left out (and logged), never fatal."""
     if not ticket_ids:
         return []
     raws = await redis.mget([TICKET_KEY.format(ticket_id=i) for i in ticket_ids])
-    return [Ticket.model_validate_json(raw) for raw in raws if raw]
+    found = []
+    for ticket_id, raw in zip(ticket_ids, raws):
+        if raw is None:
+            continue
+        try:
+            found.append(parse(raw, ticket_id)[0])
+        except TicketCorrupt:
+            continue
+    return found
 
 
 async def mutate(redis, ticket_id: str, change: Callable[[Ticket], str | None]) -> Ticket:
     """Apply `change` to the stored ticket under WATCH (retried on conflict). `change` returns the event
-    kind to publish, or None when nothing changed (then nothing is written). Exceptions abort untouched."""
+    kind to publish, or None when nothing changed (then nothing is written). Exceptions abort untouched.
+    A stored ticket that needed repair is written back repaired (audited), even when `change` changes nothing."""
     key = TICKET_KEY.format(ticket_id=ticket_id)
     async with redis.pipeline(transaction=True) as pipe:
         while True:
@@ -94,9 +130,11 @@ async def mutate(redis, ticket_id: str, change: Callable[[Ticket], str | None]) 
                 raw = await pipe.get(key)
                 if raw is None:
                     raise TicketNotFound(f"ticket {ticket_id} not found")
-                ticket = Ticket.model_validate_json(raw)
+                ticket, repaired = parse(raw, ticket_id)
+                if repaired:
+                    ticket.record("system", "repaired", {"problems": repaired})
                 old_category = ticket.category
-                kind = change(ticket)
+                kind = change(ticket) or ("updated" if repaired else None)
                 if kind is None:
                     await pipe.unwatch()
                     return ticket
@@ -111,6 +149,28 @@ async def mutate(redis, ticket_id: str, change: Callable[[Ticket], str | None]) 
                 return ticket
             except WatchError:
                 continue
+
+
+async def quarantine(redis, ticket_id: str) -> bool:
+    """Set a ticket beyond repair aside (raw value kept under QUARANTINE_KEY) so no listing trips on it."""
+    key = TICKET_KEY.format(ticket_id=ticket_id)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.renamenx(key, QUARANTINE_KEY.format(ticket_id=ticket_id))
+        pipe.zrem(ALL_KEY, ticket_id)
+        pipe.zadd(QUARANTINED_KEY, {ticket_id: time.time()})
+        try:
+            moved, *_ = await pipe.execute()
+        except Exception as exc:  # the key vanished meanwhile: nothing to set aside
+            log_event(log, "quarantine failed", logging.WARNING, ticket_id=ticket_id, error=str(exc)[:160])
+            return False
+    log_event(log, "ticket quarantined", logging.WARNING, ticket_id=ticket_id)
+    return bool(moved)
+
+
+async def scan_ids(redis) -> list[str]:
+    """Every stored ticket id, indexed or not."""
+    prefix = TICKET_KEY.format(ticket_id="")
+    return sorted([key[len(prefix):] async for key in redis.scan_iter(match=prefix + "*", count=1000)])
 
 
 async def recent_ids(redis, index_key: str, since: float, limit: int = 500) -> list[str]:

@@ -3,7 +3,10 @@
 At-least-once delivery made exactly-once per call: a job is XACKed only after its ticket is written, a
 redelivered job whose ticket already has a transcript is acked without work, and jobs left pending by a
 dead consumer are taken over with XAUTOCLAIM once idle for `claim_idle` seconds. Bad audio never stops
-the worker: it is recorded on the ticket (no_speech / error) and the job is acked.
+the worker: it is recorded on the ticket (no_speech / error) and the job is acked. A job that raises is
+recorded on the ticket (failed, with the reason), left pending to be retried after `claim_idle`, and
+dead-lettered after `max_attempts` (hotline.tickets.jobs); the other jobs go on. When Redis goes away the
+worker waits and reconnects (jittered exponential backoff) instead of exiting.
 """
 from __future__ import annotations
 
@@ -14,16 +17,17 @@ import signal
 import socket
 import time
 
-from redis.exceptions import ResponseError
+from redis.backoff import EqualJitterBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError, ResponseError, TimeoutError as RedisTimeoutError
 
-from hotline.core import keys
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event, mask_number
-from hotline.tickets import service, store
+from hotline.tickets import jobs, service, store
+from hotline.tickets.jobs import GROUP, STREAM
+from hotline.tickets.model import RETRYABLE, clip
 
 log = logging.getLogger("hotline.tickets.worker")
-STREAM = keys.RECORDINGS.pattern
-GROUP = "asr"
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError)
 
 
 def default_consumer() -> str:
@@ -69,21 +73,44 @@ def transcribe(engine, path: str) -> dict:
 
 class Worker:
     def __init__(self, redis, engine, consumer: str, *, lines: LineCatalogue, unavailable_reason: str | None = None,
-                 claim_idle: float = 60.0, block_seconds: float = 2.0):
+                 claim_idle: float = 60.0, block_seconds: float = 2.0, max_attempts: int = 3,
+                 reconnect_cap: float = 10.0):
         self.redis, self.engine, self.consumer, self.lines = redis, engine, consumer, lines
         self.unavailable_reason = unavailable_reason or "no ASR engine loaded"
         self.claim_idle_ms = int(claim_idle * 1000)
         self.block_ms = int(block_seconds * 1000)
+        self.max_attempts = max_attempts
+        self.backoff = EqualJitterBackoff(cap=reconnect_cap, base=0.5)
         self.stopping = False
-        self.handled = 0
+        self.handled = self.failed = self.reconnects = 0
 
     async def run(self) -> None:
-        await ensure_group(self.redis)
-        log_event(log, "ASR worker consuming", stream=STREAM, group=GROUP, consumer=self.consumer,
-                  engine=getattr(self.engine, "name", None))
-        await self._drain("0")  # our own pending jobs from a previous life under this name
+        """Consume until stopped; Redis going away means wait and reconnect, never exit."""
+        outages = 0
         while not self.stopping:
-            await self.step()
+            try:
+                await ensure_group(self.redis)
+                log_event(log, "ASR worker consuming", stream=STREAM, group=GROUP, consumer=self.consumer,
+                          engine=getattr(self.engine, "name", None), reconnects=self.reconnects)
+                await self._drain("0")  # our own pending jobs (a previous life, or cut off by the outage)
+                outages = 0
+                while not self.stopping:
+                    await self.step()
+            except ResponseError as exc:  # a Redis that came back empty has no consumer group: make it again
+                if "NOGROUP" not in str(exc) and "no longer exists" not in str(exc):
+                    raise
+                log_event(log, "ASR consumer group missing, creating it again", logging.WARNING)
+            except REDIS_DOWN as exc:
+                delay = self.backoff.compute(outages)
+                outages, self.reconnects = outages + 1, self.reconnects + 1
+                log_event(log, "Redis unavailable, ASR worker reconnecting", logging.WARNING,
+                          error=clip(exc, 200), retry_in=round(delay, 2), consumer=self.consumer)
+                await self._sleep(delay)
+
+    async def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            await asyncio.sleep(min(0.2, deadline - time.monotonic()))
 
     async def step(self) -> None:
         """One round: a job a dead consumer left behind, else wait (up to block_seconds) for a new one."""
@@ -91,7 +118,8 @@ class Worker:
             await self._drain(">", block=True)
 
     async def _drain(self, start: str, block: bool = False) -> None:
-        reply = await self.redis.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=1,
+        count = 1 if block else 100  # "0": every job still pending under our name
+        reply = await self.redis.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=count,
                                             block=self.block_ms if block else None)
         for _stream, messages in reply or []:
             for message_id, fields in messages:
@@ -107,7 +135,17 @@ class Worker:
         return bool(claimed)
 
     async def handle(self, message_id: str, fields: dict | None) -> None:
-        fields = fields or {}
+        """One job, isolated: whatever it raises (Redis outages aside) is recorded and the worker goes on."""
+        try:
+            await self._handle(message_id, fields or {})
+        except REDIS_DOWN:
+            raise
+        except Exception as exc:  # a bad job: on the ticket, retried after claim_idle, then dead-lettered
+            self.failed += 1
+            await jobs.fail(self.redis, message_id, fields or {}, f"{type(exc).__name__}: {clip(exc, 300)}",
+                            self.max_attempts, lines=self.lines)
+
+    async def _handle(self, message_id: str, fields: dict) -> None:
         call_id = fields.get("call_id")
         if not call_id:
             log_event(log, "ASR job without call_id dropped", logging.WARNING, message_id=message_id, fields=sorted(fields))
@@ -133,7 +171,7 @@ class Worker:
         ticket_id = await store.id_for_call(self.redis, call_id)
         if not ticket_id:
             return False
-        return (await store.load(self.redis, ticket_id)).transcript.status != "pending"
+        return (await store.load(self.redis, ticket_id)).transcript.status not in RETRYABLE
 
     async def _transcript(self, fields: dict) -> dict:
         if self.engine is None:
@@ -150,13 +188,13 @@ def _latency(fields: dict) -> float | None:
         return None
 
 
-async def run_worker(settings, consumer: str, claim_idle: float) -> None:
+async def run_worker(settings, consumer: str, claim_idle: float, max_attempts: int = 3) -> None:
     import redis.asyncio as aioredis
 
     engine, reason = load_engine_or_reason(settings)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    client = aioredis.from_url(settings.redis_url, decode_responses=True, socket_connect_timeout=5)
     worker = Worker(client, engine, consumer, lines=load_lines(settings.queues_file), unavailable_reason=reason,
-                    claim_idle=claim_idle)
+                    claim_idle=claim_idle, max_attempts=max_attempts)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(worker, "stopping", True))

@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from asr.limits import MAX_DESCRIPTION_SECONDS
+
 DTMF_KEYS = set("0123456789*#")
 PROMPT_NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # no paths, no spaces: safe inside an AGI command line
 QUEUE_NAME = r"^[a-z][a-z0-9_-]{0,31}$"
@@ -58,7 +60,7 @@ class Menu(_Strict):
 class MenuTree(_Strict):
     start: str = "main"
     record_prompt: str = Field(default="record-description", pattern=PROMPT_NAME)
-    record_max_seconds: int = Field(default=60, ge=5, le=300)
+    record_max_seconds: int = Field(default=60, ge=5, le=MAX_DESCRIPTION_SECONDS)  # the ASR takes no more
     record_silence_seconds: int = Field(default=3, ge=1, le=10)
     menus: dict[str, Menu]
 

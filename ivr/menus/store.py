@@ -8,11 +8,14 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from asr.limits import MAX_DESCRIPTION_SECONDS
 from hotline.core import keys
 from hotline.core.config import CONFIG_DIR
 from ivr.menus.schema import MenuTree
 
 DEFAULT_MENU = CONFIG_DIR / "menus.yaml"
+MAX_MENU_BYTES = 64 * 1024  # config/menus.yaml is ~1 KB; anything near this is a mistake or an attack
+MAX_MENU_DEPTH = 12  # a menu tree document nests 6 levels
 
 SEQ = keys.MENU_SEQ.pattern
 ACTIVE = keys.MENU_ACTIVE.pattern
@@ -27,13 +30,34 @@ class MenuError(ValueError):
     """An admin's menu document is invalid or refers to something that does not exist."""
 
 
+class _MenuLoader(yaml.SafeLoader):
+    """safe_load without aliases (a few lines of `*a` expand to billions of nodes) and with a depth limit."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise MenuError(f"menu uses a YAML alias ({self.peek_event().start_mark}); write the values out")
+        self._menu_depth = getattr(self, "_menu_depth", 0) + 1
+        try:
+            if self._menu_depth > MAX_MENU_DEPTH:
+                raise MenuError(f"menu nests deeper than {MAX_MENU_DEPTH} levels ({self.peek_event().start_mark})")
+            return super().compose_node(parent, index)
+        finally:
+            self._menu_depth -= 1
+
+
+def _load_yaml(text: str):
+    if len(text.encode("utf-8", "replace")) > MAX_MENU_BYTES:
+        raise MenuError(f"menu is larger than {MAX_MENU_BYTES // 1024} KiB")
+    try:
+        return yaml.load(text, Loader=_MenuLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise MenuError(f"menu is not valid YAML: {exc}") from exc
+
+
 def parse_menu(document: str | dict, *, known_queues: set[str] | None = None,
                known_prompts: set[str] | None = None) -> MenuTree:
     """YAML/JSON text or a dict → validated MenuTree, or MenuError with every problem listed."""
-    try:
-        data = yaml.safe_load(document) if isinstance(document, str) else document
-    except yaml.YAMLError as exc:
-        raise MenuError(f"menu is not valid YAML: {exc}") from exc
+    data = _load_yaml(document) if isinstance(document, str) else document
     if not isinstance(data, dict):
         raise MenuError("menu must be a mapping with 'start' and 'menus'")
     try:
@@ -50,9 +74,16 @@ def parse_menu(document: str | dict, *, known_queues: set[str] | None = None,
 
 def load_menu_file(path: Path, **known) -> MenuTree:
     try:
-        return parse_menu(path.read_text(encoding="utf-8"), **known)
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_MENU_BYTES + 1)
     except OSError as exc:
         raise MenuError(f"cannot read menu file {path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = raw[exc.start:exc.start + 1]
+        raise MenuError(f"menu file {path} is not UTF-8 text (byte {exc.start}: {bad!r})") from exc
+    return parse_menu(text, **known)
 
 
 class MenuStore:
@@ -92,7 +123,11 @@ class MenuStore:
             raw = await self.redis.get(version_key(version))
             if raw is None:
                 raise MenuError(f"menu version {version} does not exist")
-            self._cache[version] = MenuTree.model_validate(json.loads(raw)["menu"])
+            menu = json.loads(raw)["menu"]
+            # versions published before record_max_seconds had to fit the ASR: clamp rather than fail calls
+            if isinstance(menu.get("record_max_seconds"), int):
+                menu["record_max_seconds"] = min(menu["record_max_seconds"], MAX_DESCRIPTION_SECONDS)
+            self._cache[version] = MenuTree.model_validate(menu)
         return self._cache[version]
 
     async def active(self) -> tuple[int, MenuTree]:

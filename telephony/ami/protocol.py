@@ -6,7 +6,8 @@ The parser never raises on input: undecodable bytes become U+FFFD, lines that ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Callable, Iterable, Mapping
 
 from hotline.core.logging import log_event
 from telephony.ami.message import Message
@@ -17,13 +18,21 @@ _GREETING = b"Asterisk Call Manager/"
 _FOLLOWS = b"Response: Follows"
 _END_COMMAND = "--END COMMAND--"
 _MAX_PENDING = 16 * 1024 * 1024  # an unterminated frame this big is garbage, not AMI
+# a legacy `Response: Follows` frame waits for --END COMMAND-- at most this long / this many bytes; then it
+# ends at its first blank line, so one frame without the marker cannot hold back every later event
+MAX_FOLLOWS_BYTES = 1024 * 1024
+MAX_FOLLOWS_SECONDS = 5.0
 
 
 class FrameParser:
     """Feed it whatever the socket returned; get back every frame completed so far."""
 
-    def __init__(self, frame_keys: tuple[str, ...] = ("Event", "Response")) -> None:
+    def __init__(self, frame_keys: tuple[str, ...] = ("Event", "Response"),
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._frame_keys = frame_keys  # a frame without any of these is dropped
+        self._clock = clock
+        self._follows_since: float | None = None  # when the open Follows frame began waiting for its marker
+        self._marker_scan = 0  # bytes of the open Follows frame already searched for --END COMMAND--
         self._buf = bytearray()
         self._scan_from = 0  # bytes already searched for a frame end in the pending tail
         self._greeting_done = False
@@ -50,21 +59,25 @@ class FrameParser:
         frame_end, end_len = self._frame_end, len(self._frame_end)
         while (end := buf.find(frame_end, search_at)) >= 0:
             next_pos = end + end_len
-            if buf.startswith(_FOLLOWS, pos):
+            legacy = buf.startswith(_FOLLOWS, pos)
+            if legacy:
                 # legacy command output may hold blank lines; it ends at --END COMMAND--
                 found = self._follows_end(pos)
-                if found is None:
+                if found is None and not self._follows_overdue(pos):
                     break
-                end, next_pos = found
-            message = self._parse_frame(buf[pos:end].decode("utf-8", "replace"))
+                end, next_pos = found or self._cut_follows(pos)
+                legacy = found is not None
+            message = self._parse_frame(buf[pos:end].decode("utf-8", "replace"), legacy)
             if message is not None:
                 messages.append(message)
             pos = search_at = next_pos
         if pos:
             del buf[:pos]
+            self._marker_scan = max(0, self._marker_scan - pos)
         if len(buf) > _MAX_PENDING:
             log_event(log, "ami unterminated frame dropped", logging.ERROR, size=len(buf))
             buf.clear()
+            self._follows_since, self._marker_scan = None, 0
         self._scan_from = max(0, len(buf) - end_len + 1)
         return messages
 
@@ -95,12 +108,33 @@ class FrameParser:
         self._frame_end = (eol * 2).encode()
 
     def _follows_end(self, pos: int) -> tuple[int, int] | None:
-        marker = self._buf.find(_END_COMMAND.encode(), pos)
+        """Where the Follows frame at `pos` ends, searching each byte for the marker once (not per feed)."""
+        marker_bytes = _END_COMMAND.encode()
+        marker = self._buf.find(marker_bytes, max(pos, self._marker_scan))
         end = self._buf.find(self._frame_end, marker) if marker >= 0 else -1
-        return None if end < 0 else (end, end + len(self._frame_end))
+        if end < 0:
+            self._marker_scan = marker if marker >= 0 else max(pos, len(self._buf) - len(marker_bytes) + 1)
+            if self._follows_since is None:
+                self._follows_since = self._clock()
+            return None
+        self._follows_since, self._marker_scan = None, 0
+        return end, end + len(self._frame_end)
 
-    def _parse_frame(self, text: str) -> Message | None:
-        if text.startswith("Response: Follows"):
+    def _follows_overdue(self, pos: int) -> bool:
+        since = self._follows_since
+        waited = 0.0 if since is None else self._clock() - since
+        return len(self._buf) - pos > MAX_FOLLOWS_BYTES or waited > MAX_FOLLOWS_SECONDS
+
+    def _cut_follows(self, pos: int) -> tuple[int, int]:
+        """Give up waiting for --END COMMAND--: the frame ends at its first blank line."""
+        end = self._buf.find(self._frame_end, pos)
+        log_event(log, "ami Response: Follows without --END COMMAND-- cut at its first blank line",
+                  logging.WARNING, waited_bytes=len(self._buf) - pos)
+        self._follows_since, self._marker_scan = None, 0
+        return end, end + len(self._frame_end)
+
+    def _parse_frame(self, text: str, legacy: bool = False) -> Message | None:
+        if legacy:
             headers = self._parse_follows(text)
         else:
             headers = {}

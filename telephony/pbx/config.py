@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import os
 import struct
 import wave
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 INSTANCE_SUBDIRS = ("etc", "spool", "run", "log", "lib", "lib/cache", "recordings", "sounds", "sounds/moh")
+PRIVATE_SUBDIRS = ("etc", "spool", "log", "lib", "recordings")  # 0700: config secrets, queue_log, astdb, voices
 
 
 class PbxConfigError(ValueError):
@@ -82,10 +84,14 @@ def write_config(settings, template_dir: Path, queues: list[dict], host_dir: Pat
     host_dir = host_dir or settings.host_path(settings.pbx_instance_dir)
     for sub in INSTANCE_SUBDIRS:
         (host_dir / sub).mkdir(parents=True, exist_ok=True)
+        if sub in PRIVATE_SUBDIRS:  # secrets, callers' voices and numbers: Asterisk's (root's) only
+            (host_dir / sub).chmod(0o700)
     etc = host_dir / "etc"
     for name, text in render_config(settings, template_dir, queues).items():
         tmp = etc / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
+        tmp.unlink(missing_ok=True)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+            out.write(text)  # 0600 from the first byte: manager.conf holds the AMI secret
         tmp.replace(etc / name)
     write_moh_tone(host_dir / "sounds" / "moh" / "chime.wav")
     return etc

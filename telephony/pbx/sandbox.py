@@ -17,6 +17,8 @@ from telephony.pbx.config import PbxConfigError, render_config, write_config
 from telephony.pbx.rootfs import ASTERISK_BINARY, root_is_built
 
 log = logging.getLogger("telephony.pbx")
+LOG_ROTATE_BYTES = 10 * 1024 * 1024
+LOG_KEEP = 7
 
 
 class PbxError(RuntimeError):
@@ -101,11 +103,13 @@ class PbxSandbox:
                 self.cli("core reload")
                 log_event(log, "pbx config reloaded", instance=self.settings.instance)
             self._wait_ready(self.pid(), timeout)
+            self.rotate_logs()
             return False
         self._check_ports_free()
         self.write_config()
         pid = self._spawn()
         self._wait_ready(pid, timeout)
+        self.rotate_logs()
         log_event(log, "pbx up", instance=self.settings.instance, pid=pid, ami_port=self.settings.ami_port,
                   sip_port=self.settings.sip_port)
         return True
@@ -129,6 +133,19 @@ class PbxSandbox:
     def restart(self, timeout: float = 60.0) -> None:
         self.down()
         self.up(timeout)
+
+    def rotate_logs(self, max_bytes: int = LOG_ROTATE_BYTES, keep: int = LOG_KEEP) -> bool:
+        """queue_log and full carry caller numbers: rotate them past max_bytes (Asterisk's `logger rotate`,
+        logger.conf rotatestrategy=rotate: .0 newest) and keep `keep` old ones. True if rotated."""
+        log_dir = self.host_dir / "log"
+        rotated = any(p.stat().st_size > max_bytes for p in (log_dir / "queue_log", log_dir / "full") if p.exists())
+        if rotated:
+            self.cli("logger rotate")
+            log_event(log, "pbx logs rotated", instance=self.settings.instance)
+        for old in log_dir.glob("*.[0-9]*"):
+            if old.suffix[1:].isdigit() and int(old.suffix[1:]) >= keep:
+                old.unlink(missing_ok=True)
+        return rotated
 
     def cli(self, command: str, timeout: float = 15.0) -> str:
         """Run an Asterisk CLI command against this instance; returns its output."""
@@ -159,9 +176,10 @@ class PbxSandbox:
     def _spawn(self) -> int:
         self.console_log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.console_log, "ab") as console:
+            # umask 077: recordings, queue_log, astdb are Asterisk's (root's) only, never world-readable
             child = subprocess.Popen(["chroot", str(self.root), "/usr/sbin/asterisk", "-f", "-C", self.conf],
                                      stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+                                     start_new_session=True, umask=0o077)
         self.pid_file.write_text(f"{child.pid}\n")
         return child.pid
 

@@ -1,12 +1,14 @@
 """HTTP side of the call flow (ivr/): call journal (agents, supervisors) and menu administration (admins)."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Body, HTTPException, Query
+import json
+
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from hotline.api.deps import AdminUser, AgentOrSupervisor, RedisDep, RuntimeDep, SupervisorUser
 from ivr import prompts
 from ivr.journal import Journal
-from ivr.menus.store import MenuError, MenuStore, parse_menu
+from ivr.menus.store import MAX_MENU_BYTES, MenuError, MenuStore, parse_menu
 
 router = APIRouter(tags=["calls", "menus"])
 
@@ -43,11 +45,33 @@ async def menu_versions(redis: RedisDep, _: SupervisorUser) -> dict:
             "history": await store.history()}
 
 
-@router.post("/api/menus", status_code=201)
-async def publish_menu(runtime: RuntimeDep, user: AdminUser,
-                       document: dict = Body(..., description="menu tree, as config/menus.yaml"),
+async def _menu_body(request: Request) -> dict:
+    """The JSON body, read up to MAX_MENU_BYTES (413 beyond: never parsed), as a dict (422 otherwise)."""
+    if int(request.headers.get("content-length") or 0) > MAX_MENU_BYTES:
+        raise HTTPException(413, f"menu is larger than {MAX_MENU_BYTES // 1024} KiB")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_MENU_BYTES:
+            raise HTTPException(413, f"menu is larger than {MAX_MENU_BYTES // 1024} KiB")
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise HTTPException(422, f"menu is not JSON: {str(exc)[:120]}") from exc
+    if not isinstance(document, dict):
+        raise HTTPException(422, "menu must be a JSON object with 'start' and 'menus'")
+    return document
+
+
+MENU_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": f"menu tree, as config/menus.yaml (at most {MAX_MENU_BYTES // 1024} KiB)"}}}}}
+
+
+@router.post("/api/menus", status_code=201, openapi_extra=MENU_BODY)
+async def publish_menu(request: Request, runtime: RuntimeDep, user: AdminUser,
                        note: str = Query("", max_length=200)) -> dict:
     """Validate and publish a new menu version; it applies to the next call, without restart."""
+    document = await _menu_body(request)
     try:
         tree = parse_menu(document, known_queues=set(runtime.lines.names),
                           known_prompts=prompts.available(runtime.settings))

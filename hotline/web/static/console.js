@@ -6,7 +6,8 @@ const token = localStorage.getItem("hotline_token");
 const $ = (id) => document.getElementById(id);
 // ticket field (hotline.tickets Ticket / PATCH body) -> form element id
 const FIELDS = { request_type: "request-type", category: "category", urgency: "urgency", address: "location", summary: "summary" };
-const TRANSCRIPT_STATUS = { pending: "（语音转写中…）", no_speech: "（未识别到语音）", unavailable: "（转写不可用）", error: "（转写失败）" };
+const TRANSCRIPT_STATUS = { pending: "（语音转写中…）", no_speech: "（未识别到语音）", unavailable: "（转写不可用）", error: "（转写失败）",
+  failed: "（转写出错）", no_recording: "（来电人未留言）" };
 const STATUS_TEXT = { ringing: "振铃中", connected: "通话中", ended: "已结束" };
 const END_REASON = { caller: "来电人挂机", agent: "坐席挂机", transfer: "已转接", no_answer: "未接听",
   abandoned: "来电人放弃", answered_elsewhere: "已由其他坐席接听", completed: "已结束" };

@@ -27,5 +27,17 @@ form.addEventListener("submit", async (event) => {
   localStorage.setItem("hotline_token", data.token);
   localStorage.setItem("hotline_user", JSON.stringify(data.user));
   const next = new URLSearchParams(location.search).get("next");
-  location.href = next && next.startsWith("/") && !next.startsWith("//") ? next : data.home;
+  location.href = sameOriginPath(next) || data.home;
 });
+
+// `next=` may only lead to a page of this site: "/\evil.example" and "//evil.example" are other sites to a
+// browser, so the URL is resolved and its origin compared, not its first characters.
+function sameOriginPath(next) {
+  if (!next || !next.startsWith("/")) return null;
+  try {
+    const url = new URL(next, location.origin);
+    return url.origin === location.origin ? url.pathname + url.search + url.hash : null;
+  } catch (err) {
+    return null;
+  }
+}

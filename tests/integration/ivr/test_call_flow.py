@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import time
 from pathlib import Path
@@ -68,6 +69,8 @@ async def test_key_routes_to_the_lines_agent(settings, controller, sipp, journal
     call = await routed_to_agent(call, journal, route)
     assert ("key", key) in [(e["event"], e.get("key")) for e in call["events"]]
     assert "recording_skipped" in events(call)
+    ticket = json.loads(await journal.redis.get(f"hotline:ticket:{call['ticket_id']}"))
+    assert ticket["transcript"]["status"] == "no_recording"  # never "pending" forever (issue 10)
     other = [n for r, n in AGENT_OF_ROUTE.items() if r != route]
     assert all(not phones[n].events() for n in other), "only the line's agent rings"
 
@@ -118,6 +121,8 @@ async def test_hangup_mid_recording_keeps_what_was_said(settings, controller, si
     assert recording["ended_by"] == "hangup"
     assert call["hangup_stage"] == "recording" and call.get("ticket_id")
     assert Path(recording["path"]).stat().st_size > 8000 * 2  # more than a second of audio kept
+    assert Path(recording["path"]).stat().st_mode & 0o077 == 0  # a caller's voice is not world-readable
+    assert Path(recording["path"]).parent.stat().st_mode & 0o077 == 0
     jobs = await journal.redis.xrange("hotline:recordings")
     assert any(fields["call_id"] == call["call_id"] for _, fields in jobs)
 

@@ -14,12 +14,14 @@ import time
 from unittest import mock
 
 import pytest
+import redis as sync_redis
 import redis.asyncio as aioredis
 
 from hotline import tickets
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer
 from ivr.journal import Journal
+from ivr.reconcile import prune_taken_notes
 from ivr.scripted_caller import FIRST_KEY_AFTER, find_call, prompt_seconds
 
 from helpers import eventually, new_caller
@@ -99,8 +101,11 @@ async def test_call_taken_by_the_dialplan_alone_is_journaled_and_ticketed(settin
     assert "fallback" in [e["event"] for e in call["events"]]
     ticket = await eventually(lambda: one_ticket(client, call["call_id"]), 10, "its ticket")
     assert (ticket["line"], ticket["intake"], ticket["caller"]) == ("general", "without_menu", caller_id)
-    await eventually(lambda: "hotline_fallback" not in pbx.cli("database show hotline_fallback"), 10,
-                     "AstDB note removed once taken")
+    assert await client.sismember("hotline:fallback-taken", call["call_id"])    # taken once, not again
+    sync = sync_redis.Redis.from_url(settings.redis_url, decode_responses=True)
+    assert prune_taken_notes(sync, pbx.cli) >= 1                                 # what `hotline up` does
+    sync.close()
+    assert call["call_id"] not in pbx.cli("database show hotline_fallback")
 
 
 @pytest.mark.skipif(not AUDIO.exists(), reason="speech model test_wavs missing")

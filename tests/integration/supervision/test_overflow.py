@@ -17,6 +17,7 @@ from hotline.runtime import Features
 from hotline.supervision.config import parse_config
 from hotline.supervision.service import SupervisionService
 from hotline.supervision.store import STREAM_KEY
+from ivr.service import write_heartbeat
 from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
 from telephony.ami.manager import AmiManager
@@ -61,7 +62,7 @@ async def driver(settings, pbx):
 
     async def beat():
         while True:
-            await ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+            await write_heartbeat(ami)
             await asyncio.sleep(1.0)
     beater = asyncio.create_task(beat())
     await asyncio.sleep(1.2)

@@ -1,9 +1,9 @@
 """AsyncAGI on a real call: SIPp caller → Asterisk 22 dialplan → AGI(agi:async) → our AsyncAgi."""
 import asyncio
-import time
 
 import pytest
 
+from ivr.service import write_heartbeat
 from telephony.agi import AgiHangup, AsyncAgi
 from telephony.ami.manager import AmiManager
 
@@ -22,7 +22,7 @@ async def controller(settings, pbx):
 
 
 async def fresh_heartbeat(ami) -> None:
-    await ami.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+    await write_heartbeat(ami)
 
 
 async def test_asyncagi_round_trip_until_caller_hangs_up(controller, settings, sipp):

@@ -115,3 +115,17 @@ async def test_remote_hangup_is_reported(ami, sipp, settings, pbx):
     pbx.cli(f"channel request hangup {channel}")
     result = await call
     assert result.answered and result.remote_hangup and result.exit_code == 0
+
+
+def test_logs_with_caller_numbers_are_private_and_rotated(pbx, settings):
+    """Issue 10: queue_log (caller numbers) was world-readable and grew forever."""
+    import stat
+
+    log_dir = pbx.host_dir / "log"
+    assert stat.S_IMODE(log_dir.stat().st_mode) == 0o700
+    assert pbx.rotate_logs(max_bytes=0)  # everything is "too big": rotate now
+    for name in ("full", "queue_log"):
+        assert (log_dir / name).exists() and stat.S_IMODE((log_dir / name).stat().st_mode) & 0o077 == 0, name
+    for _ in range(3):
+        pbx.rotate_logs(max_bytes=0, keep=2)
+    assert sorted(p.name for p in log_dir.glob("queue_log*")) == ["queue_log", "queue_log.0", "queue_log.1"]

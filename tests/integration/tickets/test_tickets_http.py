@@ -1,6 +1,7 @@
 """Ticket HTTP API through the real app (httpx ASGITransport), real Redis, real agent tokens."""
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import httpx
@@ -80,3 +81,54 @@ async def test_auth_required_and_supervisor_read_only(api, tickets_redis):
     assert (await api.get("/api/tickets")).status_code == 401
     sup_write = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "boss"), json={"notes": "x"})
     assert sup_write.status_code == 403
+
+
+NULLABLE_BEFORE = ("category", "summary", "address", "notes", "request_type", "urgency", "location_hints", "status")
+
+
+async def test_null_or_wrong_type_is_a_422_naming_the_field_and_listing_still_works(api, tickets_redis):
+    """Issue 10: {"category": null} used to store None and turn GET /api/tickets into a 500 for everyone."""
+    ticket = await service.open_draft(tickets_redis, CALL)
+    for field in NULLABLE_BEFORE:
+        reply = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"), json={field: None})
+        assert reply.status_code == 422, field
+        assert reply.json()["detail"][0]["loc"] == ["body", field] and "null" in reply.json()["detail"][0]["msg"]
+    for body in ({"summary": 12}, {"location_hints": "阳光花园"}, {"status": ["claimed"]}):
+        reply = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"), json=body)
+        assert reply.status_code == 422 and reply.json()["detail"][0]["loc"][1] == next(iter(body))
+    listed = await api.get("/api/tickets", headers=auth(api, "agent1"))
+    assert listed.status_code == 200 and listed.json()["tickets"][0]["category"] == ticket["category"]
+
+
+async def test_megabyte_hints_are_refused_and_an_edit_leaves_a_compact_trail(api, tickets_redis):
+    """Issue 10: 10 x 1 MB location_hints made a +10 MB ticket and +35 MB of streams per PATCH."""
+    ticket = await service.open_draft(tickets_redis, CALL)
+    huge = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"),
+                           json={"location_hints": ["景" * 1_000_000] * 10})
+    assert huge.status_code == 422 and huge.json()["detail"][0]["loc"][:2] == ["body", "location_hints"]
+    biggest = {"location_hints": ["景" * 100] * 10, "summary": "诉" * 2000, "notes": "记" * 2000, "address": "址" * 200}
+    saved = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"), json=biggest)
+    assert saved.status_code == 200
+    entry = saved.json()["audit"][-1]
+    assert set(entry["changes"]) == set(biggest) and len(json.dumps(entry, ensure_ascii=False)) < 1000
+    stored = await tickets_redis.get(f"hotline:ticket:{ticket['id']}")
+    assert len(stored.encode()) < 64_000  # the edit itself is ~14 KB of text; no copy in the audit trail
+
+
+async def test_a_broken_stored_ticket_never_breaks_the_listing(api, tickets_redis):
+    good = await service.open_draft(tickets_redis, CALL)
+    broken = await service.open_draft(tickets_redis, dict(CALL, call_id="http-2"))
+    stored = json.loads(await tickets_redis.get(f"hotline:ticket:{broken['id']}"))
+    await tickets_redis.set(f"hotline:ticket:{broken['id']}", json.dumps({**stored, "category": None, "summary": None}))
+    garbage = "T20000101-999999"
+    await tickets_redis.set(f"hotline:ticket:{garbage}", "{not json")
+    await tickets_redis.zadd("hotline:tickets", {garbage: 2e9})
+    listed = await api.get("/api/tickets", headers=auth(api, "agent1"))
+    assert listed.status_code == 200
+    assert {t["id"] for t in listed.json()["tickets"]} == {good["id"], broken["id"]}
+    shown = await api.get(f"/api/tickets/{broken['id']}", headers=auth(api, "agent1"))
+    assert shown.status_code == 200 and shown.json()["category"] == ""
+    unreadable = await api.get(f"/api/tickets/{garbage}", headers=auth(api, "agent1"))
+    assert unreadable.status_code == 404 and "tickets check" in unreadable.json()["detail"]
+    edited = await api.patch(f"/api/tickets/{broken['id']}", headers=auth(api, "agent1"), json={"notes": "已回访"})
+    assert edited.status_code == 200 and [a["action"] for a in edited.json()["audit"]][-2:] == ["repaired", "edited"]

@@ -149,3 +149,59 @@ async def test_worker_killed_mid_job_is_reclaimed_exactly_once(tickets_redis, sh
     assert ticket["transcript"]["status"] == "done" and ticket["transcript"]["audio_seconds"] > 100
     assert await tickets_redis.zcard("hotline:tickets") == 1
     assert (await tickets_redis.xpending(STREAM, GROUP))["pending"] == 0
+
+
+async def test_worker_rides_out_a_redis_restart(tickets_redis, tickets_redis_server, sherpa_engine):
+    """Issue 10: the worker exited on Redis' ConnectionError and later transcripts sat 'pending'."""
+    await ensure_group(tickets_redis)
+    worker = Worker(tickets_redis, sherpa_engine, "survivor", block_seconds=0.2, reconnect_cap=0.5)
+    task = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(tickets_redis_server.shutdown)
+        await asyncio.sleep(1.5)
+        assert not task.done(), task.exception() if task.done() else None
+        await asyncio.to_thread(tickets_redis_server.start)
+        await publish(tickets_redis, "after-restart", TEST_WAVS / "0.wav")
+        deadline = time.monotonic() + 60
+        while worker.handled < 1 and time.monotonic() < deadline and not task.done():
+            await asyncio.sleep(0.1)
+        assert worker.handled == 1 and worker.reconnects >= 1
+    finally:
+        worker.stopping = True
+        await asyncio.wait_for(task, 10)
+    assert (await ticket_for(tickets_redis, "after-restart"))["transcript"]["status"] == "done"
+
+
+def test_asr_retry_cli(tickets_redis_server):
+    import redis as sync_redis
+    from typer.testing import CliRunner
+
+    from hotline.commands.asr import app
+
+    db = sync_redis.Redis.from_url(tickets_redis_server.url, decode_responses=True)
+    db.flushdb()
+    asyncio.run(_dead_letter_one(tickets_redis_server.url))
+    assert CliRunner().invoke(app, ["retry"]).exit_code == 2
+    missing = CliRunner().invoke(app, ["retry", "T20000101-000404"])
+    assert missing.exit_code == 1 and "no ticket" in missing.output
+    failed = CliRunner().invoke(app, ["retry", "--failed"])
+    assert failed.exit_code == 0 and "queued cli-1" in failed.output and "1 job(s) queued" in failed.output
+    assert db.xlen("hotline:recordings:dead") == 0 and db.xlen(STREAM) == 2
+    by_call = CliRunner().invoke(app, ["retry", "cli-1"])
+    assert by_call.exit_code == 0 and db.xlen(STREAM) == 3
+    db.close()
+
+
+async def _dead_letter_one(url):
+    import redis.asyncio as aioredis
+
+    from hotline.tickets import jobs
+
+    client = aioredis.from_url(url, decode_responses=True)
+    await ensure_group(client)
+    message_id = await publish(client, "cli-1", TEST_WAVS / "0.wav")
+    await client.xreadgroup(GROUP, "c", {STREAM: ">"}, count=1)
+    assert await jobs.fail(client, message_id, {"call_id": "cli-1", "path": str(TEST_WAVS / "0.wav")}, "boom", 1,
+                           lines=LINES)
+    await client.aclose()

@@ -163,3 +163,27 @@ async def test_slow_connection_is_dropped_not_blocking(unit_redis, monkeypatch):
     assert notifier.connected_agents() == []
     with pytest.raises(module.ConnectionDropped):
         await conn.pump()
+
+
+async def test_pops_and_updates_carry_a_bounded_payload(pop, unit_redis):
+    """Issue 10: every ticket change was copied whole (audit trail and all) into the agent's stream."""
+    from hotline.tickets import model, store
+
+    def biggest(n: int) -> model.Ticket:
+        t = model.Ticket(id=f"T1-{n:06d}", call_id=f"c-{n}", caller="13812345678", created_at=float(n),
+                         updated_at=float(n), summary="诉" * model.SUMMARY_MAX, notes="记" * model.NOTES_MAX,
+                         transcript=model.Transcript.from_engine({"text": "字" * 10**5, "pinyin": "a" * 10**5}))
+        for _ in range(model.AUDIT_MAX):
+            t.record("agent1", "edited", {f"f{k}": "值" * 100 for k in range(model.AUDIT_FIELDS_MAX)})
+        return t
+    for n in range(1, 22):
+        ticket = biggest(n)
+        await unit_redis.set(f"hotline:ticket:{ticket.id}", ticket.model_dump_json())
+        await unit_redis.zadd("hotline:tickets:caller:13812345678", {ticket.id: n})
+    await unit_redis.hset("hotline:call:c-21", mapping={"caller": "13812345678", "ticket_id": "T1-000021"})
+    await pop.on_agent_connect(event("AgentConnect", "PJSIP/agent1", call_id="c-21"))
+    await pop.on_ticket_event({"ticket_id": "T1-000021", "call_id": "c-21", "kind": "updated"})
+    sizes = {json.loads(f["data"])["type"]: len(f["data"].encode())
+             for _id, f in await unit_redis.xrange("hotline:screenpop:agent1")}
+    full = len(biggest(21).model_dump_json().encode())
+    assert full > 200_000 and sizes["update"] < 100_000 and sizes["pop"] < 150_000, (full, sizes)

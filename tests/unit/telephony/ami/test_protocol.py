@@ -132,3 +132,37 @@ def test_unterminated_garbage_is_bounded(monkeypatch):
     parser = FrameParser()
     assert parser.feed(GREETING + b"x" * 2000) == []
     assert [m.name for m in parser.feed(SUCCESS)] == ["Success"]  # the stream recovers
+
+
+FOLLOWS_OPEN = b"Response: Follows\r\nPrivilege: Command\r\nActionID: 9\r\n\r\n"
+
+
+def test_follows_without_end_marker_holds_later_frames_only_up_to_a_bound(monkeypatch):
+    """Issue 10: it held back every later frame up to 16 MiB (and re-searched the whole tail each feed)."""
+    import telephony.ami.protocol as protocol
+    monkeypatch.setattr(protocol, "MAX_FOLLOWS_BYTES", 10_000)
+    parser = FrameParser()
+    out = parser.feed(GREETING + FOLLOWS_OPEN)
+    for _ in range(200):  # ~24 KB of events
+        out += parser.feed(NEWCHANNEL)
+    assert out[0].name == "Follows" and out[0].action_id == "9"
+    assert [m.name for m in out[1:]] == ["Newchannel"] * 200
+    assert [m.name for m in parser.feed(SUCCESS)] == ["Success"]
+
+
+def test_follows_without_end_marker_is_cut_after_a_time_bound():
+    now = [0.0]
+    parser = FrameParser(clock=lambda: now[0])
+    assert parser.feed(GREETING + FOLLOWS_OPEN + NEWCHANNEL) == []
+    now[0] = 4.0
+    assert parser.feed(NEWCHANNEL) == []  # still inside the bound: might be slow command output
+    now[0] = 6.0
+    assert [m.name for m in parser.feed(NEWCHANNEL)] == ["Follows"] + ["Newchannel"] * 3
+
+
+@pytest.mark.parametrize("step", [1, 64])
+def test_follows_marker_found_across_feeds_after_partial_scans(step):
+    body = b"".join(b"line %d\n" % n for n in range(500))
+    data = GREETING + FOLLOWS_OPEN[:-2] + body + b"--END COMMAND--\r\n\r\n" + NEWCHANNEL
+    _, messages = feed_all(data, step)
+    assert [m.name for m in messages] == ["Follows", "Newchannel"] and len(messages[0].output) == 500
