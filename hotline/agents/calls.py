@@ -107,6 +107,14 @@ async def hold(redis, call_id: str, agent: str) -> None:
     await redis.set(CALL_AGENT_KEY.format(call_id=call_id), agent, ex=CALL_AGENT_TTL)
 
 
+async def add_handler(redis, call_id: str, agent: str) -> None:
+    """Tell tickets this agent's phone held the call (it may then read and work on the ticket)."""
+    try:
+        await tickets.add_handler(redis, call_id, agent)
+    except Exception as exc:  # never lose the pop over it; a supervisor can still reach the ticket
+        log_event(log, "could not record the ticket's handler", level=logging.WARNING, error=str(exc)[:160])
+
+
 async def load_ticket(redis, ticket_id: str | None) -> dict | None:
     if not ticket_id:
         return None

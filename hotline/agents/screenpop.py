@@ -56,6 +56,7 @@ class ScreenPop:
         call_id = await self._call_id(msg)
         if call_id:  # before reading the ticket: a ticket change from now on is routed to this agent
             await calls.hold(self.redis, call_id, user.endpoint)
+            await calls.add_handler(self.redis, call_id, user.endpoint)
         call, ticket, ticket_id = await self._context(msg, call_id)
         for other in sorted(self.ringing.pop(call_id, set()) - {user.endpoint}) if call_id else ():
             await self.notifier.publish(other, {"type": "ended", "reason": "answered_elsewhere",

@@ -53,6 +53,8 @@ TICKETS_BY_CALLER = Key("hotline:tickets:caller:{caller}", "tickets", "zset", "f
                         "a caller's tickets (repeat callers, pop history)")
 TICKETS_BY_CATEGORY = Key("hotline:tickets:category:{category}", "tickets", "zset", "forever",
                           "tickets of a category (same-issue links)")
+TICKETS_BY_HANDLER = Key("hotline:tickets:handler:{agent}", "tickets", "zset", "forever",
+                         "tickets of the calls an agent's phone held (what that agent may see)")
 TICKET_SEQ = Key("hotline:ticket-seq:{day}", "tickets", "string (INCR)", "2 days", "per-day ticket number")
 TICKET_QUARANTINE = Key("hotline:ticket-quarantine:{ticket_id}", "tickets", "string", "until looked at",
                         "the raw value of a stored ticket beyond repair (hotline tickets check --fix)")

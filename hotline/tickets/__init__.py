@@ -1,4 +1,5 @@
 """Draft tickets (工单草稿). Other features use only what this module exports."""
+from hotline.tickets.access import add_handler
 from hotline.tickets.service import (
     TicketConflict,
     TicketInvalid,
@@ -10,5 +11,5 @@ from hotline.tickets.service import (
 )
 from hotline.tickets.views import agent_view, history_view
 
-__all__ = ["TicketConflict", "TicketInvalid", "TicketNotFound", "agent_view", "get_ticket", "history_view",
+__all__ = ["TicketConflict", "TicketInvalid", "TicketNotFound", "add_handler", "agent_view", "get_ticket", "history_view",
            "open_draft", "ticket_id_for_call", "tickets_for_caller"]

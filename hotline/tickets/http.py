@@ -1,4 +1,5 @@
-"""Draft-ticket API for the agent console: list, show, edit/claim, submit, and the form's choices."""
+"""Draft-ticket API for the agent console: list, show, edit/claim, submit, and the form's choices.
+Agents reach only the tickets of calls their phone held (hotline.tickets.access); supervisors and admins all."""
 from __future__ import annotations
 
 from typing import Literal
@@ -6,7 +7,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query, status
 
 from hotline.api.deps import AgentUser, RedisDep, RuntimeDep
-from hotline.tickets import service
+from hotline.auth.users import User
+from hotline.tickets import access, service
 from hotline.tickets.model import TicketChanges
 from hotline.tickets.taxonomy import default_taxonomy
 
@@ -25,15 +27,24 @@ async def _call(operation):
         raise HTTPException(422, str(exc)) from exc
 
 
+async def _workable(redis, ticket_id: str, user: User) -> dict:
+    """The ticket, if this user may see and work on it: 404 when there is none, 403 when it is not theirs."""
+    ticket = await _call(service.get_ticket(redis, ticket_id))
+    if not access.may_work_on(user, ticket):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "not a ticket of a call your phone held")
+    return ticket
+
+
 @router.get("")
-async def list_tickets(runtime: RuntimeDep, _: AgentUser,
+async def list_tickets(runtime: RuntimeDep, user: AgentUser,
                        status_: Literal["draft", "claimed", "submitted"] | None = Query(None, alias="status"),
                        line: str | None = Query(None, max_length=32, description="a line of config/queues.yaml"),
                        category: str | None = Query(None, max_length=40),
                        limit: int = Query(50, ge=1, le=500)) -> dict:
     if line is not None and line not in runtime.lines:
         raise HTTPException(422, f"unknown line {line!r}; one of {runtime.lines.names}")
-    tickets = await service.list_tickets(runtime.redis, status_, line, category, limit)
+    tickets = await service.list_tickets(runtime.redis, status_, line, category, limit,
+                                         handler=access.handler_filter(user))
     return {"tickets": tickets, "count": len(tickets)}
 
 
@@ -46,15 +57,17 @@ async def form_options(_: AgentUser) -> dict:
 
 
 @router.get("/{ticket_id}")
-async def get_ticket(ticket_id: str, redis: RedisDep, _: AgentUser) -> dict:
-    return await _call(service.get_ticket(redis, ticket_id))
+async def get_ticket(ticket_id: str, redis: RedisDep, user: AgentUser) -> dict:
+    return await _workable(redis, ticket_id, user)
 
 
 @router.patch("/{ticket_id}")
 async def update_ticket(ticket_id: str, changes: TicketChanges, redis: RedisDep, user: AgentUser) -> dict:
+    await _workable(redis, ticket_id, user)
     return await _call(service.update_ticket(redis, ticket_id, changes.given(), user.username))
 
 
 @router.post("/{ticket_id}/submit")
 async def submit_ticket(ticket_id: str, redis: RedisDep, user: AgentUser) -> dict:
+    await _workable(redis, ticket_id, user)
     return await _call(service.submit_ticket(redis, ticket_id, user.username))

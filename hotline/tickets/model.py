@@ -108,6 +108,7 @@ def _number(value) -> float | None:
         return None
 
 
+HANDLERS_MAX = 20
 IdList = Annotated[list[Text(ID_MAX)], Field(max_length=REPEAT_IDS_MAX)]
 
 
@@ -141,6 +142,8 @@ class Ticket(BaseModel):
     line_label: Text(LABEL_MAX) = ""
     menu_version: Text(LABEL_MAX) | None = None
     intake: Intake = "menu"
+    # the agents' phones that held the call (queue connect, transfers): who may read and work on the ticket
+    handlers: Annotated[list[Text(NAME_MAX)], Field(max_length=HANDLERS_MAX)] = []
     started_at: float | None = None
     recording_path: Text(PATH_MAX) | None = None
     transcript: Transcript = Transcript()

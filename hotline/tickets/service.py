@@ -213,13 +213,18 @@ async def get_ticket(redis, ticket_id: str) -> dict:
 
 
 async def list_tickets(redis, status: str | None = None, line: str | None = None,
-                       category: str | None = None, limit: int = 50) -> list[dict]:
-    """Newest first, filtered; looks through at most SCAN_LIMIT tickets."""
-    index = CATEGORY_KEY.format(category=category) if category else ALL_KEY
+                       category: str | None = None, limit: int = 50, handler: str | None = None) -> list[dict]:
+    """Newest first, filtered; looks through at most SCAN_LIMIT tickets. `handler`: only the tickets of calls
+    that agent's phone held."""
+    if handler is not None:
+        index = store.HANDLER_KEY.format(agent=handler)
+    else:
+        index = CATEGORY_KEY.format(category=category) if category else ALL_KEY
     found: list[dict] = []
     for offset in range(0, SCAN_LIMIT, 200):
         batch = await store.load_many(redis, await store.newest(redis, index, offset, 200))
-        found += [dump(t) for t in batch if (not status or t.status == status) and (not line or t.line == line)]
+        found += [dump(t) for t in batch if (not status or t.status == status) and (not line or t.line == line)
+                  and (not category or t.category == category)]
         if len(found) >= limit or len(batch) < 200:
             break
     return found[:limit]

@@ -12,7 +12,7 @@ from hotline.api.app import create_app
 from hotline.auth.service import get_directory, issue_token
 from hotline.auth.users import hash_password
 from hotline.runtime import Features
-from hotline.tickets import service
+from hotline.tickets import access, service
 
 from helpers import shipped_lines
 
@@ -41,12 +41,19 @@ async def api(tickets_redis, users_yaml):
         yield client
 
 
+async def held(redis, ticket: dict, *agents: str) -> None:
+    """The call's ticket was held by these agents' phones (the screen-pop reports it on AgentConnect)."""
+    for agent in agents:
+        assert await access.add_handler(redis, ticket["call_id"], agent)
+
+
 def auth(api, user):
     return {"Authorization": f"Bearer {api.tokens[user]}"}
 
 
 async def test_list_show_edit_submit(api, tickets_redis):
     ticket = await service.open_draft(tickets_redis, CALL, LINES)
+    await held(tickets_redis, ticket, "agent1", "agent2")      # agent1 transferred the call to agent2
     listed = await api.get("/api/tickets?status=draft&line=tourism", headers=auth(api, "agent1"))
     assert listed.status_code == 200 and [t["id"] for t in listed.json()["tickets"]] == [ticket["id"]]
     assert (await api.get("/api/tickets?line=business", headers=auth(api, "agent1"))).json()["count"] == 0
@@ -65,6 +72,7 @@ async def test_list_show_edit_submit(api, tickets_redis):
 
 async def test_errors_are_clear(api, tickets_redis):
     ticket = await service.open_draft(tickets_redis, CALL, LINES)
+    await held(tickets_redis, ticket, "agent1")
     missing = await api.get("/api/tickets/T20000101-000001", headers=auth(api, "agent1"))
     assert missing.status_code == 404 and "not found" in missing.json()["detail"]
     bad = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"), json={"category": "火星"})
@@ -88,7 +96,8 @@ NULLABLE_BEFORE = ("category", "summary", "address", "notes", "request_type", "u
 
 async def test_null_or_wrong_type_is_a_422_naming_the_field_and_listing_still_works(api, tickets_redis):
     """Issue 10: {"category": null} used to store None and turn GET /api/tickets into a 500 for everyone."""
-    ticket = await service.open_draft(tickets_redis, CALL)
+    ticket = await service.open_draft(tickets_redis, CALL, LINES)
+    await held(tickets_redis, ticket, "agent1")
     for field in NULLABLE_BEFORE:
         reply = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"), json={field: None})
         assert reply.status_code == 422, field
@@ -102,7 +111,8 @@ async def test_null_or_wrong_type_is_a_422_naming_the_field_and_listing_still_wo
 
 async def test_megabyte_hints_are_refused_and_an_edit_leaves_a_compact_trail(api, tickets_redis):
     """Issue 10: 10 x 1 MB location_hints made a +10 MB ticket and +35 MB of streams per PATCH."""
-    ticket = await service.open_draft(tickets_redis, CALL)
+    ticket = await service.open_draft(tickets_redis, CALL, LINES)
+    await held(tickets_redis, ticket, "agent1")
     huge = await api.patch(f"/api/tickets/{ticket['id']}", headers=auth(api, "agent1"),
                            json={"location_hints": ["景" * 1_000_000] * 10})
     assert huge.status_code == 422 and huge.json()["detail"][0]["loc"][:2] == ["body", "location_hints"]
@@ -116,8 +126,10 @@ async def test_megabyte_hints_are_refused_and_an_edit_leaves_a_compact_trail(api
 
 
 async def test_a_broken_stored_ticket_never_breaks_the_listing(api, tickets_redis):
-    good = await service.open_draft(tickets_redis, CALL)
-    broken = await service.open_draft(tickets_redis, dict(CALL, call_id="http-2"))
+    good = await service.open_draft(tickets_redis, CALL, LINES)
+    broken = await service.open_draft(tickets_redis, dict(CALL, call_id="http-2"), LINES)
+    await held(tickets_redis, good, "agent1")
+    await held(tickets_redis, broken, "agent1")
     stored = json.loads(await tickets_redis.get(f"hotline:ticket:{broken['id']}"))
     await tickets_redis.set(f"hotline:ticket:{broken['id']}", json.dumps({**stored, "category": None, "summary": None}))
     garbage = "T20000101-999999"
