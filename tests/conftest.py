@@ -80,10 +80,12 @@ def redis_server(settings):
 
 
 @pytest.fixture
-async def redis(redis_server):
+async def redis(redis_server, settings):
     """A redis.asyncio client (decode_responses=True) on an empty database."""
+    from helpers import empty_hotline
+
     client = aioredis.from_url(redis_server, decode_responses=True)
-    await client.flushdb()
+    await empty_hotline(client, settings)
     yield client
     await client.aclose()
 

@@ -141,3 +141,14 @@ async def screenshot_wallboard(browser, base_url: str, token: str, path: Path) -
     text, waiting = await card.inner_text(), await card.locator('[data-k="callers_waiting"]').inner_text()
     await page.close()
     return text, int(waiting)
+
+
+async def empty_hotline(client, settings) -> None:
+    """An empty Redis database, and no dialplan fallback notes in this instance's AstDB: a controller still
+    running would otherwise journal and ticket those notes again into the emptied database."""
+    from hotline.pbx import sandbox
+
+    await client.flushdb()
+    pbx = sandbox(settings)
+    if pbx.running():
+        await asyncio.to_thread(pbx.cli, "database deltree hotline_fallback")

@@ -10,6 +10,8 @@ import redis.asyncio as aioredis
 from hotline.core.config import Settings
 from hotline.core.redis_server import RedisServer
 
+from helpers import empty_hotline
+
 TEST_WAVS = Settings().asr_model_dir / "test_wavs"
 
 
@@ -22,9 +24,9 @@ def tickets_redis_server(redis_server):
 
 
 @pytest.fixture
-async def tickets_redis(tickets_redis_server):
+async def tickets_redis(tickets_redis_server, settings):
     client = aioredis.from_url(tickets_redis_server.url, decode_responses=True)
-    await client.flushdb()
+    await empty_hotline(client, settings)
     yield client
     await client.aclose()
 

@@ -13,6 +13,9 @@ from typer.testing import CliRunner
 from hotline.commands.tickets import app
 from hotline.tickets import service
 
+from helpers import shipped_lines
+
+LINES = shipped_lines()
 CALL = {"call_id": "chk-1", "caller": "13812345678", "route": "general"}
 HEAT = {"engine": "sherpa-onnx", "model": "m", "text": "", "confidence": 0.9,
         "pinyin": "wǒ zhù zài yáng guāng huā yuán xiǎo qū nuǎn qì bù rè wǒ yào tóu sù",
@@ -44,8 +47,8 @@ def break_ticket(db, ticket_id: str, **fields) -> None:
 
 def test_check_reports_then_repairs_and_quarantines(db, tickets_redis_server):
     url = tickets_redis_server.url
-    good = run(url, lambda r: service.open_draft(r, CALL))
-    bad = run(url, lambda r: service.open_draft(r, dict(CALL, call_id="chk-2")))
+    good = run(url, lambda r: service.open_draft(r, CALL, LINES))
+    bad = run(url, lambda r: service.open_draft(r, dict(CALL, call_id="chk-2"), LINES))
     break_ticket(db, bad["id"], category=None, location_hints=["x" * 1_000_000] * 12)
     db.set(f"hotline:ticket:{GARBAGE}", "{not json")
     db.zadd("hotline:tickets", {GARBAGE: 2e9})
@@ -67,7 +70,7 @@ def test_check_reports_then_repairs_and_quarantines(db, tickets_redis_server):
 
 
 def test_tickets_list_cli_survives_a_broken_ticket(db, tickets_redis_server):
-    bad = run(tickets_redis_server.url, lambda r: service.open_draft(r, CALL))
+    bad = run(tickets_redis_server.url, lambda r: service.open_draft(r, CALL, LINES))
     break_ticket(db, bad["id"], category=None, summary=None, status=None)
     db.set(f"hotline:ticket:{GARBAGE}", "[]")
     db.zadd("hotline:tickets", {GARBAGE: 2e9})
@@ -79,9 +82,9 @@ def test_tickets_list_cli_survives_a_broken_ticket(db, tickets_redis_server):
 def test_repeat_lookup_survives_broken_tickets_of_the_same_caller_and_category(db, tickets_redis_server):
     """Issue 10: a later call from the same caller (or same category) crashed the ASR worker on the broken one."""
     url = tickets_redis_server.url
-    earlier = run(url, lambda r: service.attach_transcript(r, "chk-1", HEAT, CALL))
+    earlier = run(url, lambda r: service.attach_transcript(r, "chk-1", HEAT, CALL, lines=LINES))
     break_ticket(db, earlier["id"], urgency=None, notes=None)
     db.set("hotline:ticket:T20000101-999998", "{")
     db.zadd(f"hotline:tickets:caller:{CALL['caller']}", {"T20000101-999998": 2e9})
-    later = run(url, lambda r: service.attach_transcript(r, "chk-3", HEAT, dict(CALL, call_id="chk-3")))
+    later = run(url, lambda r: service.attach_transcript(r, "chk-3", HEAT, dict(CALL, call_id="chk-3"), lines=LINES))
     assert later["transcript"]["status"] == "done" and later["repeat"]["same_caller_ticket_ids"] == [earlier["id"]]

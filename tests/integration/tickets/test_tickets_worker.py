@@ -154,7 +154,7 @@ async def test_worker_killed_mid_job_is_reclaimed_exactly_once(tickets_redis, sh
 async def test_worker_rides_out_a_redis_restart(tickets_redis, tickets_redis_server, sherpa_engine):
     """Issue 10: the worker exited on Redis' ConnectionError and later transcripts sat 'pending'."""
     await ensure_group(tickets_redis)
-    worker = Worker(tickets_redis, sherpa_engine, "survivor", block_seconds=0.2, reconnect_cap=0.5)
+    worker = Worker(tickets_redis, sherpa_engine, "survivor", lines=LINES, block_seconds=0.2, reconnect_cap=0.5)
     task = asyncio.create_task(worker.run())
     try:
         await asyncio.sleep(0.5)
