@@ -5,7 +5,7 @@ import typer
 
 from hotline.agents import cli as users_cli
 
-from hotline.commands import asr, calls, lifecycle, menus, models, pbx, prompts, redis_server, tickets
+from hotline.commands import asr, calls, deploy, lifecycle, menus, models, pbx, prompts, redis_server, tickets
 
 app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")
 lifecycle.register(app)  # up, down, status, doctor, serve
@@ -18,6 +18,7 @@ app.add_typer(tickets.app, name="tickets", help="Draft tickets (工单草稿).")
 app.add_typer(menus.app, name="menus", help="Voice menus: validate, publish, show, history, rollback.")
 app.add_typer(prompts.app, name="prompts", help="Voice prompts: build defaults, set recordings.")
 app.add_typer(users_cli.app, name="users", help="Console users: list, set passwords.")
+app.add_typer(deploy.app, name="deploy", help="Container images for docker-compose.yml.")
 
 if __name__ == "__main__":
     app()

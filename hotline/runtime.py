@@ -7,13 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import redis.asyncio as aioredis
-from redis import exceptions as redis_errors
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 import uvicorn
 
 from hotline.core.config import Settings
 from hotline.core.logging import log_event
+from hotline.core.redis_client import redis_client
 from telephony.agi import AsyncAgi
 from telephony.ami.errors import AmiError, AmiLoginError
 from telephony.ami.manager import AmiManager
@@ -38,19 +36,13 @@ class Runtime:
         return task
 
 
-def redis_client(url: str) -> aioredis.Redis:
-    """Pooled connections die with a Redis restart: retry once on a fresh one instead of failing the call."""
-    return aioredis.from_url(url, decode_responses=True, retry=Retry(ExponentialBackoff(cap=1.0), 3),
-                             retry_on_error=[redis_errors.ConnectionError])
-
-
 def build_runtime(settings: Settings) -> Runtime:
     ami = AmiManager(
         settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
         ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
     )
     return Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami),
-                   redis=redis_client(settings.redis_url))
+                   redis=redis_client(settings))
 
 
 async def start_features(runtime: Runtime) -> None:

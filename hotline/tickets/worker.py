@@ -142,10 +142,10 @@ def _latency(fields: dict) -> float | None:
 
 
 async def run_worker(settings, consumer: str, claim_idle: float) -> None:
-    import redis.asyncio as aioredis
+    from hotline.core.redis_client import redis_client
 
     engine, reason = load_engine_or_reason(settings)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    client = redis_client(settings)
     worker = Worker(client, engine, consumer, unavailable_reason=reason, claim_idle=claim_idle)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
