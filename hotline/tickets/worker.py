@@ -25,7 +25,8 @@ GROUP = "asr"
 
 
 def default_consumer() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+    # host + pid alone repeat across containers (host networking shares the hostname, every worker is pid 7)
+    return f"{socket.gethostname()}-{os.getpid()}-{os.urandom(2).hex()}"
 
 
 def load_engine_or_reason(settings):

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.compose, pytest.mark.skipif(
     not os.environ.get("HOTLINE_COMPOSE_TEST"), reason="run by scripts/compose-test against the compose stack")]
 # (menu key, agent who answers that line, recording in the model's test_wavs)
 CALLS = {"tourism": ("9", "agent2", "5.wav"), "business": ("1", "agent1", "1.wav")}
-SEEN_IN_ORDER = ["invite", "answer", "key", "route", "recording", "queue_join", "agent_connect", "hangup"]
+IN_ORDER = ["invite", "answer", "key", "recording", "queue_join", "agent_connect", "hangup"]
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ async def test_real_calls_through_the_compose_stack(settings, stack, phones):
             call = await find_call(Journal(redis), caller, since=since)
             assert call and call["route"] == route and call["agent"] == agent
             events = [e["event"] for e in call["events"]]
-            assert [e for e in events if e in SEEN_IN_ORDER] == SEEN_IN_ORDER, events
+            assert [e for e in events if e in IN_ORDER] == IN_ORDER and "route" in events, events
 
             async def transcribed():
                 ticket = json.loads(await redis.get(f"hotline:ticket:{call['ticket_id']}"))
