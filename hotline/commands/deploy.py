@@ -19,3 +19,50 @@ def images(only: list[str] = typer.Option(list(ALL), "--only", help=f"Images to 
     except ImageBuildError as exc:
         fail(exc)
     typer.echo("images ready: " + ", ".join(tags))
+
+
+cluster_app = typer.Typer(no_args_is_help=True)
+app.add_typer(cluster_app, name="cluster", help="Kamailio + two Asterisk nodes + Redis Sentinel on this machine.")
+
+
+def _cluster():
+    from hotline.deploy.cluster import LocalCluster   # Kamailio/Redis helpers only when asked for
+
+    return LocalCluster()
+
+
+@cluster_app.command("up")
+def cluster_up() -> None:
+    """Start Redis (primary, replica, 3 Sentinels), both Asterisk nodes with their controllers, an ASR worker
+    and Kamailio. Ports from HOTLINE_CLUSTER_NAME/_SIP_BASE/_REDIS_BASE/_HTTP_BASE/_RTP_BASE."""
+    from hotline.deploy.kamailio import KamailioError
+    from hotline.deploy.redis_ha import RedisHAError
+    from hotline.commands.controller import ControllerError
+    from telephony.pbx import PbxConfigError, PbxError
+
+    try:
+        _cluster().up(log=typer.echo)
+    except (KamailioError, RedisHAError, ControllerError, PbxError, PbxConfigError) as exc:
+        fail(exc)
+
+
+@cluster_app.command("down")
+def cluster_down() -> None:
+    """Stop everything `cluster up` started (Redis data stays in the cluster's state dir)."""
+    _cluster().down()
+    typer.echo("cluster down")
+
+
+@cluster_app.command("status")
+def cluster_status() -> None:
+    """Nodes (Asterisk running, controller healthy), Kamailio's view of them, the Redis primary."""
+    import json
+
+    typer.echo(json.dumps(_cluster().status(), indent=2))
+
+
+@cluster_app.command("kill-node")
+def cluster_kill_node(node: int = typer.Argument(..., help="0 for the first node, 1 for the second")) -> None:
+    """SIGKILL a node's Asterisk and controller (to watch Kamailio fail over)."""
+    _cluster().kill_node(node)
+    typer.echo(f"node {node} killed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ExponentialBackoff
 
 
@@ -18,6 +18,17 @@ def parse_sentinels(text: str) -> list[tuple[str, int]]:
             raise ValueError(f"Redis sentinel {item!r} is not host:port")
         sentinels.append((host, int(port)))
     return sentinels
+
+
+class PrimaryFollowingConnection(SentinelManagedConnection):
+    """Asks the Sentinels for the primary on every socket connect. redis-py (8.1) reconnects a connection
+    that dropped mid-command through `connect_check_health`, which reuses the address it had: after a
+    failover every retry went to the dead primary (redis/redis-py#3874)."""
+
+    async def _connect(self):
+        if self.connection_pool.is_master:
+            self.host, self.port = await self.connection_pool.get_master_address()
+        await super()._connect()
 
 
 def redis_client(settings, decode_responses: bool = True) -> aioredis.Redis:
@@ -33,4 +44,5 @@ def redis_client(settings, decode_responses: bool = True) -> aioredis.Redis:
         return aioredis.Redis(host=settings.redis_host, port=settings.redis_port, db=0, **options)
     # the Sentinels themselves answer without a password (they listen on the hotline's private network)
     sentinel = Sentinel(sentinels, sentinel_kwargs={"socket_connect_timeout": 1.0, "socket_timeout": 1.0})
-    return sentinel.master_for(settings.redis_sentinel_master, **options)
+    return sentinel.master_for(settings.redis_sentinel_master, connection_class=PrimaryFollowingConnection,
+                               **options)

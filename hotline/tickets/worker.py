@@ -14,7 +14,7 @@ import signal
 import socket
 import time
 
-from redis.exceptions import ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError, ResponseError, TimeoutError as RedisTimeoutError
 
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import service, store
@@ -82,7 +82,11 @@ class Worker:
                   engine=getattr(self.engine, "name", None))
         await self._drain("0")  # our own pending jobs from a previous life under this name
         while not self.stopping:
-            await self.step()
+            try:
+                await self.step()
+            except (RedisConnectionError, RedisTimeoutError) as exc:   # Redis restarting or failing over
+                log_event(log, "Redis unreachable, ASR worker waiting", logging.WARNING, error=str(exc))
+                await asyncio.sleep(1.0)
 
     async def step(self) -> None:
         """One round: a job a dead consumer left behind, else wait (up to block_seconds) for a new one."""

@@ -4,7 +4,7 @@ from pydantic import ValidationError
 from redis.asyncio.sentinel import SentinelConnectionPool
 
 from hotline.core.config import Settings
-from hotline.core.redis_client import parse_sentinels, redis_client
+from hotline.core.redis_client import PrimaryFollowingConnection, parse_sentinels, redis_client
 
 
 def test_sentinel_list_is_parsed():
@@ -32,5 +32,5 @@ async def test_sentinel_client_asks_the_sentinels_for_the_primary():
     pool = client.connection_pool
     assert isinstance(pool, SentinelConnectionPool) and pool.service_name == "hl" and pool.is_master
     assert [s.connection_pool.connection_kwargs["port"] for s in pool.sentinel_manager.sentinels] == [5901, 5902]
-    assert pool.connection_kwargs["password"] == "pw"
+    assert pool.connection_kwargs["password"] == "pw" and pool.connection_class is PrimaryFollowingConnection
     await client.aclose()
