@@ -4,6 +4,7 @@ production each Sentinel sits on its own box (docs/deployment.md)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -87,8 +88,18 @@ class RedisHA:
                 time.sleep(0.1)
         raise RedisHAError(f"Redis on port {port} did not answer; see {self._dir(port) / 'log'}")
 
+    def last_primary(self) -> int:
+        """The primary the Sentinels saw last (they rewrite `sentinel monitor` on a failover), so a restart
+        after a failover keeps the promoted server's data instead of syncing it from the old one."""
+        conf = self._dir(self.sentinel_ports[0]) / "sentinel.conf"
+        found = re.search(rf"^sentinel monitor {re.escape(self.master_name)} \S+ (\d+)", conf.read_text(),
+                          re.MULTILINE) if conf.exists() else None
+        return int(found.group(1)) if found else self.primary_port
+
     def up(self) -> None:
-        for port, replica_of in ((self.primary_port, None), (self.replica_port, self.primary_port)):
+        primary = self.last_primary()
+        replica = self.replica_port if primary == self.primary_port else self.primary_port
+        for port, replica_of in ((primary, None), (replica, primary)):
             if self.pid(port) is None:
                 self._launch(port, self._server_conf(port, replica_of))
             self._wait(port)
