@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # redis_sentinel_master is found through them (redis_host/redis_port are then not used by the app)
     redis_sentinels: str = ""
     redis_sentinel_master: str = "hotline"
+    # connections per process; a command waits this long for a free one (a call flow holds one per operation)
+    redis_max_connections: int = Field(default=500, ge=1, le=100_000)
+    redis_pool_timeout: float = Field(default=10.0, gt=0)
 
     # web app (API, agent console, wallboard)
     http_host: str = "127.0.0.1"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
+from redis.asyncio.connection import BlockingConnectionPool
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 from redis.backoff import ExponentialBackoff
 
 
@@ -31,18 +32,26 @@ class PrimaryFollowingConnection(SentinelManagedConnection):
         await super()._connect()
 
 
+class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
+    """Sentinel discovery with a bounded pool that waits for a free connection instead of failing."""
+
+
 def redis_client(settings, decode_responses: bool = True) -> aioredis.Redis:
     """A pooled redis.asyncio client. Pooled connections die with a Redis restart or a failover: a command
     retries on a fresh connection (which asks the Sentinels again) instead of failing the call. Behind
-    Sentinels the retries span ~7 s, longer than a failover (down-after 2 s + election + promotion)."""
+    Sentinels the retries span ~7 s, longer than a failover (down-after 2 s + election + promotion).
+    The pool is bounded (`redis_max_connections`) and a command waits up to `redis_pool_timeout` for a
+    free connection: under a burst of calls, waiting beats redis-py's MaxConnectionsError."""
     password = settings.redis_password.get_secret_value() if settings.redis_password else None
     sentinels = parse_sentinels(settings.redis_sentinels)
     options = dict(decode_responses=decode_responses, password=password, socket_connect_timeout=2.0,
                    retry=Retry(ExponentialBackoff(cap=1.0), 12 if sentinels else 3),
-                   retry_on_error=[redis_errors.ConnectionError])
+                   retry_on_error=[redis_errors.ConnectionError],
+                   max_connections=settings.redis_max_connections, timeout=settings.redis_pool_timeout)
     if not sentinels:
-        return aioredis.Redis(host=settings.redis_host, port=settings.redis_port, db=0, **options)
+        return aioredis.Redis.from_pool(BlockingConnectionPool(
+            host=settings.redis_host, port=settings.redis_port, db=0, **options))
     # the Sentinels themselves answer without a password (they listen on the hotline's private network)
     sentinel = Sentinel(sentinels, sentinel_kwargs={"socket_connect_timeout": 1.0, "socket_timeout": 1.0})
-    return sentinel.master_for(settings.redis_sentinel_master, connection_class=PrimaryFollowingConnection,
-                               **options)
+    return sentinel.master_for(settings.redis_sentinel_master, connection_pool_class=BlockingSentinelPool,
+                               connection_class=PrimaryFollowingConnection, **options)

@@ -34,3 +34,15 @@ async def test_sentinel_client_asks_the_sentinels_for_the_primary():
     assert [s.connection_pool.connection_kwargs["port"] for s in pool.sentinel_manager.sentinels] == [5901, 5902]
     assert pool.connection_kwargs["password"] == "pw" and pool.connection_class is PrimaryFollowingConnection
     await client.aclose()
+
+
+async def test_pools_are_bounded_and_wait_for_a_free_connection():
+    from redis.asyncio.connection import BlockingConnectionPool
+
+    for settings in (Settings(redis_max_connections=7, redis_pool_timeout=2.5),
+                     Settings(redis_max_connections=7, redis_pool_timeout=2.5, redis_sentinels="127.0.0.1:5901")):
+        client = redis_client(settings)
+        pool = client.connection_pool
+        assert isinstance(pool, BlockingConnectionPool) and (pool.max_connections, pool.timeout) == (7, 2.5)
+        await client.aclose()
+
