@@ -181,6 +181,13 @@ NOTES = """Reading it:
   only, `--levels 500 --modes controller`, the plain pool restored by hand for B): blocking pool 11 failed,
   p99 answer 1.93 s, no Redis error; default pool 539 failed, p99 7.3 s, 715 `MaxConnectionsError` in the
   controller log. The pool was the first wall; the AsyncAGI/AMI path is the next.
+- Where the controller's time goes at the 500 plateau (py-spy record, 25 s at 50 Hz, one run): the event loop
+  was busy in 80% of samples, so the controller *is* close to its limit there. Of its busy time: the call
+  flow 25%; all Redis round trips 19%; the supervision rule engine 14% — it re-evaluates on every queue
+  event and `QueueModel.window_stats`/`arrival_rate` scan every join of the 1/5/15-minute windows each time;
+  AMI events → call journal 12% (an EXISTS and an RPUSH per event); socket writes 10%. Next steps: rules on
+  the existing 1 s tick only (or running counts), one pipeline per journal update, fewer round trips per
+  call in the flow.
 - The dialplan at 1,000 needs 2,000 RTP ports: the range used (27000-28999) is exactly that, and Asterisk's
   random port allocation fails near a full range; widen it before reading the 1,000 row as a CPU limit."""
 
