@@ -22,7 +22,7 @@ def images(only: list[str] = typer.Option(list(ALL), "--only", help=f"Images to 
 
 
 cluster_app = typer.Typer(no_args_is_help=True)
-app.add_typer(cluster_app, name="cluster", help="Kamailio + two Asterisk nodes + Redis Sentinel on this machine.")
+app.add_typer(cluster_app, name="cluster", help="Kamailio + Asterisk nodes + Redis Sentinel on this machine.")
 
 
 def _cluster():
@@ -34,7 +34,7 @@ def _cluster():
 @cluster_app.command("up")
 def cluster_up() -> None:
     """Start Redis (primary, replica, 3 Sentinels), both Asterisk nodes with their controllers, an ASR worker
-    and Kamailio. Ports from HOTLINE_CLUSTER_NAME/_SIP_BASE/_REDIS_BASE/_HTTP_BASE/_RTP_BASE."""
+    and Kamailio. HOTLINE_CLUSTER_NODES (2), ports from HOTLINE_CLUSTER_SIP_BASE/_REDIS_BASE/_HTTP_BASE/_RTP_BASE."""
     from hotline.deploy.kamailio import KamailioError
     from hotline.deploy.redis_ha import RedisHAError
     from hotline.commands.controller import ControllerError
@@ -62,7 +62,7 @@ def cluster_status() -> None:
 
 
 @cluster_app.command("kill-node")
-def cluster_kill_node(node: int = typer.Argument(..., help="0 for the first node, 1 for the second")) -> None:
+def cluster_kill_node(node: int = typer.Argument(..., help="0 for the first node, 1 for the second, …")) -> None:
     """SIGKILL a node's Asterisk and controller (to watch Kamailio fail over)."""
     _cluster().kill_node(node)
     typer.echo(f"node {node} killed")

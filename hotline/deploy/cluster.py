@@ -20,8 +20,8 @@ NODE_NAMES = "abcdefgh"
 
 @dataclass(frozen=True)
 class ClusterPlan:
-    """Every port from four bases. Node i: AMI sip_base+20i+1, SIP +2, agent phones +10+N, web http_base+i,
-    RTP 200 ports from rtp_base+200i. Kamailio sip_base+60, Sentinels sip_base+70.., Redis redis_base(+1)."""
+    """Every port from four bases. Kamailio sip_base, Sentinels sip_base+3..5; node i: AMI sip_base+20i+1,
+    SIP +2, agent phones +10+N, web http_base+i, RTP 200 ports from rtp_base+200i; Redis redis_base(+1)."""
     name: str = "cluster"
     state_dir: Path = PROJECT_DIR / ".state" / "cluster"
     sip_base: int = 5720
@@ -38,15 +38,20 @@ class ClusterPlan:
                    sip_base=int(env("HOTLINE_CLUSTER_SIP_BASE", cls.sip_base)),
                    redis_base=int(env("HOTLINE_CLUSTER_REDIS_BASE", cls.redis_base)),
                    http_base=int(env("HOTLINE_CLUSTER_HTTP_BASE", cls.http_base)),
-                   rtp_base=int(env("HOTLINE_CLUSTER_RTP_BASE", cls.rtp_base)))
+                   rtp_base=int(env("HOTLINE_CLUSTER_RTP_BASE", cls.rtp_base)),
+                   nodes=int(env("HOTLINE_CLUSTER_NODES", cls.nodes)))
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.nodes <= len(NODE_NAMES):
+            raise ValueError(f"HOTLINE_CLUSTER_NODES must be 2-{len(NODE_NAMES)}, not {self.nodes}")
 
     @property
     def kamailio_port(self) -> int:
-        return self.sip_base + 60
+        return self.sip_base
 
     @property
     def sentinel_ports(self) -> tuple[int, ...]:
-        return tuple(self.sip_base + 70 + i for i in range(3))
+        return tuple(self.sip_base + 3 + i for i in range(3))
 
     def instance(self, i: int) -> str:
         return f"{self.name}-{NODE_NAMES[i]}"

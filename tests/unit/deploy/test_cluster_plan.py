@@ -49,3 +49,12 @@ def test_kamailio_accepts_the_rendered_config(tmp_path):
         "1 sip:127.0.0.1:5722 0 0 node=0\n1 sip:127.0.0.1:5742 0 0 node=1\n"
     check = subprocess.run(["kamailio", "-c", "-f", str(kamailio.cfg)], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr[-2000:]
+
+
+def test_more_nodes_get_their_own_ports_and_the_count_is_checked(tmp_path):
+    plan = ClusterPlan(name="t", state_dir=tmp_path, nodes=4)
+    ha = RedisHA(tmp_path, plan.redis_base, plan.redis_base + 1, plan.sentinel_ports, "pw")
+    sip = [int(plan.node_env(i, ha)["HOTLINE_SIP_PORT"]) for i in range(4)]
+    assert len(set(sip)) == 4 and plan.kamailio_port not in sip and not set(plan.sentinel_ports) & set(sip)
+    with pytest.raises(ValueError, match="HOTLINE_CLUSTER_NODES"):
+        ClusterPlan(nodes=1)
