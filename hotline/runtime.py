@@ -10,15 +10,13 @@ from typing import Protocol
 
 import redis.asyncio as aioredis
 import uvicorn
-from redis import exceptions as redis_errors
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
 
 from hotline.agents.service import AgentsFeature
 from hotline.api.app import create_app
 from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
+from hotline.core.redis_client import redis_client
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
 from hotline.tickets import service as tickets
@@ -83,18 +81,12 @@ class Runtime:
         await self.redis.aclose()
 
 
-def redis_client(url: str) -> aioredis.Redis:
-    """Pooled connections die with a Redis restart: retry once on a fresh one instead of failing the call."""
-    return aioredis.from_url(url, decode_responses=True, retry=Retry(ExponentialBackoff(cap=1.0), 3),
-                             retry_on_error=[redis_errors.ConnectionError])
-
-
 def build_runtime(settings: Settings) -> Runtime:
     ami = AmiManager(
         settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
         ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
     )
-    runtime = Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami), redis=redis_client(settings.redis_url),
+    runtime = Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami), redis=redis_client(settings),
                       lines=load_lines(settings.queues_file))
     runtime.features = build_features(runtime)
     return runtime

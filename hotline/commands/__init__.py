@@ -17,14 +17,14 @@ def run_with_redis(operation):
     """`operation(client)` on this instance's Redis (decoded strings), with a clear error if it is down."""
     import asyncio
 
-    import redis.asyncio as aioredis
     from redis.exceptions import ConnectionError as RedisConnectionError
 
     from hotline.core.config import Settings
+    from hotline.core.redis_client import redis_client
 
     async def run():
-        url = Settings().redis_url
-        client = aioredis.from_url(url, decode_responses=True)
+        settings = Settings()
+        url, client = settings.redis_url, redis_client(settings)
         try:
             return await operation(client)
         except RedisConnectionError as exc:

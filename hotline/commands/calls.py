@@ -10,11 +10,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import redis.asyncio as aioredis
 import typer
 
 from hotline.commands import fail
 from hotline.core.config import Settings
+from hotline.core.redis_client import redis_client
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
 from telephony.sipp import SippError, SippFactory
@@ -30,7 +30,7 @@ async def _demo(settings: Settings, key: str | None, audio: Path | None, answer:
     caller_id = f"139{random.randrange(10**8):08d}"
     work = Path(tempfile.mkdtemp(prefix="hotline-call-", dir=settings.state_dir))
     sipp = SippFactory(settings.sip_port, settings.agent_phone_base_port, work)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True)
+    client = redis_client(settings)
     try:
         for n in range(1, settings.agent_count + 1):
             sipp.agent_phone(n, answer=answer, talk_seconds=3.0)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     # Redis: a project-owned server, AOF on
     redis_port: int = 6390
     redis_host: str = "127.0.0.1"
+    redis_password: SecretStr | None = None
+    # high availability: "host:port,host:port,..." of Redis Sentinels; when set, the primary of
+    # redis_sentinel_master is found through them (redis_host/redis_port are then not used by the app)
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "hotline"
+    # connections per process; a command waits this long for a free one (a call flow holds one per operation)
+    redis_max_connections: int = Field(default=500, ge=1, le=100_000)
+    redis_pool_timeout: float = Field(default=10.0, gt=0)
 
     # web app (API, agent console, wallboard)
     http_host: str = "127.0.0.1"
@@ -124,6 +132,14 @@ class Settings(BaseSettings):
     models_dir: Path = PROJECT_DIR / ".state" / "models"
     # local words to spot besides the taxonomy's (place names, estates, roads): HOTLINE_ASR_HOTWORDS='["阳光花园"]'
     asr_hotwords: list[str] = []
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels_are_host_port(cls, value: str) -> str:
+        from hotline.core.redis_client import parse_sentinels
+
+        parse_sentinels(value)
+        return value
 
     @property
     def redis_url(self) -> str:

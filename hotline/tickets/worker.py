@@ -31,7 +31,8 @@ REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError)
 
 
 def default_consumer() -> str:
-    return f"{socket.gethostname()}-{os.getpid()}"
+    # host + pid alone repeat across containers (host networking shares the hostname, every worker is pid 7)
+    return f"{socket.gethostname()}-{os.getpid()}-{os.urandom(2).hex()}"
 
 
 def load_engine_or_reason(settings):
@@ -189,10 +190,10 @@ def _latency(fields: dict) -> float | None:
 
 
 async def run_worker(settings, consumer: str, claim_idle: float, max_attempts: int = 3) -> None:
-    import redis.asyncio as aioredis
+    from hotline.core.redis_client import redis_client
 
     engine, reason = load_engine_or_reason(settings)
-    client = aioredis.from_url(settings.redis_url, decode_responses=True, socket_connect_timeout=5)
+    client = redis_client(settings)
     worker = Worker(client, engine, consumer, lines=load_lines(settings.queues_file), unavailable_reason=reason,
                     claim_idle=claim_idle, max_attempts=max_attempts)
     loop = asyncio.get_running_loop()
