@@ -86,7 +86,8 @@ class Reconciler:
                   caller=mask_number(call["caller"]))
         if not (summary or {}).get("ticket_id"):
             merged = {**(summary or {}), **call, "route": FALLBACK_LINE}
-            await self._open(call_id, merged, WITHOUT_MENU)
+            # a journal means the flow had the call (and may have recorded) before it stopped
+            await self._open(call_id, merged, WITHOUT_MENU if summary is None else INTERRUPTED)
 
     async def unticketed_calls(self) -> None:
         if self.intake.spool.pending:
