@@ -16,7 +16,8 @@ from telephony.sipp import SippAgentPhone, SippCaller
 ANSWER_TIMEOUT = 30.0                               # seconds a caller waits for the 200 OK
 SHORT_WAVS = ("2.wav", "4.wav", "5.wav", "6.wav")   # the model's test_wavs under 5 s
 # kind → weight (per 100 calls). "audio": speaks a real Mandarin recording after the beep and ends it with '#';
-# "skip": '#' during the description prompt; "hangup_*": the caller leaves early.
+# "skip": '#' during the description prompt (and once more after the beep: a '#' pressed before the flow
+# plays the prompt is not heard); "hangup_*": the caller leaves early.
 MIX = {"key1_skip": 16, "key9_audio": 18, "key0_skip": 8, "key1_audio": 10, "key9_skip": 6, "key0_audio": 4,
        "nokey_skip": 10, "hangup_menu": 14, "hangup_recording": 14}
 
@@ -80,8 +81,9 @@ class Scripts:
             key = {"key1": "1", "key9": "9", "key0": "0"}.get(kind.split("_")[0], rng.choice("19"))
             head = [("pause", FIRST_KEY_AFTER + rng.uniform(0, 1.5)), ("dtmf", key)]
         after_beep = ("pause", self.describe + 1.2)
-        if kind.endswith("_skip"):
-            return head + [("pause", 1.0), ("dtmf", "#"), ("hold", None)]
+        if kind.endswith("_skip"):   # '#' again after the beep, as a caller does whose first '#' went unheard
+            return head + [("pause", 1.0), ("dtmf", "#"), ("pause", self.describe + 1.0), ("dtmf", "#"),
+                           ("hold", None)]
         if kind == "hangup_recording":              # speaks two seconds, then hangs up mid-description
             return head + [after_beep, ("audio", rng.choice(self.trimmed))]
         return head + [after_beep, ("audio", rng.choice(self.wavs)), ("dtmf", "#"), ("hold", None)]

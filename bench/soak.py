@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -192,6 +193,8 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=60.0, help="no new call after this")
     parser.add_argument("--doc", action="store_true", help=f"write the table into {DOC.relative_to(ROOT)}")
     args = parser.parse_args()
+    # a run stopped with kill (SIGTERM) still stops its SIPp, phones and what it started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     result = run_soak(Settings(), calls=args.calls, concurrency=args.concurrency, rate=args.rate,
                       rounds=args.rounds, hold=args.hold, max_minutes=args.max_minutes)
     print("\n" + result.table)
