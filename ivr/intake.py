@@ -34,4 +34,6 @@ class Intake:
 
     async def _asr_job(self, job: dict) -> None:
         await self.redis.xadd(RECORDINGS_STREAM, job, maxlen=RECORDINGS_STREAM_MAXLEN, approximate=True)
+        # the reconciler's mark: a recording with a ticket but without this never reached the ASR worker
+        await self.journal.update(job["call_id"], asr_job_at=round(time.time(), 3))
         await self.journal.record(job["call_id"], "asr_job_published")

@@ -7,7 +7,9 @@ Runs when the controller (re)connects to Asterisk and then every `interval` seco
    delete from AstDB (no `system` class), so taken notes are remembered in Redis and `hotline up` prunes them
    with the Asterisk CLI (`prune_taken_notes`).
 2. Journals of recent calls that reached a queue, or left a recording on disk, but have no ticket (the
-   controller died between the menu and the ticket) get their ticket, and the recording its ASR job.
+   controller died between the menu and the ticket) get their ticket, and the recording its ASR job; a
+   recording whose ticket exists but whose ASR job was never published (the controller died between the two)
+   gets its job.
 A caller who hung up in the menu before asking anything keeps a journal only: there is no request to answer.
 """
 from __future__ import annotations
@@ -22,7 +24,7 @@ from hotline.core import keys
 from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event, mask_number
 from ivr.intake import Intake
-from ivr.journal import CALLS, SpooledJournal, call_key
+from ivr.journal import CALLS, SpooledJournal, call_key, journal_key
 from ivr.spool import REDIS_AWAY
 
 log = logging.getLogger("ivr.reconcile")
@@ -93,7 +95,8 @@ class Reconciler:
                   caller=mask_number(call["caller"]))
         if not (summary or {}).get("ticket_id"):
             merged = {**(summary or {}), **call, "route": FALLBACK_LINE}
-            await self._open(call_id, merged, WITHOUT_MENU)
+            # a journal means the flow had the call (and may have recorded) before it stopped
+            await self._open(call_id, merged, WITHOUT_MENU if summary is None else INTERRUPTED)
 
     async def unticketed_calls(self) -> None:
         if self.intake.spool.pending:
@@ -104,16 +107,32 @@ class Reconciler:
         ids = [i for i in ids if i not in busy]
         async with self.redis.pipeline(transaction=False) as pipe:   # one round trip for the whole window
             for call_id in ids:
-                pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage")
+                pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage", "asr_job_at")
             found = await pipe.execute()
-        for call_id, (ticket_id, queue, route, hung_up_in_flow) in zip(ids, found, strict=True):
+        for call_id, (ticket_id, queue, route, hung_up_in_flow, asr_job) in zip(ids, found, strict=True):
             recorded = self.recording_path(call_id).exists()
+            if ticket_id and recorded and not asr_job:
+                await self._untranscribed(call_id)
             # the flow itself saw the caller leave before asking anything: nothing to answer
             if ticket_id or (hung_up_in_flow and not recorded) or not (queue or route or recorded):
                 continue
             summary = await self.journal.summary(call_id)
             if summary and not summary.get("ticket_id"):
                 await self._open(call_id, summary, INTERRUPTED)
+
+    async def _untranscribed(self, call_id: str) -> None:
+        """A ticketed recording without the ASR job's mark: publish the job (the worker skips a ticket that has
+        its transcript already, so a job published twice costs nothing)."""
+        events = await self.redis.lrange(journal_key(call_id), 0, -1)
+        if any('"asr_job_published"' in e for e in events):     # journaled before the mark existed
+            await self.journal.update(call_id, asr_job_at=round(time.time(), 3))
+            return
+        summary = await self.journal.summary(call_id) or {}
+        route = summary.get("route") or FALLBACK_LINE
+        await self.intake.asr_job(call_id, str(self.recording_path(call_id)), str(summary.get("caller") or ""), route)
+        self.counters["asr_jobs"] += 1
+        await self.journal.record(call_id, "asr_job_reconciled")
+        log_event(log, "ASR job published for a ticketed recording", call_id=call_id, route=route)
 
     async def _open(self, call_id: str, summary: dict, intake: str) -> None:
         recording = self.recording_path(call_id)

@@ -11,7 +11,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hotline.core.config import Settings
-from hotline.core.lines import FALLBACK_LINE
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
@@ -99,14 +98,17 @@ class CallFlowFeature:
             await asyncio.sleep(self.settings.heartbeat_interval)
 
     async def _release_orphans(self) -> None:
-        """Calls left in AsyncAGI by an earlier controller (or lost during a disconnect) go to the general line."""
+        """Calls left in AsyncAGI by an earlier controller (or lost during a disconnect) go to the general line
+        through the dialplan's fallback path, which notes them (AstDB hotline_fallback): the reconciler then
+        journals and tickets them, also those that never got a call id from the controller that died."""
         for channel in self.agi.active_channels():  # AsyncAgi re-read them in its own on_connect hook
             if channel in self.in_flow:
                 continue
             log_event(log, "releasing orphaned AsyncAGI channel to general", channel=channel)
             agi_channel = AgiChannel(self.agi, channel)
             try:
-                await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": FALLBACK_LINE})
+                # an empty HOTLINE_QUEUE sends the call to [hotline-fallback] `released` (answer, note, general)
+                await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": ""})
                 await agi_channel.release()
             except Exception as exc:
                 log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))

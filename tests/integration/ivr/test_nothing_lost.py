@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from unittest import mock
@@ -23,6 +24,8 @@ from hotline.core.redis_server import RedisServer
 from ivr.journal import Journal
 from ivr.reconcile import prune_taken_notes
 from ivr.scripted_caller import FIRST_KEY_AFTER, find_call, prompt_seconds
+from telephony.agi import AsyncAgi
+from telephony.ami.manager import AmiManager
 
 from helpers import eventually, new_caller
 
@@ -135,3 +138,40 @@ async def test_controller_killed_while_the_caller_records(settings, controller_w
 async def _with_event(journal, caller_id, started, event: str):
     call = await find_call(journal, caller_id, since=started - 1, timeout=0.5)
     return call if call and event in [e["event"] for e in call["events"]] else None
+
+
+async def test_call_the_dead_controller_never_touched_is_journaled_and_ticketed(settings, controller_with_env,
+                                                                              sipp, client, pbx):
+    """A call that reached AsyncAGI just as the controller died (before it set a call id) is released by the
+    next controller to the general line through the dialplan's fallback path: noted, journaled, ticketed.
+    (Found by bench/soak.py: released straight to the queue, such a call had neither journal nor ticket.)"""
+    journal = Journal(client)
+    with controller_with_env(**FAST_RECONCILE) as controller:
+        controller.stop()
+        holder = AmiManager(settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret)
+        agi = AsyncAgi(holder)
+        held = asyncio.Event()
+
+        async def hold(channel: str, env: dict) -> None:   # keeps the call in AsyncAGI, then "dies"
+            await agi.command(channel, "SET VARIABLE TIMEOUT(absolute) 0")
+            held.set()
+        agi.on_start(hold)
+        await holder.connect()
+        phone = sipp.agent_phone(3, answer=True, talk_seconds=1.0)
+        caller_id, started = new_caller(), time.time()
+        try:
+            await holder.send_action("DBPut", Family="hotline", Key="heartbeat", Val=str(int(time.time())))
+            caller = sipp.caller(settings.hotline_number, caller_id=caller_id, steps=[("hold", None)], max_hold=40)
+            caller.start()
+            await asyncio.wait_for(held.wait(), 15)
+        finally:
+            await holder.close()
+        with mock.patch.dict(os.environ, FAST_RECONCILE):
+            controller.ensure_running()                   # finds the channel in AsyncAGI and releases it
+        assert await phone.wait_for("ANSWERED", caller=caller_id, timeout=30), "a person answered (general)"
+        await caller.process.wait_async(40)
+        call = await eventually(lambda: find_call(journal, caller_id, since=started - 5, timeout=0.5), 30,
+                                "journal of the released call")
+        ticket = await eventually(lambda: one_ticket(client, call["call_id"]), 30, "its ticket")
+    assert call["fallback"] == "released" and call["route"] == "general"
+    assert (ticket["line"], ticket["intake"], ticket["caller"]) == ("general", "without_menu", caller_id)
