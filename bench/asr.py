@@ -116,7 +116,7 @@ def run(repeats: int) -> list[str]:
 def write_docs(lines: list[str]) -> None:
     body = [SECTION, "", f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python bench/asr.py --write-docs`.", "",
             *lines, "",
-            "Syllable error = toned pinyin syllable edit distance / reference syllables (references: asr/references.py).",
+            "Syllable error = toned pinyin syllable edit distance / reference syllables (references: tests/asr_references.py).",
             "Vosk rows use the Korean model: speed and memory only. text CER is sherpa-onnx's `text` (keyword hits).",
             "Throughput rows share 2 cores with whatever else runs: a speed-up well below 2 means contention, not the engine.", ""]
     existing = DOC.read_text("utf-8") if DOC.exists() else "# Performance\n\n"

@@ -10,8 +10,8 @@ import os
 
 import httpx
 import pytest
+from asr_references import reference_pinyin
 
-from asr.references import reference_pinyin
 from hotline.core.redis_client import redis_client
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
