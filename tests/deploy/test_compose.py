@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.compose, pytest.mark.skipif(
     not os.environ.get("HOTLINE_COMPOSE_TEST"), reason="run by scripts/compose-test against the compose stack")]
 # (menu key, agent who answers that line, recording in the model's test_wavs)
 CALLS = {"tourism": ("9", "agent2", "5.wav"), "business": ("1", "agent1", "1.wav")}
-IN_ORDER = ["invite", "answer", "key", "recording", "queue_join", "agent_connect", "hangup"]
+IN_ORDER = ["arrived", "answer", "key", "recording", "queue_join", "agent_connect", "hangup"]
 
 
 @pytest.fixture
@@ -68,8 +68,11 @@ async def test_real_calls_through_the_compose_stack(settings, stack, phones):
         callers = dict(zip(CALLS, await asyncio.gather(*(place(settings, phones, r) for r in CALLS))))
         for route, (caller, _) in callers.items():
             key, agent, wav = CALLS[route]
-            call = await find_call(Journal(redis), caller, since=since)
-            assert call and call["route"] == route and call["agent"] == agent
+            async def ended(caller=caller):   # the Hangup event is journaled a moment after SIPp ends
+                call = await find_call(Journal(redis), caller, since=since, timeout=0.5)
+                return call if call and "hangup" in [e["event"] for e in call["events"]] else None
+            call = await eventually(ended, 15, f"{route} call journaled to its hang-up")
+            assert call["route"] == route and call["agent"] == agent
             events = [e["event"] for e in call["events"]]
             assert [e for e in events if e in IN_ORDER] == IN_ORDER and "route" in events, events
 
