@@ -26,10 +26,11 @@ def _fail(message: str, code: int) -> None:
 @app.command()
 def transcribe(
     wav: Path = typer.Argument(..., help="WAV file: PCM16, mu-law or a-law; 8 or 16 kHz (any rate works)."),
-    engine: str | None = typer.Option(None, "--engine", "-e", help="sherpa-onnx or vosk (default: HOTLINE_ASR_ENGINE)."),
+    engine: str | None = typer.Option(None, "--engine", "-e", help="whisper, sherpa-onnx or vosk (default: HOTLINE_ASR_ENGINE, whisper)."),
     keyword: list[str] = typer.Option([], "--keyword", "-k", help="汉字 keyword to spot; repeat for more."),
 ) -> None:
-    """Print one JSON object: engine, model, text, pinyin, keywords, confidence, timings."""
+    """Print one JSON object: engine, model, text (simplified 汉字; '' from sherpa-onnx, which writes pinyin),
+    pinyin, keywords, confidence, timings."""
     from asr.engines import load_engine  # engines import onnxruntime/Kaldi: only when asked to transcribe
 
     settings = Settings(asr_engine=engine) if engine else Settings()

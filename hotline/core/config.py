@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -55,8 +56,15 @@ class Settings(BaseSettings):
     # line by itself after this long: the dialplan watchdog is re-armed with it instead of switched off
     call_flow_lease_seconds: int = Field(default=300, ge=5, le=3600)
 
-    # speech recognition
-    asr_engine: str = "sherpa-onnx"
+    # speech recognition, in two passes over each recording (docs/architecture.md, "ASR passes"):
+    # "fast" spots the taxonomy's keywords with asr_keyword_engine the moment the recording ends;
+    # "hanzi" writes what the caller said in 汉字 with asr_engine and re-derives the ticket from it
+    asr_passes: list[Literal["fast", "hanzi"]] = Field(default=["fast", "hanzi"], min_length=1)
+    asr_engine: str = "whisper"  # whisper | vosk | sherpa-onnx (checked when loaded, naming the setting)
+    asr_keyword_engine: str = "sherpa-onnx"
+    # CTranslate2 Whisper model (default: whisper-base in models_dir, from `hotline models install whisper-base`)
+    whisper_model_dir: Path | None = None
+    whisper_threads: int = Field(default=2, ge=1, le=16)
     asr_model_dir: Path = SHARED_MODELS / "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile"
     vosk_model_dir: Path | None = None
     models_dir: Path = PROJECT_DIR / ".state" / "models"
