@@ -48,11 +48,17 @@ def transcribe(
 
 @app.command()
 def worker(
-    consumer: str | None = typer.Option(None, help="Consumer name in group `asr` (default: host-pid)."),
-    processes: int = typer.Option(1, min=1, max=32, help="Worker processes, each loading the engine once."),
+    consumer: str | None = typer.Option(None, help="Consumer name in the pass's group (default: host-pid)."),
+    processes: int = typer.Option(1, min=1, max=32, help="Worker processes per pass, each loading its engine once."),
     claim_idle: float = typer.Option(60.0, min=1.0, help="Take over jobs pending longer than this (s) from dead workers."),
+    passes: list[str] = typer.Option([], "--pass", help="fast (keywords) or hanzi (汉字 text); repeat for both "
+                                     "(default: HOTLINE_ASR_PASSES, both)."),
 ) -> None:
     """Consume ASR jobs from hotline:recordings and write transcripts onto draft tickets (tickets feature)."""
+    from hotline.tickets.passes import PASSES
     from hotline.tickets.worker_main import run_processes
 
-    run_processes(Settings(), consumer, processes, claim_idle)
+    unknown = [name for name in passes if name not in PASSES]
+    if unknown:
+        _fail(f"--pass {unknown[0]!r}: unknown pass; choose {' or '.join(PASSES)}", EXIT_BAD_INPUT)
+    run_processes(Settings(), consumer, processes, claim_idle, passes or None)

@@ -25,6 +25,8 @@ class Transcript(BaseModel):
     model: str | None = None
     confidence: float | None = None
     keywords: list[dict] = []
+    # words with times (and, from Whisper, a probability: the console marks the unsure ones)
+    tokens: list[dict] = []
     audio_seconds: float | None = None
     processing_seconds: float | None = None
     error: str | None = None
@@ -36,7 +38,8 @@ class Transcript(BaseModel):
         keywords = [k if isinstance(k, dict) else {"word": str(k)} for k in data.get("keywords") or []]
         fields = {k: data.get(k) for k in ("pinyin", "engine", "model", "confidence", "audio_seconds",
                                            "processing_seconds", "error")}
-        return cls(status=status, text=data.get("text") or "", keywords=keywords, **fields)
+        tokens = [t for t in data.get("tokens") or [] if isinstance(t, dict)]
+        return cls(status=status, text=data.get("text") or "", keywords=keywords, tokens=tokens, **fields)
 
     @property
     def keyword_words(self) -> list[str]:
@@ -69,7 +72,8 @@ class Ticket(BaseModel):
     menu_version: str | None = None
     started_at: float | None = None
     recording_path: str | None = None
-    transcript: Transcript = Transcript()
+    transcript: Transcript = Transcript()  # the fast pass: keyword hits and pinyin (hotline/tickets/passes.py)
+    hanzi: Transcript = Transcript()  # the 汉字 pass: what the caller said
     request_type: str = ""
     category: str = ""
     category_confidence: float = 0.0
@@ -79,7 +83,8 @@ class Ticket(BaseModel):
     repeat: Repeat = Repeat()
     status: TicketStatus = "draft"
     agent: str | None = None
-    summary: str = ""
+    summary: str = ""  # the agent's 诉求摘要: written only by the agent
+    suggested_summary: str = ""  # one sentence from the transcript and fields, for the agent to accept or edit
     address: str = ""
     notes: str = ""
     edited: list[str] = []

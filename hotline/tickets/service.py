@@ -11,7 +11,7 @@ import time
 from pydantic import ValidationError
 
 from hotline.core.logging import log_event, mask_number
-from hotline.tickets import repeat, store
+from hotline.tickets import passes, repeat, store, summary
 from hotline.tickets.classifier import classify
 from hotline.tickets.model import CLASSIFIED_FIELDS, Ticket, TicketChanges, Transcript
 from hotline.tickets.store import ALL_KEY, CATEGORY_KEY, TicketNotFound, dump
@@ -101,47 +101,55 @@ async def _repeat_links(redis, ticket: Ticket) -> repeat.Repeat:
 
 
 def _apply_classification(ticket: Ticket) -> None:
-    t = ticket.transcript
-    result = classify(t.text, t.pinyin, t.keyword_words, ticket.line)
+    """Category, 诉求类型, urgency, places and the suggested summary from both passes; fields the agent
+    edited are never touched, and a submitted ticket keeps what was submitted."""
+    if ticket.status == "submitted":
+        return
+    text, pinyin, hits = passes.evidence(ticket)
+    result = classify(text, pinyin, hits, ticket.line)
     for field in CLASSIFIED_FIELDS:
         if field not in ticket.edited:
             setattr(ticket, field, getattr(result, field))
     if "category" not in ticket.edited:
         ticket.category_confidence = result.category_confidence
     ticket.matched = result.matched
-    if not ticket.summary and "summary" not in ticket.edited:
-        ticket.summary = t.text[:200]
+    ticket.suggested_summary = summary.suggest(text, ticket.request_type, ticket.category, ticket.location_hints)
 
 
-async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None) -> dict:
-    """Store the ASR result on the call's ticket (creating it if the worker is first), classify, link repeats.
-    `call` (job fields: caller, route, path, recorded_at) seeds a ticket created here."""
+async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None,
+                            pass_name: str = "fast") -> dict:
+    """Store one pass's ASR result on the call's ticket (creating it if the worker is first), re-derive the
+    classification from both passes, link repeats. `call` (job fields: caller, route, path, recorded_at)
+    seeds a ticket created here."""
+    field = passes.PASSES[pass_name].field
     ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id})
     parsed = Transcript.from_engine(transcript)
     preview = await store.load(redis, ticket_id)
-    preview.transcript = parsed
+    setattr(preview, field, parsed)
     _apply_classification(preview)
     links = await _repeat_links(redis, preview)
 
     def attach(ticket: Ticket) -> str:
-        ticket.transcript = parsed
+        setattr(ticket, field, parsed)
         _apply_classification(ticket)
         ticket.repeat = links
-        ticket.record(SYSTEM, "transcribed", {"transcript_status": parsed.status, "category": ticket.category,
-                                              "request_type": ticket.request_type, "urgency": ticket.urgency})
+        ticket.record(SYSTEM, "transcribed", {"pass": pass_name, "transcript_status": parsed.status,
+                                              "category": ticket.category, "request_type": ticket.request_type,
+                                              "urgency": ticket.urgency})
         return "transcribed"
     ticket = await store.mutate(redis, ticket_id, attach)
-    log_event(log, "ticket transcribed", ticket_id=ticket_id, call_id=call_id, status=parsed.status,
-              category=ticket.category, urgency=ticket.urgency, repeat=bool(ticket.repeat.label))
+    log_event(log, "ticket transcribed", ticket_id=ticket_id, call_id=call_id, asr_pass=pass_name,
+              status=parsed.status, category=ticket.category, urgency=ticket.urgency,
+              repeat=bool(ticket.repeat.label))
     return dump(ticket)
 
 
 async def mark_transcript_failed(redis, call_id: str, status: str, error: str | None,
-                                 call: dict | None = None) -> dict:
+                                 call: dict | None = None, pass_name: str = "fast") -> dict:
     """No usable transcript (status unavailable/no_speech/error): say so on the ticket, keep everything else."""
     if status not in ("unavailable", "no_speech", "error"):
         raise TicketInvalid(f"status must be unavailable, no_speech or error, not {status!r}")
-    return await attach_transcript(redis, call_id, {"status": status, "error": error}, call)
+    return await attach_transcript(redis, call_id, {"status": status, "error": error}, call, pass_name)
 
 
 async def get_ticket(redis, ticket_id: str) -> dict:
