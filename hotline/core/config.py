@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     asr_model_dir: Path = SHARED_MODELS / "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile"
     vosk_model_dir: Path | None = None
     models_dir: Path = PROJECT_DIR / ".state" / "models"
+    # real recordings for `hotline call --sample LINE` (config/samples.yaml paths are relative to it)
+    samples_dir: Path = PROJECT_DIR.parent / "shared" / "asr-dev"
     # local words to spot besides the taxonomy's (place names, estates, roads): HOTLINE_ASR_HOTWORDS='["阳光花园"]'
     asr_hotwords: list[str] = []
 
