@@ -57,11 +57,13 @@ async def ensure_group(redis, group: str = GROUP) -> None:
 
 def transcribe(engine, path: str) -> dict:
     """Run the engine; bad audio becomes a transcript with status error, never an exception."""
-    from asr.audio import AudioError
+    from asr.audio import AudioError, EmptyAudioError
     from asr.base import AsrError
 
     try:
         return engine.transcribe_file(path).to_dict()
+    except EmptyAudioError as exc:  # the caller said nothing and Asterisk trimmed the silence away
+        return {"status": "no_speech", "error": str(exc)}
     except AudioError as exc:
         return {"status": "error", "error": str(exc)}
     except AsrError as exc:
