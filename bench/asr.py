@@ -137,11 +137,17 @@ def main() -> None:
     parser.add_argument("--paced", type=int, default=12)
     parser.add_argument("--interval", type=float, default=3.0)
     parser.add_argument("--skip-pipeline", action="store_true")
+    parser.add_argument("--skip-accuracy", action="store_true", help="only the pipeline latency (prints; no docs)")
     parser.add_argument("--write-docs", action="store_true", help=f"replace the ASR section of {DOC}")
     args = parser.parse_args()
     if not (args.dev / "transcripts.tsv").is_file():
         sys.exit(f"no dev set at {args.dev} (transcripts.tsv): set HOTLINE_SAMPLES_DIR or --dev")
     started = time.time()
+    if args.skip_accuracy:
+        from asr_pipeline import pipeline_rows
+
+        print("\n".join(pipeline_rows(args.dev, args.burst, args.paced, args.interval)))
+        return
     lines = accuracy_rows(args.dev, args.rtf_subset)
     lines += ["", keyword_recall()]
     print(lines[-1], flush=True)
