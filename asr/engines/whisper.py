@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from asr.audio import Audio, resample
+from asr.audio import resample
 from asr.base import AsrError, StreamBase, StreamingEngine, Token, Transcript
 from asr.hanzi import find_keywords, is_mostly_repetition, to_simplified
 from asr.pinyin import hanzi_to_pinyin

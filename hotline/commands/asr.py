@@ -26,7 +26,8 @@ def _fail(message: str, code: int) -> None:
 @app.command()
 def transcribe(
     wav: Path = typer.Argument(..., help="WAV file: PCM16, mu-law or a-law; 8 or 16 kHz (any rate works)."),
-    engine: str | None = typer.Option(None, "--engine", "-e", help="whisper, sherpa-onnx or vosk (default: HOTLINE_ASR_ENGINE, whisper)."),
+    engine: str | None = typer.Option(None, "--engine", "-e",
+                                      help="whisper, sherpa-onnx or vosk (default: HOTLINE_ASR_ENGINE, whisper)."),
     keyword: list[str] = typer.Option([], "--keyword", "-k", help="汉字 keyword to spot; repeat for more."),
 ) -> None:
     """Print one JSON object: engine, model, text (simplified 汉字; '' from sherpa-onnx, which writes pinyin),

@@ -47,7 +47,8 @@ def suggest(text: str, request_type: str, category: str, location_hints: list[st
     words = gist(text)
     if not words:
         return ""
-    parts = [f"来电人{request_type or '反映'}（{category}）：{words}"] if category else [f"来电人{request_type or '反映'}：{words}"]
+    who = f"来电人{request_type or '反映'}" + (f"（{category}）" if category else "")
+    parts = [f"{who}：{words}"]
     where = next((place for place in location_hints if place and " " not in place), "")
     if where and where not in words:
         parts.append(f"地点：{where}")

@@ -99,7 +99,8 @@ async def test_console_pop_update_reconnect_submit(server, chromium):
     await agent1.click("#transcript-details summary")
     await expect(agent1.locator("#transcript-pinyin")).to_have_text("wǒ jiā xiǎo qū nuǎn qì bú rè")
     await expect(agent1.locator("#keyword-hits .chip").first).to_have_text("暖气")
-    await expect(agent1.locator("#suggested-summary")).to_have_text("来电人求助（供暖）：我家小区暖气不热，已经三天了。")
+    suggestion = "来电人求助（供暖）：我家小区暖气不热，已经三天了。"
+    await expect(agent1.locator("#suggested-summary")).to_have_text(suggestion)
     assert (await tickets.get_ticket(server.redis, draft["id"]))["summary"] == ""  # only a suggestion
 
     # the browser reloads mid-call: the pop is replayed
@@ -108,7 +109,7 @@ async def test_console_pop_update_reconnect_submit(server, chromium):
     await expect(agent1.locator("#transcript")).to_have_text("我家小区暖气不热，已经三天了")
 
     await agent1.click("#accept-summary")
-    await expect(agent1.locator("#summary")).to_have_value("来电人求助（供暖）：我家小区暖气不热，已经三天了。")
+    await expect(agent1.locator("#summary")).to_have_value(suggestion)
     await agent1.fill("#summary", "小区暖气不热三天，请热力公司上门检修")  # the agent edits the suggestion
     await agent1.select_option("#request-type", "求助")
     await agent1.press("#location", "Enter")  # Enter submits the ticket

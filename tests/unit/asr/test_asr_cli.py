@@ -11,7 +11,8 @@ runner = CliRunner()
 
 
 def test_transcribe_8k_prints_one_json_object(wavs_8k):
-    result = runner.invoke(app, ["asr", "transcribe", str(wavs_8k / "4.wav"), "-e", "sherpa-onnx", "-k", "女儿", "-k", "蒋友伯"])
+    result = runner.invoke(app, ["asr", "transcribe", str(wavs_8k / "4.wav"), "-e", "sherpa-onnx",
+                                 "-k", "女儿", "-k", "蒋友伯"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"engine", "model", "text", "pinyin", "keywords", "confidence", "audio_seconds", "processing_seconds"}

@@ -76,7 +76,8 @@ def test_silence_gives_no_hits_and_no_suggestion():
 def test_summary_sentence_has_what_where_when():
     text = "喂你好，阳光花园小区从昨天晚上八点开始停水，到现在还没来"
     sentence = suggest(text, "求助", "供水/排水", ["阳光花园小区"])
-    assert sentence.startswith("来电人求助（供水/排水）：阳光花园小区从昨天晚上八点开始停水") and sentence.endswith("。")
+    assert sentence.startswith("来电人求助（供水/排水）：阳光花园小区从昨天晚上八点开始停水")
+    assert sentence.endswith("。")
     assert suggest("人民路的路灯不亮", "投诉", "市政设施", ["人民路"]) == "来电人投诉（市政设施）：人民路的路灯不亮。"
     assert "地点：滨江花园" in suggest("门口垃圾没人清理", "投诉", "环境卫生", ["滨江花园"])
     assert when_phrase("3月5号下午三点半停的电") == "3月5号下午三点半"
