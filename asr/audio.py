@@ -25,6 +25,10 @@ class AudioError(ValueError):
     """A recording that cannot be used; the message says why, for logs and for the CLI."""
 
 
+class EmptyAudioError(AudioError):
+    """A well-formed WAV with no samples: Asterisk trims a silence-ended recording of a caller who said nothing."""
+
+
 @dataclass(frozen=True)
 class Audio:
     samples: np.ndarray  # float32 mono in [-1, 1]
@@ -59,7 +63,7 @@ def load_wav(path: str | Path, *, max_seconds: float = MAX_AUDIO_SECONDS) -> Aud
         raw = handle.read(data_size)
     frames = len(raw) // fmt.block_align
     if frames == 0:
-        raise AudioError(f"{path}: the WAV file holds no audio samples")
+        raise EmptyAudioError(f"{path}: the WAV file holds no audio samples")
     samples = _decode(raw[: frames * fmt.block_align], fmt)
     return Audio.from_samples(samples, fmt.rate)
 

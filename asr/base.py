@@ -21,6 +21,7 @@ class Token:
     text: str
     start: float  # seconds from the start of the audio
     end: float
+    probability: float | None = None  # 0..1 where the engine scores each word (Whisper)
 
 
 @dataclass(frozen=True)

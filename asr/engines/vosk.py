@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import vosk
 
-from asr.base import AsrError, KeywordHit, StreamBase, StreamingEngine, Token, Transcript
+from asr.base import AsrError, StreamBase, StreamingEngine, Token, Transcript
+from asr.hanzi import find_keywords
 from asr.limits import MAX_AUDIO_SECONDS
 from asr.pinyin import hanzi_to_pinyin
 from hotline.core.logging import log_event
@@ -105,16 +106,3 @@ def parse_result(raw: str) -> list[dict]:
 def join_words(words: list[str]) -> str:
     """Vosk separates Chinese words with spaces ("投诉 噪音"); 汉字 text reads without them."""
     return _SPACE_BETWEEN_CJK.sub("", " ".join(words))
-
-
-def find_keywords(tokens: list[Token], keywords: list[str]) -> list[KeywordHit]:
-    """Keywords found in the recognised text, each hit timed by the word it starts in."""
-    text, owner = "", []  # owner[i]: index of the token that character i of text came from
-    for index, token in enumerate(tokens):
-        text += token.text
-        owner += [index] * len(token.text)
-    hits = []
-    for word in keywords:
-        for match in re.finditer(re.escape(word), text):
-            hits.append(KeywordHit(word, hanzi_to_pinyin(word), tokens[owner[match.start()]].start))
-    return sorted(hits, key=lambda hit: hit.start)

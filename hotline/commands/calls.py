@@ -13,11 +13,16 @@ from pathlib import Path
 import typer
 
 from hotline.commands import fail
+from hotline.commands.samples import SampleError, menu_key_for, sample_clip
 from hotline.core.config import Settings
 from hotline.core.redis_client import redis_client
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
 from telephony.sipp import SippError, SippFactory
+
+SYNTHETIC_NOTE = ("--say speaks with espeak-ng: synthetic Mandarin that the speech models recognise poorly, so "
+                  "expect a wrong or empty transcript. For a realistic demo use --sample tourism (a real recording) "
+                  "or --audio your-recording.wav.")
 
 
 def _speech(text: str, folder: Path) -> Path:
@@ -40,43 +45,62 @@ async def _demo(settings: Settings, key: str | None, audio: Path | None, answer:
         result = await caller.arun(timeout=120)
         call = await find_call(Journal(client), caller_id, since=started - 1) or {}
         return {"caller": caller_id, "sip": {"answered": result.answered, "answer_latency": result.answer_latency},
-                "call": call, "ticket": await _ticket(client, call.get("ticket_id"), wait_ticket if audio else 0)}
+                "call": call, "ticket": await _ticket(client, call.get("ticket_id"), wait_ticket if audio else 0,
+                                                      settings.asr_passes)}
     finally:
         sipp.close()
         await client.aclose()
         shutil.rmtree(work, ignore_errors=True)  # SIPp's message traces hold the caller's number
 
 
-async def _ticket(client, ticket_id: str | None, wait: float) -> dict | None:
+async def _ticket(client, ticket_id: str | None, wait: float, passes: list[str]) -> dict | None:
+    """The ticket once every configured ASR pass has written to it (or `wait` seconds have passed)."""
+    from hotline.tickets.passes import PASSES
     from hotline.tickets.service import get_ticket
 
     if not ticket_id:
         return None
+    fields = [PASSES[name].field for name in passes]
     deadline = time.monotonic() + wait
     while True:
         ticket = await get_ticket(client, ticket_id)
-        if time.monotonic() >= deadline or (ticket or {}).get("transcript", {}).get("status") != "pending":
+        if time.monotonic() >= deadline or all((ticket or {}).get(f, {}).get("status") != "pending" for f in fields):
             return ticket
         await asyncio.sleep(0.5)
 
 
 def call(key: str = typer.Option(None, "--key", help="key to press in the menu (1, 9, 0, *...); none: wait"),
          audio: Path = typer.Option(None, "--audio", exists=True, dir_okay=False, help="WAV to say after the beep"),
-         say: str = typer.Option(None, "--say", help="text to speak (espeak-ng Mandarin) after the beep"),
+         sample: str = typer.Option(None, "--sample", help="say a real recording that fits LINE (config/samples.yaml), "
+                                    "pressing the line's key unless --key is given: tourism, general, business"),
+         say: str = typer.Option(None, "--say", help="text to speak after the beep (synthetic espeak-ng speech: "
+                                 "recognised poorly)"),
          no_answer_agent: bool = typer.Option(False, "--no-answer-agent", help="agent phones ring, never answer"),
-         wait_ticket: float = typer.Option(30.0, help="seconds to wait for the transcript on the ticket")) -> None:
+         wait_ticket: float = typer.Option(30.0, help="seconds to wait for the transcripts on the ticket")) -> None:
     """Place a real call to the hotline and print its journal (route, answer latency, ticket) as JSON."""
     settings = Settings()
     if key is not None and (len(key) != 1 or key not in "0123456789*#"):
         raise typer.BadParameter("--key takes one of 0-9 * #")
-    if audio and say:
-        raise typer.BadParameter("give --audio or --say, not both")
+    if sum(x is not None for x in (audio, say, sample)) > 1:
+        raise typer.BadParameter("give one of --audio, --sample, --say")
+    if sample:
+        try:
+            audio = sample_clip(settings, sample)
+        except SampleError as exc:
+            fail(exc)
+        key = key if key is not None else menu_key_for(sample)
+    if say:
+        typer.echo(f"note: {SYNTHETIC_NOTE}", err=True)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             spoken = _speech(say, Path(tmp)) if say else audio
             report = asyncio.run(_demo(settings, key, spoken, not no_answer_agent, wait_ticket))
     except (SippError, OSError, FileNotFoundError) as exc:
         fail(f"{exc} — is the sandbox up? run `hotline up`")
+    if say:
+        report["note"] = SYNTHETIC_NOTE
+    elif audio:
+        report["recording"] = str(audio)
     typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     if not report["sip"]["answered"]:
         raise typer.Exit(1)

@@ -14,7 +14,8 @@ from telephony.pbx.rootfs import root_is_built
 
 APT_PACKAGES = ("mmdebstrap", "sip-tester", "redis-server", "espeak-ng", "sox", "chromium")
 PYTHON_MODULES = ("typer", "pydantic_settings", "fastapi", "uvicorn", "redis", "jinja2", "yaml", "httpx",
-                  "numpy", "sherpa_onnx", "vosk", "pypinyin", "prometheus_client", "websockets")
+                  "numpy", "sherpa_onnx", "vosk", "pypinyin", "prometheus_client", "websockets", "faster_whisper",
+                  "opencc")
 
 
 @dataclass
@@ -65,6 +66,12 @@ def run_checks(settings: Settings) -> list[Check]:
     model = settings.asr_model_dir
     checks.append(Check("speech model", model.is_dir(), str(model),
                         "set HOTLINE_ASR_MODEL_DIR to a model directory (see ../shared/models/README.md)"))
+    if settings.asr_engine == "whisper" and "hanzi" in settings.asr_passes:
+        from asr.engines.whisper import whisper_model_dir
+
+        whisper = whisper_model_dir(settings)
+        checks.append(Check("汉字 speech model", (whisper / "model.bin").is_file(), str(whisper),
+                            ".venv/bin/hotline models install whisper-base"))
     missing_modules = _missing_modules()
     checks.append(Check("python deps", not missing_modules,
                         "missing: " + " ".join(missing_modules) if missing_modules else "all importable",

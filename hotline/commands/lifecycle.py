@@ -45,7 +45,9 @@ def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part."
             typer.echo("· restarted the controller/ASR worker that ran without the supervisor")
         supervisor.start(timeout)   # runs both and restarts either if it exits
         typer.echo(f"✔ controller http://{settings.http_host}:{settings.http_port}/ (log {controller.log_file})")
-        typer.echo(f"✔ ASR worker ({settings.asr_engine}) (log {workers.log_file})")
+        engines = {"fast": settings.asr_keyword_engine, "hanzi": settings.asr_engine}
+        running = ", ".join(f"{name} ({engines[name]})" for name in settings.asr_passes)
+        typer.echo(f"✔ ASR workers: {running} (log {workers.log_file})")
         typer.echo(f"✔ supervisor restarts them if they exit (log {supervisor.log_file})")
     except (PbxError, PbxConfigError, RedisServerError, ControllerError) as exc:
         fail(exc)

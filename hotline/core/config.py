@@ -125,11 +125,20 @@ class Settings(BaseSettings):
     reconcile_settle_seconds: float = Field(default=20.0, ge=1, le=3600)
     reconcile_window_seconds: float = Field(default=6 * 3600, ge=60, le=7 * 24 * 3600)
 
-    # speech recognition
-    asr_engine: str = "sherpa-onnx"
+    # speech recognition, in two passes over each recording (docs/architecture.md, "ASR passes"):
+    # "fast" spots the taxonomy's keywords with asr_keyword_engine the moment the recording ends;
+    # "hanzi" writes what the caller said in 汉字 with asr_engine and re-derives the ticket from it
+    asr_passes: list[Literal["fast", "hanzi"]] = Field(default=["fast", "hanzi"], min_length=1)
+    asr_engine: str = "whisper"  # whisper | vosk | sherpa-onnx (checked when loaded, naming the setting)
+    asr_keyword_engine: str = "sherpa-onnx"
+    # CTranslate2 Whisper model (default: whisper-base in models_dir, from `hotline models install whisper-base`)
+    whisper_model_dir: Path | None = None
+    whisper_threads: int = Field(default=2, ge=1, le=16)
     asr_model_dir: Path = SHARED_MODELS / "sherpa-onnx-kws-zipformer-wenetspeech-3.3M-2024-01-01-mobile"
     vosk_model_dir: Path | None = None
     models_dir: Path = PROJECT_DIR / ".state" / "models"
+    # real recordings for `hotline call --sample LINE` (config/samples.yaml paths are relative to it)
+    samples_dir: Path = PROJECT_DIR.parent / "shared" / "asr-dev"
     # local words to spot besides the taxonomy's (place names, estates, roads): HOTLINE_ASR_HOTWORDS='["阳光花园"]'
     asr_hotwords: list[str] = []
 

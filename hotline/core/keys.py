@@ -37,7 +37,7 @@ MENU_SEQ = Key("hotline:menu:seq", "ivr", "string (INCR)", "forever", "last menu
 MENU_ACTIVE = Key("hotline:menu:active", "ivr", "string", "forever", "active menu version")
 MENU_HISTORY = Key("hotline:menu:history", "ivr", "list of JSON", "forever", "publish/rollback log")
 MENU_VERSION = Key("hotline:menu:version:{version}", "ivr", "JSON string", "forever", "one menu tree")
-RECORDINGS = Key("hotline:recordings", "ivr", "stream (group `asr`)", "MAXLEN ~100,000",
+RECORDINGS = Key("hotline:recordings", "ivr", "stream (groups `asr`, `asr-hanzi`)", "MAXLEN ~100,000",
                  "ASR jobs: call_id, path, caller, route, recorded_at; consumed by the tickets worker")
 FALLBACK_TAKEN = Key("hotline:fallback-taken", "ivr", "set", "until `hotline up` prunes the AstDB notes",
                      "ids of dialplan fallback notes (AstDB hotline_fallback) already journaled and ticketed")

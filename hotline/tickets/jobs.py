@@ -19,35 +19,38 @@ STREAM = keys.RECORDINGS.pattern
 GROUP = "asr"
 STREAM_MAXLEN = 100_000
 DEAD_STREAM = keys.RECORDINGS_DEAD.pattern
-DEAD_FIELDS = ("message_id", "error", "attempts", "failed_at")
+DEAD_FIELDS = ("message_id", "pass", "error", "attempts", "failed_at")
 JOB_FIELDS = ("call_id", "path", "caller", "route", "recorded_at")
 
 
-async def attempts(redis, message_id: str) -> int:
+async def attempts(redis, message_id: str, group: str = GROUP) -> int:
     """How often the group delivered this job (XREADGROUP and each XAUTOCLAIM count one)."""
-    pending = await redis.xpending_range(STREAM, GROUP, min=message_id, max=message_id, count=1)
+    pending = await redis.xpending_range(STREAM, group, min=message_id, max=message_id, count=1)
     return int(pending[0]["times_delivered"]) if pending else 1
 
 
-async def fail(redis, message_id: str, fields: dict, error: str, max_attempts: int, *, lines) -> bool:
-    """Record a failed attempt on the ticket; at max_attempts dead-letter and ack the job. True if dead-lettered."""
-    n = await attempts(redis, message_id)
+async def fail(redis, message_id: str, fields: dict, error: str, max_attempts: int, *, lines,
+               group: str = GROUP, pass_name: str = "fast") -> bool:
+    """Record a failed attempt on the ticket (the pass's transcript); at max_attempts dead-letter and ack the
+    job in that pass's group. True if dead-lettered."""
+    n = await attempts(redis, message_id, group)
     final = n >= max_attempts
     call_id = fields.get("call_id")
     reason = f"{error} (attempt {n} of {max_attempts}; " + (
         f"gave up: `hotline asr retry {call_id}`)" if final else "will retry)")
     if call_id:
         try:
-            await service.record_transcript_failure(redis, call_id, reason, call=fields, lines=lines)
+            await service.record_transcript_failure(redis, call_id, reason, call=fields, pass_name=pass_name,
+                                                    lines=lines)
         except Exception as exc:  # the ticket itself may be what fails: the dead-letter entry still says why
             log_event(log, "could not record the failure on the ticket", logging.WARNING, call_id=call_id,
                       error=clip(exc, 200))
     if final:
-        entry = {**{k: v for k, v in fields.items() if k not in DEAD_FIELDS}, "message_id": message_id,
+        entry = {**{k: v for k, v in fields.items() if k not in DEAD_FIELDS}, "message_id": message_id, "pass": pass_name,
                  "error": clip(error, 500), "attempts": n, "failed_at": round(time.time(), 3)}
         async with redis.pipeline(transaction=True) as pipe:
             pipe.xadd(DEAD_STREAM, entry, maxlen=STREAM_MAXLEN, approximate=True)
-            pipe.xack(STREAM, GROUP, message_id)
+            pipe.xack(STREAM, group, message_id)
             await pipe.execute()
     log_event(log, "ASR job failed" + (", dead-lettered" if final else ""), logging.ERROR,
               call_id=call_id, message_id=message_id, attempt=n, error=clip(error, 300))

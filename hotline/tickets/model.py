@@ -30,6 +30,7 @@ SUMMARY_MAX, NOTES_MAX, ADDRESS_MAX = 2000, 2000, 200
 HINT_MAX, HINTS_MAX, WORD_MAX, MATCHED_MAX = 100, 10, 60, 50
 TEXT_MAX, PINYIN_MAX, KEYWORDS_MAX, ERROR_MAX = 8000, 16000, 200, 500
 REPEAT_IDS_MAX, AUDIT_MAX, AUDIT_VALUE_MAX, AUDIT_FIELDS_MAX = 50, 100, 80, 20
+TOKENS_MAX = 2000  # words of a 120 s description, with room
 
 STRICT = ConfigDict(extra="ignore", validate_assignment=True, strict=True)
 
@@ -65,6 +66,14 @@ class Keyword(BaseModel):
     start: float | None = None
 
 
+class Token(BaseModel):
+    model_config = STRICT
+    text: Text(WORD_MAX) = ""
+    start: float | None = None
+    end: float | None = None
+    probability: float | None = None
+
+
 class Transcript(BaseModel):
     model_config = STRICT
 
@@ -75,6 +84,8 @@ class Transcript(BaseModel):
     model: Text(200) | None = None
     confidence: float | None = None
     keywords: Annotated[list[Keyword], Field(max_length=KEYWORDS_MAX)] = []
+    # words with times (and, from Whisper, a probability: the console marks the unsure ones)
+    tokens: Annotated[list[Token], Field(max_length=TOKENS_MAX)] = []
     audio_seconds: float | None = None
     processing_seconds: float | None = None
     error: Text(ERROR_MAX) | None = None
@@ -87,7 +98,8 @@ class Transcript(BaseModel):
         sizes = {"text": TEXT_MAX, "pinyin": PINYIN_MAX, "engine": NAME_MAX, "model": 200, "error": ERROR_MAX}
         texts = {k: clip(data.get(k), n) if data.get(k) is not None else None for k, n in sizes.items()}
         numbers = {k: _number(data.get(k)) for k in ("confidence", "audio_seconds", "processing_seconds")}
-        return cls.model_validate({**texts, "text": texts["text"] or "", "status": status,
+        tokens = [_token(t) for t in (data.get("tokens") or [])[:TOKENS_MAX] if isinstance(t, dict)]
+        return cls.model_validate({**texts, "text": texts["text"] or "", "status": status, "tokens": tokens,
                                    "keywords": [k for k in keywords if k["word"]], **numbers}, strict=False)
 
     @property
@@ -99,6 +111,12 @@ def _keyword(k) -> dict:
     if not isinstance(k, dict):
         return {"word": clip(k, WORD_MAX)}
     return {"word": clip(k.get("word"), WORD_MAX), "pinyin": clip(k.get("pinyin"), 200), "start": _number(k.get("start"))}
+
+
+def _token(t: dict) -> dict:
+    """A word with its times (and Whisper's probability), cut to fit."""
+    return {"text": clip(t.get("text"), WORD_MAX), "start": _number(t.get("start")), "end": _number(t.get("end")),
+            "probability": _number(t.get("probability"))}
 
 
 def _number(value) -> float | None:
@@ -146,7 +164,8 @@ class Ticket(BaseModel):
     handlers: Annotated[list[Text(NAME_MAX)], Field(max_length=HANDLERS_MAX)] = []
     started_at: float | None = None
     recording_path: Text(PATH_MAX) | None = None
-    transcript: Transcript = Transcript()
+    transcript: Transcript = Transcript()  # the fast pass: keyword hits and pinyin (hotline/tickets/passes.py)
+    hanzi: Transcript = Transcript()  # the 汉字 pass: what the caller said
     request_type: Text(LABEL_MAX) = ""
     category: Text(LABEL_MAX) = ""
     category_confidence: float = 0.0
@@ -156,7 +175,9 @@ class Ticket(BaseModel):
     repeat: Repeat = Repeat()
     status: TicketStatus = "draft"
     agent: Text(NAME_MAX) | None = None
-    summary: Text(SUMMARY_MAX) = ""
+    summary: Text(SUMMARY_MAX) = ""  # the agent's 诉求摘要: written only by the agent
+    # one sentence from the transcript and fields, for the agent to accept or edit
+    suggested_summary: Text(SUMMARY_MAX) = ""
     address: Text(ADDRESS_MAX) = ""
     notes: Text(NOTES_MAX) = ""
     edited: Annotated[list[Text(LABEL_MAX)], Field(max_length=AUDIT_FIELDS_MAX)] = []

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from hotline.core.lines import LineCatalogue, UnknownLine
 from hotline.core.logging import log_event, mask_number
-from hotline.tickets import repeat, store
+from hotline.tickets import passes, repeat, store, summary
 from hotline.tickets.classifier import classify
 from hotline.tickets.model import (
     CLASSIFIED_FIELDS,
@@ -22,6 +22,7 @@ from hotline.tickets.model import (
     MATCHED_MAX,
     NAME_MAX,
     RETRYABLE,
+    SUMMARY_MAX,
     WORD_MAX,
     Ticket,
     TicketChanges,
@@ -133,8 +134,12 @@ async def _repeat_links(redis, ticket: Ticket) -> repeat.Repeat:
 
 
 def _apply_classification(ticket: Ticket) -> None:
-    t = ticket.transcript
-    result = classify(t.text, t.pinyin, t.keyword_words, ticket.line)
+    """Category, 诉求类型, urgency, places and the suggested summary from both passes; fields the agent
+    edited are never touched, and a submitted ticket keeps what was submitted."""
+    if ticket.status == "submitted":
+        return
+    text, pinyin, hits = passes.evidence(ticket)
+    result = classify(text, pinyin, hits, ticket.line)
     fitted = {"location_hints": [clip(h, HINT_MAX) for h in result.location_hints[:HINTS_MAX]]}
     for field in CLASSIFIED_FIELDS:
         if field not in ticket.edited:
@@ -142,40 +147,46 @@ def _apply_classification(ticket: Ticket) -> None:
     if "category" not in ticket.edited:
         ticket.category_confidence = result.category_confidence
     ticket.matched = [clip(w, WORD_MAX) for w in result.matched[:MATCHED_MAX]]
-    if not ticket.summary and "summary" not in ticket.edited:
-        ticket.summary = t.text[:200]
+    suggested = summary.suggest(text, ticket.request_type, ticket.category, ticket.location_hints)
+    ticket.suggested_summary = clip(suggested, SUMMARY_MAX) or ""
 
 
-async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None, *,
-                            lines: LineCatalogue) -> dict:
-    """Store the ASR result on the call's ticket (creating it if the worker is first), classify, link repeats.
-    `call` (job fields: caller, route, path, recorded_at) seeds a ticket created here."""
+async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None,
+                            pass_name: str = "fast", *, lines: LineCatalogue) -> dict:
+    """Store one pass's ASR result on the call's ticket (creating it if the worker is first), re-derive the
+    classification from both passes, link repeats. `call` (job fields: caller, route, path, recorded_at)
+    seeds a ticket created here."""
+    field = passes.PASSES[pass_name].field
     ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
     parsed = Transcript.from_engine(transcript)
     preview = await store.load(redis, ticket_id)
-    preview.transcript = parsed
+    setattr(preview, field, parsed)
     _apply_classification(preview)
     links = await _repeat_links(redis, preview)
 
     def attach(ticket: Ticket) -> str:
-        ticket.transcript = parsed
+        setattr(ticket, field, parsed)
         _apply_classification(ticket)
         ticket.repeat = links
-        ticket.record(SYSTEM, "transcribed", {"transcript_status": parsed.status, "category": ticket.category,
-                                              "request_type": ticket.request_type, "urgency": ticket.urgency})
+        ticket.record(SYSTEM, "transcribed", {"pass": pass_name, "transcript_status": parsed.status,
+                                              "category": ticket.category, "request_type": ticket.request_type,
+                                              "urgency": ticket.urgency})
         return "transcribed"
     ticket = await store.mutate(redis, ticket_id, attach)
-    log_event(log, "ticket transcribed", ticket_id=ticket_id, call_id=call_id, status=parsed.status,
-              category=ticket.category, urgency=ticket.urgency, repeat=bool(ticket.repeat.label))
+    log_event(log, "ticket transcribed", ticket_id=ticket_id, call_id=call_id, asr_pass=pass_name,
+              status=parsed.status, category=ticket.category, urgency=ticket.urgency,
+              repeat=bool(ticket.repeat.label))
     return dump(ticket)
 
 
 async def mark_transcript_failed(redis, call_id: str, status: str, error: str | None,
-                                 call: dict | None = None, *, lines: LineCatalogue) -> dict:
+                                 call: dict | None = None, pass_name: str = "fast", *,
+                                 lines: LineCatalogue) -> dict:
     """No usable transcript (status unavailable/no_speech/error): say so on the ticket, keep everything else."""
     if status not in ("unavailable", "no_speech", "error"):
         raise TicketInvalid(f"status must be unavailable, no_speech or error, not {status!r}")
-    return await attach_transcript(redis, call_id, {"status": status, "error": error}, call, lines=lines)
+    return await attach_transcript(redis, call_id, {"status": status, "error": error}, call, pass_name,
+                                   lines=lines)
 
 
 async def ticket_id_for_call(redis, call_id: str) -> str | None:
@@ -183,26 +194,29 @@ async def ticket_id_for_call(redis, call_id: str) -> str | None:
     return await store.id_for_call(redis, call_id)
 
 
-async def record_transcript_failure(redis, call_id: str, reason: str, call: dict | None = None, *,
-                                    lines: LineCatalogue) -> dict:
-    """An ASR job raised: say so on the ticket (status failed, the reason), unless a transcript already landed."""
+async def record_transcript_failure(redis, call_id: str, reason: str, call: dict | None = None,
+                                    pass_name: str = "fast", *, lines: LineCatalogue) -> dict:
+    """An ASR job raised: say so on the ticket (that pass's transcript failed, the reason), unless a transcript
+    already landed."""
+    field = passes.PASSES[pass_name].field
     ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
 
     def note(ticket: Ticket) -> str | None:
-        if ticket.transcript.status not in RETRYABLE:
+        if getattr(ticket, field).status not in RETRYABLE:
             return None
-        ticket.transcript = Transcript(status="failed", error=clip(reason, ERROR_MAX))
-        ticket.record(SYSTEM, "transcription failed", {"error": reason})
+        setattr(ticket, field, Transcript(status="failed", error=clip(reason, ERROR_MAX)))
+        ticket.record(SYSTEM, "transcription failed", {"pass": pass_name, "error": reason})
         return "transcribed"
     return dump(await store.mutate(redis, ticket_id, note))
 
 
 async def reset_transcript(redis, ticket_id: str, who: str) -> dict:
-    """Before an ASR job is re-run (`hotline asr retry`): the transcript is pending again."""
+    """Before an ASR job is re-run (`hotline asr retry`): every pass's transcript is pending again."""
     def reset(ticket: Ticket) -> str:
         if not ticket.recording_path:
             raise TicketInvalid(f"ticket {ticket.id} has no recording to transcribe")
-        ticket.transcript = Transcript(status="pending")
+        for asr_pass in passes.PASSES.values():   # the job goes to every pass again
+            setattr(ticket, asr_pass.field, Transcript(status="pending"))
         ticket.record(who, "transcription retried")
         return "updated"
     return dump(await store.mutate(redis, ticket_id, reset))

@@ -1,4 +1,7 @@
-"""ASR job consumer: hotline:recordings (consumer group `asr`) -> transcript + classification on the call's ticket.
+"""ASR job consumer: hotline:recordings -> one pass's transcript + classification on the call's ticket.
+
+Each pass (hotline/tickets/passes.py: `fast` keywords in group `asr`, `hanzi` 汉字 text in group `asr-hanzi`)
+is its own consumer group on the same stream, with the same guarantees:
 
 At-least-once delivery made exactly-once per call: a job is XACKed only after its ticket is written, a
 redelivered job whose ticket already has a transcript is acked without work, and jobs left pending by a
@@ -25,6 +28,7 @@ from hotline.core.logging import log_event, mask_number
 from hotline.tickets import jobs, service, store
 from hotline.tickets.jobs import GROUP, STREAM
 from hotline.tickets.model import RETRYABLE, clip
+from hotline.tickets.passes import PASSES
 
 log = logging.getLogger("hotline.tickets.worker")
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError)
@@ -35,23 +39,24 @@ def default_consumer() -> str:
     return f"{socket.gethostname()}-{os.getpid()}-{os.urandom(2).hex()}"
 
 
-def load_engine_or_reason(settings):
-    """(engine, None) or (None, reason) when the model is missing/broken; logged once, clearly."""
+def load_engine_or_reason(settings, pass_name: str = "fast"):
+    """(engine, None) or (None, reason) when the pass's model is missing/broken; logged once, clearly."""
     from asr.base import AsrError
     from asr.engines import load_engine
     from hotline.tickets.taxonomy import spotting_keywords
 
+    engine_name = getattr(settings, PASSES[pass_name].engine_setting)
     try:
-        return load_engine(settings, keywords=spotting_keywords() + list(settings.asr_hotwords)), None
+        return load_engine(settings, spotting_keywords() + list(settings.asr_hotwords), engine_name), None
     except AsrError as exc:
         log_event(log, "ASR engine unavailable: tickets will say 'transcript unavailable'",
-                  logging.ERROR, error=str(exc))
+                  logging.ERROR, error=str(exc), asr_pass=pass_name, engine=engine_name)
         return None, str(exc)
 
 
-async def ensure_group(redis) -> None:
+async def ensure_group(redis, group: str = GROUP) -> None:
     try:
-        await redis.xgroup_create(STREAM, GROUP, id="0", mkstream=True)
+        await redis.xgroup_create(STREAM, group, id="0", mkstream=True)
     except ResponseError as exc:
         if "BUSYGROUP" not in str(exc):
             raise
@@ -59,11 +64,13 @@ async def ensure_group(redis) -> None:
 
 def transcribe(engine, path: str) -> dict:
     """Run the engine; bad audio becomes a transcript with status error, never an exception."""
-    from asr.audio import AudioError
+    from asr.audio import AudioError, EmptyAudioError
     from asr.base import AsrError
 
     try:
         return engine.transcribe_file(path).to_dict()
+    except EmptyAudioError as exc:  # the caller said nothing and Asterisk trimmed the silence away
+        return {"status": "no_speech", "error": str(exc)}
     except AudioError as exc:
         return {"status": "error", "error": str(exc)}
     except AsrError as exc:
@@ -75,8 +82,10 @@ def transcribe(engine, path: str) -> dict:
 class Worker:
     def __init__(self, redis, engine, consumer: str, *, lines: LineCatalogue, unavailable_reason: str | None = None,
                  claim_idle: float = 60.0, block_seconds: float = 2.0, max_attempts: int = 3,
-                 reconnect_cap: float = 10.0):
+                 reconnect_cap: float = 10.0, pass_name: str = "fast"):
         self.redis, self.engine, self.consumer, self.lines = redis, engine, consumer, lines
+        self.pass_ = PASSES[pass_name]
+        self.group = self.pass_.group
         self.unavailable_reason = unavailable_reason or "no ASR engine loaded"
         self.claim_idle_ms = int(claim_idle * 1000)
         self.block_ms = int(block_seconds * 1000)
@@ -90,8 +99,8 @@ class Worker:
         outages = 0
         while not self.stopping:
             try:
-                await ensure_group(self.redis)
-                log_event(log, "ASR worker consuming", stream=STREAM, group=GROUP, consumer=self.consumer,
+                await ensure_group(self.redis, self.group)
+                log_event(log, "ASR worker consuming", stream=STREAM, group=self.group, consumer=self.consumer,
                           engine=getattr(self.engine, "name", None), reconnects=self.reconnects)
                 await self._drain("0")  # our own pending jobs (a previous life, or cut off by the outage)
                 outages = 0
@@ -120,7 +129,7 @@ class Worker:
 
     async def _drain(self, start: str, block: bool = False) -> None:
         count = 1 if block else 100  # "0": every job still pending under our name
-        reply = await self.redis.xreadgroup(GROUP, self.consumer, {STREAM: start}, count=count,
+        reply = await self.redis.xreadgroup(self.group, self.consumer, {STREAM: start}, count=count,
                                             block=self.block_ms if block else None)
         for _stream, messages in reply or []:
             for message_id, fields in messages:
@@ -128,10 +137,10 @@ class Worker:
 
     async def _reclaim(self) -> bool:
         """Take over one job a dead (or stuck) consumer left pending; True if there was one."""
-        reply = await self.redis.xautoclaim(STREAM, GROUP, self.consumer, self.claim_idle_ms, "0-0", count=1)
+        reply = await self.redis.xautoclaim(STREAM, self.group, self.consumer, self.claim_idle_ms, "0-0", count=1)
         claimed = reply[1] if reply else []
         for message_id, fields in claimed:
-            log_event(log, "reclaimed ASR job", message_id=message_id, consumer=self.consumer)
+            log_event(log, "reclaimed ASR job", message_id=message_id, consumer=self.consumer, asr_pass=self.pass_.name)
             await self.handle(message_id, fields)
         return bool(claimed)
 
@@ -144,23 +153,24 @@ class Worker:
         except Exception as exc:  # a bad job: on the ticket, retried after claim_idle, then dead-lettered
             self.failed += 1
             await jobs.fail(self.redis, message_id, fields or {}, f"{type(exc).__name__}: {clip(exc, 300)}",
-                            self.max_attempts, lines=self.lines)
+                            self.max_attempts, lines=self.lines, group=self.group, pass_name=self.pass_.name)
 
     async def _handle(self, message_id: str, fields: dict) -> None:
         call_id = fields.get("call_id")
         if not call_id:
             log_event(log, "ASR job without call_id dropped", logging.WARNING, message_id=message_id, fields=sorted(fields))
         elif await self._already_done(call_id):
-            log_event(log, "ASR job already done", call_id=call_id, message_id=message_id)
+            log_event(log, "ASR job already done", call_id=call_id, message_id=message_id, asr_pass=self.pass_.name)
         else:
             await self._attach(message_id, call_id, fields)
-        await self.redis.xack(STREAM, GROUP, message_id)
+        await self.redis.xack(STREAM, self.group, message_id)
         self.handled += 1
 
     async def _attach(self, message_id: str, call_id: str, fields: dict) -> None:
         transcript = await self._transcript(fields)
         try:
-            await service.attach_transcript(self.redis, call_id, transcript, call=fields, lines=self.lines)
+            await service.attach_transcript(self.redis, call_id, transcript, call=fields, pass_name=self.pass_.name,
+                                            lines=self.lines)
         except service.TicketInvalid as exc:   # e.g. a route no line has: redelivering would not fix it
             log_event(log, "ASR job refused", logging.ERROR, call_id=call_id, message_id=message_id, error=str(exc))
             return
@@ -172,7 +182,9 @@ class Worker:
         ticket_id = await store.id_for_call(self.redis, call_id)
         if not ticket_id:
             return False
-        return (await store.load(self.redis, ticket_id)).transcript.status not in RETRYABLE
+        ticket = await store.load(self.redis, ticket_id)
+        # a ticket the agent already submitted needs no late pass (and a new group replays old jobs)
+        return getattr(ticket, self.pass_.field).status not in RETRYABLE or ticket.status == "submitted"
 
     async def _transcript(self, fields: dict) -> dict:
         if self.engine is None:
@@ -189,13 +201,14 @@ def _latency(fields: dict) -> float | None:
         return None
 
 
-async def run_worker(settings, consumer: str, claim_idle: float, max_attempts: int = 3) -> None:
+async def run_worker(settings, consumer: str, claim_idle: float, pass_name: str = "fast",
+                     max_attempts: int = 3) -> None:
     from hotline.core.redis_client import redis_client
 
-    engine, reason = load_engine_or_reason(settings)
+    engine, reason = load_engine_or_reason(settings, pass_name)
     client = redis_client(settings)
     worker = Worker(client, engine, consumer, lines=load_lines(settings.queues_file), unavailable_reason=reason,
-                    claim_idle=claim_idle, max_attempts=max_attempts)
+                    claim_idle=claim_idle, max_attempts=max_attempts, pass_name=pass_name)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: setattr(worker, "stopping", True))
@@ -203,4 +216,4 @@ async def run_worker(settings, consumer: str, claim_idle: float, max_attempts: i
         await worker.run()
     finally:
         await client.aclose()
-        log_event(log, "ASR worker stopped", consumer=consumer, handled=worker.handled)
+        log_event(log, "ASR worker stopped", consumer=consumer, asr_pass=pass_name, handled=worker.handled)

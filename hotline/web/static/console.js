@@ -6,8 +6,9 @@ const token = localStorage.getItem("hotline_token");
 const $ = (id) => document.getElementById(id);
 // ticket field (hotline.tickets Ticket / PATCH body) -> form element id
 const FIELDS = { request_type: "request-type", category: "category", urgency: "urgency", address: "location", summary: "summary" };
-const TRANSCRIPT_STATUS = { pending: "（语音转写中…）", no_speech: "（未识别到语音）", unavailable: "（转写不可用）", error: "（转写失败）",
+const TRANSCRIPT_STATUS = { pending: "（语音转写中…）", no_speech: "未识别到语音", unavailable: "（转写不可用）", error: "（转写失败）",
   failed: "（转写出错）", no_recording: "（来电人未留言）" };
+const UNSURE_BELOW = 0.5;  // Whisper word probability under which a stretch is marked as doubtful
 const STATUS_TEXT = { ringing: "振铃中", connected: "通话中", ended: "已结束" };
 const END_REASON = { caller: "来电人挂机", agent: "坐席挂机", transfer: "已转接", no_answer: "未接听",
   abandoned: "来电人放弃", answered_elsewhere: "已由其他坐席接听", completed: "已结束" };
@@ -105,12 +106,7 @@ function fillTicket(ticket, onlyClean) {
   const status = pick(ticket, "status") || "draft";
   $("ticket-status").textContent = status === "submitted" ? "已提交" : "草稿";
   $("ticket-status").className = "badge " + status;
-  const transcript = typeof ticket.transcript === "object" && ticket.transcript ? ticket.transcript : { text: ticket.transcript || "" };
-  // the pinyin-only engine (sherpa-onnx KWS model) gives no characters: show its pinyin then
-  $("transcript").value = transcript.text || (transcript.pinyin ? "拼音：" + transcript.pinyin : "")
-    || TRANSCRIPT_STATUS[transcript.status] || "（无转写）";
-  const hits = [...new Set([...(transcript.keywords || []).map((k) => k.word || k), ...(ticket.matched || [])])];
-  $("keyword-hits").replaceChildren(...hits.map((h) => Object.assign(document.createElement("span"), { className: "chip", textContent: h })));
+  renderTranscript(ticket);
   const values = { request_type: pick(ticket, "request_type"), category: pick(ticket, "category"), urgency: pick(ticket, "urgency"),
     address: pick(ticket, "address") || (ticket.location_hints || [])[0] || "", summary: pick(ticket, "summary") };
   for (const [field, id] of Object.entries(FIELDS)) {
@@ -121,6 +117,51 @@ function fillTicket(ticket, onlyClean) {
     el.classList.remove("dirty");
   }
   if (!onlyClean) dirty.clear();
+}
+
+// The 汉字 pass (ticket.hanzi) is what the caller said; the fast pass (ticket.transcript) gives pinyin and
+// keyword hits, one click away. Words Whisper was unsure of are marked; no speech says so, never invents.
+function transcriptText(ticket) {
+  const fast = typeof ticket.transcript === "object" && ticket.transcript ? ticket.transcript : { text: ticket.transcript || "" };
+  const hanzi = ticket.hanzi || { status: "pending" };
+  if (hanzi.status === "done" && hanzi.text) return { text: hanzi.text, tokens: hanzi.tokens || [] };
+  if (hanzi.status === "pending" && fast.text) return { text: fast.text, tokens: [] };  // a character engine in the fast pass
+  if (hanzi.status === "pending" && fast.status === "no_speech") return { status: "no_speech" };
+  return { status: hanzi.status === "done" ? "no_speech" : hanzi.status };
+}
+
+function renderTranscript(ticket) {
+  const box = $("transcript"), shown = transcriptText(ticket);
+  box.className = "transcript" + (shown.text ? "" : " status");
+  if (!shown.text) { box.textContent = TRANSCRIPT_STATUS[shown.status] || "（无转写）"; }
+  else {
+    const parts = [];
+    let at = 0;
+    for (const token of shown.tokens) {
+      const found = token.text ? shown.text.indexOf(token.text, at) : -1;
+      if (found < 0 || token.probability == null || token.probability >= UNSURE_BELOW) continue;
+      if (found > at) parts.push(document.createTextNode(shown.text.slice(at, found)));
+      parts.push(Object.assign(document.createElement("span"), { className: "unsure", textContent: token.text,
+        title: "识别把握较低（" + Math.round(token.probability * 100) + "%）" }));
+      at = found + token.text.length;
+    }
+    parts.push(document.createTextNode(shown.text.slice(at)));
+    box.replaceChildren(...parts);
+  }
+  const fast = (typeof ticket.transcript === "object" && ticket.transcript) || {};
+  $("transcript-pinyin").textContent = fast.pinyin || "—";
+  const hits = [...new Set([...(fast.keywords || []).map((k) => k.word || k), ...(ticket.matched || [])])];
+  $("keyword-hits").replaceChildren(...hits.map((h) => Object.assign(document.createElement("span"), { className: "chip", textContent: h })));
+  $("suggested-summary").textContent = ticket.suggested_summary || "";
+  $("summary-suggestion").hidden = !ticket.suggested_summary || pick(ticket, "status") === "submitted";
+}
+
+function acceptSuggestion() {
+  const text = $("suggested-summary").textContent;
+  if (!text) return;
+  $("summary").value = text;
+  dirty.add("summary"); $("summary").classList.add("dirty");
+  $("summary").focus();
 }
 
 function renderPrevious(list) {
@@ -243,6 +284,7 @@ $("resume").addEventListener("click", () => stateAction("resume"));
 $("pause-form").addEventListener("submit", (e) => { e.preventDefault(); stateAction("pause", { reason: $("pause-reason").value }); });
 $("save-ticket").addEventListener("click", () => saveTicket(false));
 $("ticket-form").addEventListener("submit", (e) => { e.preventDefault(); saveTicket(true); });
+$("accept-summary").addEventListener("click", acceptSuggestion);
 for (const [field, id] of Object.entries(FIELDS))
   $(id).addEventListener("input", () => { dirty.add(field); $(id).classList.add("dirty"); });
 $("sign-out").addEventListener("click", async () => { try { await api("POST", "/api/auth/logout"); } catch (e) {} signOutLocally(); });

@@ -49,8 +49,8 @@ async def test_real_call_pops_on_the_answering_agent(settings, agents_controller
     pop_seen = time.time()
 
     # the recording's transcript reaches the form (in the pop, or live when ASR finishes after the connect)
-    await expect(agent1.locator("#transcript")).not_to_have_value("（语音转写中…）", timeout=60_000)
-    await expect(agent1.locator("#transcript")).not_to_have_value("（无转写）")
+    await expect(agent1.locator("#transcript")).not_to_have_text("（语音转写中…）", timeout=60_000)
+    await expect(agent1.locator("#transcript")).not_to_have_text("（无转写）")
 
     # browser disconnects and reconnects during the call: the pop is still there
     await agent1.evaluate("socket.close()")

@@ -39,3 +39,16 @@ def sherpa_engine():
     if not TEST_WAVS.is_dir():
         pytest.skip(f"no model test_wavs at {TEST_WAVS}")
     return load_engine(Settings(asr_engine="sherpa-onnx"), keywords=spotting_keywords())
+
+
+@pytest.fixture(scope="session")
+def whisper_engine():
+    """The 汉字 engine (whisper-base from `hotline models install whisper-base`); skipped when not installed."""
+    from asr.engines import load_engine
+    from asr.engines.whisper import whisper_model_dir
+    from hotline.tickets.taxonomy import spotting_keywords
+
+    model_dir = whisper_model_dir(Settings())
+    if not (model_dir / "model.bin").is_file():
+        pytest.skip(f"needs the whisper-base model at {model_dir}: run `hotline models install whisper-base`")
+    return load_engine(Settings(), keywords=spotting_keywords(), name="whisper")

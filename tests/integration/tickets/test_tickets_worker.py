@@ -124,7 +124,8 @@ def long_recording(path):
 async def test_worker_killed_mid_job_is_reclaimed_exactly_once(tickets_redis, sherpa_engine, tmp_path):
     await ensure_group(tickets_redis)
     await publish(tickets_redis, "w5", long_recording(tmp_path / "long.wav"))
-    doomed = subprocess.Popen([sys.executable, "-m", "hotline.cli", "asr", "worker", "--consumer", "doomed"],
+    doomed = subprocess.Popen([sys.executable, "-m", "hotline.cli", "asr", "worker", "--consumer", "doomed",
+                               "--pass", "fast"],
                               env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
@@ -205,3 +206,25 @@ async def _dead_letter_one(url):
     assert await jobs.fail(client, message_id, {"call_id": "cli-1", "path": str(TEST_WAVS / "0.wav")}, "boom", 1,
                            lines=LINES)
     await client.aclose()
+async def test_both_passes_update_one_ticket_once_each(tickets_redis, sherpa_engine, whisper_engine):
+    """One job reaches both groups; the 汉字 pass re-derives the ticket and drops the hit its text contradicts
+    (test_wavs/3.wav: "…法国性格派演员" — the spotter hears 排烟 in 派演)."""
+    from hotline.tickets.passes import PASSES
+
+    message_id = await publish(tickets_redis, "w6", TEST_WAVS / "3.wav")
+    fast = Worker(tickets_redis, sherpa_engine, "f1", lines=LINES, block_seconds=0.2)
+    hanzi = Worker(tickets_redis, whisper_engine, "h1", lines=LINES, block_seconds=0.2, pass_name="hanzi")
+    for worker in (fast, hanzi):
+        await ensure_group(tickets_redis, worker.group)
+        await run_until_idle(worker, 1)
+    ticket = await ticket_for(tickets_redis, "w6")
+    assert ticket["transcript"]["engine"] == "sherpa-onnx" and ticket["transcript"]["text"] == ""
+    assert ticket["hanzi"]["status"] == "done" and ticket["hanzi"]["engine"] == "whisper"
+    assert "文森特卡索" in ticket["hanzi"]["text"] and ticket["hanzi"]["tokens"][0]["probability"] is not None
+    assert "排烟" not in ticket["matched"] and ticket["category"] != "噪声/油烟"
+    assert ticket["summary"] == "" and ticket["suggested_summary"]
+    await hanzi.handle(message_id, {"call_id": "w6", "path": str(TEST_WAVS / "3.wav")})  # redelivered: no work
+    assert [a["changes"].get("pass") for a in (await ticket_for(tickets_redis, "w6"))["audit"]
+            if a["action"] == "transcribed"] == ["fast", "hanzi"]
+    for name in PASSES.values():
+        assert (await tickets_redis.xpending(STREAM, name.group))["pending"] == 0

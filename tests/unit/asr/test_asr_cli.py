@@ -11,7 +11,8 @@ runner = CliRunner()
 
 
 def test_transcribe_8k_prints_one_json_object(wavs_8k):
-    result = runner.invoke(app, ["asr", "transcribe", str(wavs_8k / "4.wav"), "-k", "女儿", "-k", "蒋友伯"])
+    result = runner.invoke(app, ["asr", "transcribe", str(wavs_8k / "4.wav"), "-e", "sherpa-onnx",
+                                 "-k", "女儿", "-k", "蒋友伯"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"engine", "model", "text", "pinyin", "keywords", "confidence", "audio_seconds", "processing_seconds"}
@@ -36,7 +37,7 @@ def test_bad_file_exits_2_with_a_message(tmp_path):
 
 def test_missing_model_exits_3_naming_the_setting(tmp_path, wavs_8k, monkeypatch):
     monkeypatch.setenv("HOTLINE_ASR_MODEL_DIR", str(tmp_path / "gone"))
-    result = runner.invoke(app, ["asr", "transcribe", str(wavs_8k / "4.wav")])
+    result = runner.invoke(app, ["asr", "transcribe", str(wavs_8k / "4.wav"), "--engine", "sherpa-onnx"])
     assert result.exit_code == 3 and "HOTLINE_ASR_MODEL_DIR=" in result.stderr
 
 

@@ -90,6 +90,6 @@ def test_load_engine_selects_vosk(monkeypatch, vosk_ko_model_dir):
 
 
 def test_unknown_engine(monkeypatch):
-    monkeypatch.setenv("HOTLINE_ASR_ENGINE", "whisper")
-    with pytest.raises(AsrError, match="HOTLINE_ASR_ENGINE='whisper'"):
+    monkeypatch.setenv("HOTLINE_ASR_ENGINE", "kaldi")
+    with pytest.raises(AsrError, match="HOTLINE_ASR_ENGINE='kaldi'"):
         load_engine(Settings())
