@@ -11,9 +11,9 @@ from hotline.commands.controller import AsrWorkers, Controller, ControllerError,
 from hotline.commands.supervisor import Child, Supervisor
 from hotline.core.config import Settings, SettingsFileError
 from hotline.core.processes import read_state
-from hotline.core.production import refuse_sandbox_defaults
 from hotline.core.redis_server import RedisServer, RedisServerError
 from hotline.pbx import sandbox
+from hotline.production import refuse_sandbox_defaults
 from ivr.reconcile import prune_taken_notes
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
 

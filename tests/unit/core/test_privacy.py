@@ -69,7 +69,7 @@ def test_production_refuses_sandbox_defaults(users, monkeypatch):
 
 
 def test_production_with_real_secrets_and_sandbox_with_defaults_pass_the_check(users, monkeypatch):
-    from hotline.core.production import refuse_sandbox_defaults, sandbox_defaults
+    from hotline.production import refuse_sandbox_defaults, sandbox_defaults
 
     users({"admin": "admin@12345"})
     refuse_sandbox_defaults(Settings())  # sandbox: defaults are fine

@@ -2,6 +2,7 @@
 while any of them is still in place (the AMI secret everyone can read in the repo, the demo passwords)."""
 from __future__ import annotations
 
+from hotline.auth.users import UsersFileError, load_directory, verify_password
 from hotline.core.config import Settings
 
 DEMO_PASSWORD = "{username}@12345"  # config/users.yaml's documented demo passwords
@@ -9,8 +10,6 @@ DEMO_PASSWORD = "{username}@12345"  # config/users.yaml's documented demo passwo
 
 def sandbox_defaults(settings: Settings) -> list[str]:
     """What still has a sandbox default, one line each; empty when nothing does."""
-    from hotline.auth.users import UsersFileError, load_directory, verify_password
-
     problems = []
     if settings.ami_secret == Settings.model_fields["ami_secret"].default:
         problems.append("HOTLINE_AMI_SECRET is the sandbox default; set a long random secret")
