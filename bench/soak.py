@@ -1,8 +1,8 @@
 """Soak with faults: N real SIPp calls (a realistic mix) through this instance's stack while the controller and the
 ASR worker are killed -9, Redis and Asterisk restarted; then, once settled, the invariants as a table.
 
-    bench/soak.py --calls 1000 --concurrency 16          # the default run (~20-30 min on the shared 2 cores)
-    bench/soak.py --calls 3000 --concurrency 24 --doc    # docs/reliability.md's run: writes its table there
+    bench/soak.py                                         # 1,000 calls, 16 at once (~15-20 min on the shared 2 cores)
+    bench/soak.py --calls 3000 --concurrency 24 --rate 1.5 --doc   # docs/reliability.md's run (~40 min)
 
 Starts the stack the way an operator does (`hotline up`: Asterisk, Redis, supervisor → controller + ASR worker)
 or uses it if it runs; leaves it as found. Traffic only to 127.0.0.1; bounded by --calls and --max-minutes.
