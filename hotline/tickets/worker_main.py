@@ -26,10 +26,12 @@ def _die_with_parent() -> None:
         pass
 
 
-def _process_main(settings, consumer: str, claim_idle: float, pass_name: str, child: bool = True,
+def _process_main(settings, consumer: str, claim_idle: float, pass_name: str, parent: int | None = None,
                   max_attempts: int = 3) -> None:
-    if child:
+    if parent is not None:
         _die_with_parent()
+        if os.getppid() != parent:   # the parent died before the line above (a kill -9 right after start)
+            return
     os.nice(NICENESS.get(pass_name, 0))
     setup_logging()
     asyncio.run(run_worker(settings, consumer, claim_idle, pass_name, max_attempts))
@@ -41,11 +43,12 @@ def run_processes(settings, consumer: str | None, processes: int, claim_idle: fl
     passes = list(dict.fromkeys(passes or settings.asr_passes))
     jobs = [(name, base if processes == 1 else f"{base}-{i}") for name in passes for i in range(processes)]
     if len(jobs) == 1:
-        _process_main(settings, jobs[0][1], claim_idle, jobs[0][0], child=False, max_attempts=max_attempts)
+        _process_main(settings, jobs[0][1], claim_idle, jobs[0][0], None, max_attempts)
         return
     # spawn: each child imports onnxruntime/ctranslate2 fresh instead of inheriting a forked, threaded runtime
     context = multiprocessing.get_context("spawn")
-    children = [context.Process(target=_process_main, args=(settings, name, claim_idle, pass_name, True, max_attempts),
+    children = [context.Process(target=_process_main,
+                                args=(settings, name, claim_idle, pass_name, os.getpid(), max_attempts),
                                 name=f"asr-{pass_name}-{name}") for pass_name, name in jobs]
     for child in children:
         child.start()
