@@ -59,9 +59,9 @@ class CallFlow:
 
     def __post_init__(self) -> None:
         self.spool = self.spool or Spool(spool_path(self.settings))
-        direct = self.journal.direct if isinstance(self.journal, SpooledJournal) else self.journal
-        self.journal = self.journal if isinstance(self.journal, SpooledJournal) else SpooledJournal(direct, self.spool)
-        self.intake = Intake(self.redis, direct, self.spool, self.open_ticket)
+        assert isinstance(self.journal, Journal), "CallFlow wraps the journal in the spool itself"
+        self.intake = Intake(self.redis, self.journal, self.spool, self.open_ticket)
+        self.journal = SpooledJournal(self.journal, self.spool)
 
     async def load_menu(self) -> tuple[int, MenuTree]:
         self._menu = await self.menus.active_or_publish(self.settings.menus_file)

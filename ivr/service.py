@@ -41,9 +41,10 @@ class CallFlowFeature:
                  open_ticket: TicketOpener, overflow: OverflowPolicy) -> None:
         self.settings, self.ami, self.agi, self.spawn = settings, ami, agi, spawn
         self.spool = Spool(spool_path(settings))
-        self.journal = SpooledJournal(Journal(redis), self.spool)
         self.menus = MenuStore(redis)
-        self.flow = CallFlow(settings, redis, self.journal, self.menus, open_ticket, overflow, spool=self.spool)
+        self.flow = CallFlow(settings, redis, Journal(redis), self.menus, open_ticket, overflow, spool=self.spool)
+        assert isinstance(self.flow.journal, SpooledJournal)
+        self.journal = self.flow.journal   # spooled: the journal consumer and the reconciler write through it too
         self.in_flow: set[str] = set()   # channels this process is walking through the menu
         recordings = settings.host_path(settings.pbx_instance_dir / "recordings")
         self.reconciler = Reconciler(ami, self.journal, self.flow.intake, redis,

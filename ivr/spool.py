@@ -95,8 +95,7 @@ class Spool:
         except Exception as exc:   # a bad entry must not hold up the calls behind it
             self.counters["rejected"] += 1
             log_event(log, "spooled write rejected", logging.ERROR, op=entry.get("op"), error=repr(exc)[:200])
-            with self.path.with_suffix(".rejected").open("a", encoding="utf-8") as out:
-                out.write(json.dumps({**entry, "error": repr(exc)[:500]}, ensure_ascii=False) + "\n")
+            append_lines(self.path.with_suffix(".rejected"), [{**entry, "error": repr(exc)[:500]}])
 
     def _read(self) -> list[dict]:
         if not self.path.exists():
@@ -110,12 +109,7 @@ class Spool:
         return entries
 
     def _append(self, entries: list[dict]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as out:
-            out.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
-            out.flush()
-            os.fsync(out.fileno())
+        append_lines(self.path, entries)
 
     def _rewrite(self, entries: list[dict]) -> None:
         if not entries:
@@ -123,6 +117,15 @@ class Spool:
             return
         tmp = self.path.with_suffix(".tmp")
         tmp.unlink(missing_ok=True)
-        tmp_spool = Spool(tmp)
-        tmp_spool._append(entries)
+        append_lines(tmp, entries)
         os.replace(tmp, self.path)
+
+
+def append_lines(path: Path, entries: list[dict]) -> None:
+    """JSON lines appended to a private file (0600: caller numbers), fsynced before returning."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as out:
+        out.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
+        out.flush()
+        os.fsync(out.fileno())
