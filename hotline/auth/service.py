@@ -18,7 +18,7 @@ from hotline.core.logging import log_event
 
 log = logging.getLogger("hotline.auth")
 
-HOME_BY_ROLE = {Role.agent: "/console", Role.supervisor: "/wallboard", Role.admin: "/wallboard"}
+HOME_BY_ROLE = {Role.agent: "/console", Role.supervisor: "/wallboard", Role.admin: "/admin"}
 _READ_METHODS = {"GET", "HEAD", "WEBSOCKET"}
 _cache: dict[Path, tuple[float, Directory]] = {}
 

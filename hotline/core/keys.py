@@ -85,6 +85,10 @@ ALERTS = Key("hotline:alerts", "supervision", "stream", "MAXLEN ~10,000 (overflo
 QUEUE_HISTORY = Key("hotline:queue-history:{queue}", "supervision", "list of JSON", "history_minutes points",
                     "per-minute wallboard points, oldest first")
 
+# --- admin ----------------------------------------------------------------------------------------
+AUDIT = Key("hotline:audit", "admin", "stream", "MAXLEN ~100,000",
+            "every admin change: actor, role, source address, action, target, before/after JSON, readable diff")
+
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 
 

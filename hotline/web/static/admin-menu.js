@@ -1,0 +1,1 @@
+// Admin tab "menu": filled in by its feature (registers with Admin.tab("menu", {load(section)})).
