@@ -89,6 +89,16 @@ QUEUE_HISTORY = Key("hotline:queue-history:{queue}", "supervision", "list of JSO
 AUDIT = Key("hotline:audit", "admin", "stream", "MAXLEN ~100,000",
             "every admin change: actor, role, source address, action, target, before/after JSON, readable diff")
 
+# --- reports: hotspot aggregates (hotline/reports/facts.py keeps them in step with every ticket write) --
+REPORT_DAY = Key("hotline:report:day:{day}", "reports", "hash", "400 days",
+                 "a day's ticket counts: total, hour:HH, line:X, category:X, district:X, street:X, place:X")
+REPORT_PAIRS = Key("hotline:report:pairs:{day}", "reports", "hash", "400 days",
+                   "a day's ticket counts per (category, place) pair (the cluster test's baseline)")
+REPORT_FACTS = Key("hotline:report:facts:{day}", "reports", "hash", "400 days",
+                   "ticket id -> JSON of what the reports counted (time, category, place, caller digest, fields)")
+REPORT_ALERTED = Key("hotline:report:alerted", "reports", "hash", "entries pruned after 7 days",
+                     "hotspot alert id -> when it was announced (one alert per cluster or spike)")
+
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 
 

@@ -16,6 +16,7 @@ from redis.exceptions import WatchError
 
 from hotline.core import keys
 from hotline.core.logging import log_event
+from hotline.reports import facts as report_facts
 from hotline.tickets.model import Ticket
 from hotline.tickets.repair import repair
 
@@ -80,15 +81,22 @@ def _caller_key(caller: str) -> str:
     return CALLER_KEY.format(caller=caller or "-")
 
 
-async def create_once(redis, ticket: Ticket) -> tuple[str, bool]:
-    """Store `ticket` (its id is assigned here) unless the call already has one; returns (id, created)."""
+def create_command(ticket: Ticket) -> tuple:
+    """EVAL arguments of the create-once step (create_once; the history generator pipelines them)."""
     day = time.strftime("%Y%m%d", time.localtime(ticket.created_at))
     body = ticket.model_copy(update={"id": ID_PLACEHOLDER}).model_dump_json()
     names = [BY_CALL_KEY.format(call_id=ticket.call_id), SEQ_KEY.format(day=day), ALL_KEY,
              _caller_key(ticket.caller), CATEGORY_KEY.format(category=ticket.category)]
     args = [f"T{day}-", body, ID_PLACEHOLDER, ticket.created_at, ticket.call_id, EVENTS_MAXLEN,
             TICKET_KEY.format(ticket_id="")]
-    ticket_id, created = await redis.eval(_CREATE, len(names) + 1, *names, EVENTS_STREAM, *args)
+    return (_CREATE, len(names) + 1, *names, EVENTS_STREAM, *args)
+
+
+async def create_once(redis, ticket: Ticket) -> tuple[str, bool]:
+    """Store `ticket` (its id is assigned here) unless the call already has one; returns (id, created)."""
+    ticket_id, created = await redis.eval(*create_command(ticket))
+    if int(created):  # counted in the hotspot reports' per-day aggregates
+        await report_facts.record(redis, ticket.model_copy(update={"id": ticket_id}))
     return ticket_id, bool(int(created))
 
 
@@ -146,6 +154,7 @@ async def mutate(redis, ticket_id: str, change: Callable[[Ticket], str | None]) 
                     pipe.zadd(CATEGORY_KEY.format(category=ticket.category), {ticket.id: ticket.created_at})
                 pipe.xadd(EVENTS_STREAM, {"ticket_id": ticket.id, "call_id": ticket.call_id, "kind": kind},
                           maxlen=EVENTS_MAXLEN, approximate=True)
+                report_facts.queue(pipe, ticket)  # a reclassified ticket moves in the report aggregates too
                 await pipe.execute()
                 return ticket
             except WatchError:
