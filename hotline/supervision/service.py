@@ -128,6 +128,19 @@ class SupervisionService:
         self.webhooks.submit(alert, alert_id=alert["alert_id"])
         return alert
 
+    async def notice(self, alert: dict) -> dict:
+        """A one-off alert from another feature (a hotspot: 同诉 cluster or category spike): stored in the
+        alerts stream and sent to the wallboards and webhooks like an overflow alert, but never active (no
+        overflow, nothing to clear)."""
+        try:
+            alert["stream_id"] = await self.store.record_notice(alert)
+        except RedisError as exc:
+            log_event(log, "alert not stored", logging.WARNING, alert_id=alert["alert_id"], error=repr(exc))
+        log_event(log, f"alert {alert['kind']}", alert_id=alert["alert_id"], severity=alert["severity"])
+        await self.hub.broadcast({"type": "alert", "alert": alert})
+        self.webhooks.submit(alert, alert_id=alert["alert_id"])
+        return alert
+
     def describe(self, t: Transition, now: float) -> dict:
         label = self.labels[t.queue]
         staffing = staffing_advice(self.model, t.queue, now, self.config.staffing)

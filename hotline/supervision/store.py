@@ -40,6 +40,13 @@ class AlertStore:
         results = await pipe.execute()
         return results[-1]
 
+    async def record_notice(self, alert: dict) -> str:
+        """A one-off alert (hotspot reports): into the stream only, never active."""
+        text = json.dumps(alert, ensure_ascii=False)
+        return await self.redis.xadd(STREAM_KEY, {"kind": alert["kind"], "alert_id": alert["alert_id"],
+                                                  "queue": alert.get("queue", ""), "severity": alert["severity"],
+                                                  "data": text}, maxlen=self.stream_maxlen, approximate=True)
+
     async def history(self, count: int = 100) -> list[dict]:
         entries = await self.redis.xrevrange(STREAM_KEY, count=count)
         out = []

@@ -93,3 +93,25 @@ def test_period_bounds(period, day, expected):
     assert hotspots.earlier("month", dt.date(2026, 3, 1), 4)[0] == dt.date(2025, 11, 1)
     assert hotspots.earlier("day", dt.date(2026, 3, 4), 0)[0] == dt.date(2026, 3, 3)
     assert hotspots.earlier("day", dt.date(2026, 3, 4), 2)[0] == dt.date(2026, 2, 18)
+
+
+async def test_the_monitor_announces_a_new_cluster_and_spike_once(unit_redis):
+    from hotline.reports.monitor import HotspotMonitor
+
+    today = dt.date.today()
+    profile = Profile(days=30, per_day=150, seed=13, end=today, flat=True,
+                      clusters=[Cluster("供水/排水", "翠屏山庄", today, callers=6, hours=0.5)],
+                      spikes=[Spike("噪声/油烟", today, 4.0)])
+    await generate.write(unit_redis, generate.history(profile))
+    heard = []
+
+    async def announce(alert):
+        heard.append(alert)
+        return alert
+    monitor = HotspotMonitor(unit_redis, announce, spawn=None)
+    now = dt.datetime.combine(today, dt.time(23, 59)).timestamp()
+    await monitor.check(now)
+    assert sorted(a["kind"] for a in heard) == ["hotspot_cluster", "hotspot_spike"]
+    assert any("翠屏山庄" in a["message"] and "同诉" in a["message"] for a in heard)
+    await monitor.check(now + 60)
+    assert len(heard) == 2
