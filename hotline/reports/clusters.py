@@ -2,8 +2,9 @@
 48 hours — kept when the Poisson test says so many calls are unlikely for that pair (hotline/reports/stats.py).
 
 Reads the facts of the period and the 2 days before it (a window ending in the period is seen whole) and the
-per-pair counts of the BASELINE_DAYS before that. The p-value is compared with ALPHA split over every pair seen
-and every 48-hour window the scan covers (Bonferroni), so a flat history raises nothing.
+per-pair counts of the BASELINE_DAYS before that. The p-value is compared with ALPHA split over every pair
+(each category seen × each place of the gazetteer) and every 48-hour window the scan covers (Bonferroni), so a
+flat history raises nothing.
 """
 from __future__ import annotations
 
@@ -71,7 +72,7 @@ async def find(redis, start: dt.date, end: dt.date, places: Places) -> list[dict
         return []
     rates = await _baseline(redis, scan_start, end, candidates)
     windows = max(1.0, ((end - start).days + 1) / 2)   # independent 48 h windows the scan looks at
-    threshold = ALPHA / (len(by_pair) * windows)
+    threshold = ALPHA / (_family(by_pair, places) * windows)
     found = []
     for (category, place), k, window in candidates:
         lam = rates(category, place, dt.date.fromtimestamp(window[0][0]))
@@ -79,6 +80,14 @@ async def find(redis, start: dt.date, end: dt.date, places: Places) -> list[dict
         if p is not None and p < threshold:
             found.append(_describe(category, place, k, window, lam, p, places))
     return sorted(found, key=lambda c: c["p"])
+
+
+def _family(by_pair: dict, places: Places) -> int:
+    """How many (category, place) pairs the test looks at: every category seen at every place of the gazetteer
+    (a pair without calls is tested too: it just passes), plus the unknown places seen."""
+    categories = {c for c, _ in by_pair}
+    unknown = sum(1 for _, p in by_pair if p not in places.by_name)
+    return max(1, len(categories) * len(places.by_name) + unknown)
 
 
 async def _baseline(redis, scan_start: dt.date, end: dt.date, candidates):

@@ -120,9 +120,11 @@ def _series(period: str, counts: dict, days: list[dt.date]) -> list[dict]:
     return [{"label": d.strftime("%m-%d"), "count": counts.get(d, {}).get("total", 0)} for d in days]
 
 
-async def hotspots(redis, period: str, day: dt.date, now: float | None = None, places: Places | None = None) -> dict:
+async def hotspots(redis, period: str, day: dt.date, now: float | None = None, places: Places | None = None,
+                   line_labels: dict[str, str] | None = None) -> dict:
     """The report of the `period` holding `day`: totals, breakdowns with change and baseline, top places,
-    category spikes and same-issue clusters (see hotline/reports/stats.py for the tests)."""
+    category spikes and same-issue clusters (see hotline/reports/stats.py for the tests). Line rows carry
+    `label` from `line_labels` (the line catalogue) when given."""
     now = time.time() if now is None else now
     places = places or default_places()
     start, end = bounds(period, day)
@@ -140,6 +142,8 @@ async def hotspots(redis, period: str, day: dt.date, now: float | None = None, p
                             [b.get("total", 0) * scale for b in baselines]),
               "series": _series(period, counts, days_of(start, end))}
     report["dimensions"] = {dim: _dimension(dim, current, previous, baselines, scale) for dim in DIMENSIONS}
+    for row in report["dimensions"]["line"]:
+        row["label"] = (line_labels or {}).get(row["name"], row["name"])
     report["top_places"] = [_place_row(r, places) for r in report["dimensions"]["place"][:TOP_PLACES]]
     report["spikes"] = [r for r in report["dimensions"]["category"] if r["spike"]]
     report["clusters"] = await clusters.find(redis, start, end, places)

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse, Response
 
-from hotline.api.deps import RedisDep, SupervisorUser
+from hotline.api.deps import RedisDep, RuntimeDep, SupervisorUser
 from hotline.reports import export, hotspots
 from hotline.reports.places import PlacesError
 from hotline.web import page
@@ -16,7 +16,7 @@ router = APIRouter(tags=["reports"])
 
 
 @router.get("/api/reports/hotspots")
-async def hotspot_report(redis: RedisDep, _: SupervisorUser,
+async def hotspot_report(redis: RedisDep, runtime: RuntimeDep, _: SupervisorUser,
                          period: Literal["day", "week", "month"] = "day",
                          date: str | None = Query(None, description="YYYY-MM-DD; default today"),
                          format: Literal["json", "csv"] = "json"):
@@ -27,7 +27,8 @@ async def hotspot_report(redis: RedisDep, _: SupervisorUser,
     except ValueError:
         raise HTTPException(422, f"date must be YYYY-MM-DD, not {date[:20]!r}") from None
     try:
-        report = await hotspots.hotspots(redis, period, day)
+        lines = runtime.lines
+        report = await hotspots.hotspots(redis, period, day, line_labels={n: lines.label(n) for n in lines.names})
     except PlacesError as exc:
         raise HTTPException(503, f"the gazetteer is broken: {exc}") from None
     if format == "csv":

@@ -64,7 +64,7 @@ function render(report) {
   $("series").replaceChildren(Charts.columns(report.series));
   $("categories").replaceChildren(Charts.bars(report.dimensions.category));
   fill("districts", report.dimensions.district, compare);
-  fill("lines", report.dimensions.line, compare);
+  fill("lines", report.dimensions.line, (r) => compare({ ...r, name: r.label || r.name }));
   fill("places", report.top_places, (r) => [r.name, r.district || "—", r.street || "—", num(r.count), num(r.previous), pct(r.change_pct), num(r.baseline)]);
   $("report").hidden = false;
 }
