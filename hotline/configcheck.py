@@ -18,6 +18,7 @@ from hotline.auth.users import Directory, Role
 from hotline.core.config import CONFIG_DIR, CONFIG_FILES, SETTINGS_FILE, Settings, SettingsFileError
 from hotline.core.lines import LineCatalogue
 from hotline.supervision.config import OverflowConfig
+from hotline.reports.places import Gazetteer
 from hotline.tickets.taxonomy import Taxonomy
 from ivr import prompts
 from ivr.menus.schema import MenuTree, PlayAction, QueueAction
@@ -99,6 +100,7 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
     directory = c.model(files["users_file"], Directory)
     overflow = c.model(files["overflow_file"], OverflowConfig)
     taxonomy = c.model(files["taxonomy_file"], Taxonomy)
+    c.model(config_dir / "places.yaml", Gazetteer)   # the hotspot reports' gazetteer
     if names is not None:
         _names_lines(c, files["overflow_file"], overflow, taxonomy, files["taxonomy_file"], names)
     if lines:

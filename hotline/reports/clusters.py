@@ -1,5 +1,5 @@
 """同诉: clusters of the same issue — one category, one place, at least MIN_CALLERS different callers within
-48 hours — kept when the Poisson test says so many calls are unlikely for that pair (hotline/reports/stats.py).
+48 hours — kept when the test says so many calls are unlikely for that pair (hotline/reports/stats.py).
 
 Reads the facts of the period and the 2 days before it (a window ending in the period is seen whole) and the
 per-pair counts of the BASELINE_DAYS before that. The p-value is compared with ALPHA split over every pair
@@ -75,9 +75,11 @@ async def find(redis, start: dt.date, end: dt.date, places: Places) -> list[dict
     threshold = ALPHA / (_family(by_pair, places) * windows)
     found = []
     for (category, place), k, window in candidates:
-        lam = rates(category, place, dt.date.fromtimestamp(window[0][0]))
-        p = stats.poisson_sf(k, lam) if lam is not None else None
-        if p is not None and p < threshold:
+        seen = rates(category, place, dt.date.fromtimestamp(window[0][0]))
+        if seen is None:
+            continue
+        lam, p = stats.cluster_p(k, *seen)
+        if p < threshold:
             found.append(_describe(category, place, k, window, lam, p, places))
     return sorted(found, key=lambda c: c["p"])
 
@@ -91,9 +93,9 @@ def _family(by_pair: dict, places: Places) -> int:
 
 
 async def _baseline(redis, scan_start: dt.date, end: dt.date, candidates):
-    """rate(category, place, first day of the window): expected calls of the pair in 48 h from the
-    BASELINE_DAYS before that day — the larger of the pair's own rate (+ half a call) and what the category's
-    and the place's rates predict together; None with fewer than MIN_BASELINE_DAYS days of history."""
+    """rate(category, place, first day of the window) -> (count, days): the pair's calls over the BASELINE_DAYS
+    before that day (days with history only) — its own count, or what the category's and the place's counts
+    predict together if that is more; None with fewer than MIN_BASELINE_DAYS days of history."""
     first = scan_start - dt.timedelta(days=BASELINE_DAYS)
     days = _days(first, end)
     pairs = [f"{c}|{p}" for (c, p), _, _ in candidates]
@@ -110,7 +112,7 @@ async def _baseline(redis, scan_start: dt.date, end: dt.date, candidates):
         per_day[day] = (dict(zip(pairs, (int(v or 0) for v in pair_row))),
                         dict(zip(fields, (int(v or 0) for v in day_row))))
 
-    def rate(category: str, place: str, window_start: dt.date) -> float | None:
+    def rate(category: str, place: str, window_start: dt.date) -> tuple[float, int] | None:
         span = _days(window_start - dt.timedelta(days=BASELINE_DAYS), window_start - dt.timedelta(days=1))
         seen = [per_day[d] for d in span if d in per_day and per_day[d][1]["total"]]
         if len(seen) < MIN_BASELINE_DAYS:
@@ -119,8 +121,7 @@ async def _baseline(redis, scan_start: dt.date, end: dt.date, candidates):
         cat = sum(c.get(f"category:{category}", 0) for _, c in seen)
         where = sum(c.get(f"place:{place}", 0) for _, c in seen)
         total = sum(c["total"] for _, c in seen)
-        daily = max((pair + 0.5) / len(seen), cat * where / (total * len(seen)) if total else 0.0)
-        return WINDOW_S / 86400 * daily
+        return max(pair, cat * where / total if total else 0.0), len(seen)
     return rate
 
 

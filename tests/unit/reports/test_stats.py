@@ -5,11 +5,16 @@ from hotline.reports import stats
 from hotline.reports.places import default_places
 
 
-def test_poisson_tail():
-    assert math.isclose(stats.poisson_sf(10, 5.0), 0.0318280573, rel_tol=1e-6)
-    assert stats.poisson_sf(0, 3.0) == 1.0
-    tiny = stats.poisson_sf(6, 0.036)
-    assert math.isclose(tiny, 0.036 ** 6 / 720 * math.exp(-0.036), rel_tol=0.01)   # far tail keeps its digits
+def test_negative_binomial_tail_and_the_cluster_test():
+    r, q = 2.5, 0.9
+    pmf = [math.exp(math.lgamma(r + i) - math.lgamma(r) - math.lgamma(i + 1)) * q ** r * (1 - q) ** i for i in range(400)]
+    assert math.isclose(stats.negbin_sf(3, r, q), sum(pmf[3:]), rel_tol=1e-9)
+    assert math.isclose(stats.negbin_sf(30, r, q), sum(pmf[30:]), rel_tol=1e-9)   # far tail keeps its digits
+    assert stats.negbin_sf(0, r, q) == 1.0
+    expected, p3 = stats.cluster_p(3, 0, 28)   # a pair never seen: 3 callers are unusual, 7 far more so
+    assert math.isclose(expected, 2 * 0.5 / 28) and 1e-5 < p3 < 1e-3
+    assert stats.cluster_p(7, 0, 28)[1] < 1e-8
+    assert stats.cluster_p(7, 40, 28)[1] > 0.01   # a pair with ~3 calls every 2 days: 7 is not news
 
 
 def test_spike_needs_a_baseline_and_flags_only_high_counts():
