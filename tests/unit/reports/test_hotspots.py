@@ -100,7 +100,7 @@ async def test_the_monitor_announces_a_new_cluster_and_spike_once(unit_redis):
 
     today = dt.date.today()
     profile = Profile(days=30, per_day=150, seed=13, end=today, flat=True,
-                      clusters=[Cluster("供水/排水", "翠屏山庄", today, callers=6, hours=0.5)],
+                      clusters=[Cluster("供水/排水", "翠屏山庄", today, callers=8, hours=0.5)],
                       spikes=[Spike("噪声/油烟", today, 4.0)])
     await generate.write(unit_redis, generate.history(profile))
     heard = []
