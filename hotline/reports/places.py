@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from hotline.core.config import CONFIG_DIR
+from hotline.core.config import get_settings
 
-DEFAULT_PATH = CONFIG_DIR / "places.yaml"
+FILE_NAME = "places.yaml"   # in config_dir (HOTLINE_CONFIG_DIR)
 UNKNOWN = "未知"
 PLACE_MAX = 40  # an unknown hint kept as a place is cut to this (report keys stay small)
 _FIELD_UNSAFE = str.maketrans({"|": " ", ":": " ", "\n": " ", "\t": " "})
@@ -104,7 +104,7 @@ def clean(text: str) -> str:
     return " ".join(text.translate(_FIELD_UNSAFE).split())[:PLACE_MAX]
 
 
-def load_places(path: Path | str = DEFAULT_PATH) -> Places:
+def load_places(path: Path | str) -> Places:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         return Places(Gazetteer.model_validate(data))
@@ -119,4 +119,4 @@ def load_places(path: Path | str = DEFAULT_PATH) -> Places:
 
 @lru_cache(maxsize=1)
 def default_places() -> Places:
-    return load_places(DEFAULT_PATH)
+    return load_places(Path(get_settings().config_dir) / FILE_NAME)
