@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -56,7 +57,7 @@ async def naive(redis, period: str, day: dt.date) -> Counter:
     return counts
 
 
-async def timed(coro_factory, repeat: int) -> tuple[list[float], object]:
+async def timed(coro_factory, repeat: int) -> tuple[list[float], Any]:
     times, result = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -80,9 +81,8 @@ async def run(args) -> dict:
               flush=True)
         rows = []
         for period in hotspots.PERIODS:
-            times, report = await timed(lambda: hotspots.hotspots(redis, period, end), args.repeat)
-            base_times, counts = await timed(lambda: naive(redis, period, end), 1)
-            start, _ = hotspots.bounds(period, end)
+            times, report = await timed(lambda p=period: hotspots.hotspots(redis, p, end), args.repeat)
+            base_times, counts = await timed(lambda p=period: naive(redis, p, end), 1)
             assert counts["total"] >= report["total"]["count"]   # same days, at least the period's tickets
             row = {"period": period, "tickets": report["total"]["count"], "agg_p50": statistics.median(times),
                    "agg_max": max(times), "naive": base_times[0], "read": int(counts["total"]),

@@ -4,7 +4,20 @@ from __future__ import annotations
 import typer
 
 from hotline.auth import cli as users_cli
-from hotline.commands import asr, calls, config, deploy, lifecycle, menus, models, pbx, prompts, redis_server, reports, tickets
+from hotline.commands import (
+    asr,
+    calls,
+    config,
+    deploy,
+    lifecycle,
+    menus,
+    models,
+    pbx,
+    prompts,
+    redis_server,
+    reports,
+    tickets,
+)
 
 app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")
 lifecycle.register(app)  # up, down, status, doctor, serve

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ValidationError
 from hotline.auth.users import Directory, Role
 from hotline.core.config import CONFIG_DIR, CONFIG_FILES, SETTINGS_FILE, Settings, SettingsFileError
 from hotline.core.lines import LineCatalogue
-from hotline.supervision.config import OverflowConfig
 from hotline.reports.places import Gazetteer
+from hotline.supervision.config import OverflowConfig
 from hotline.tickets.taxonomy import Taxonomy
 from ivr import prompts
 from ivr.menus.schema import MenuTree, PlayAction, QueueAction

@@ -14,8 +14,8 @@ import yaml
 
 from hotline.api.app import create_app
 from hotline.auth.users import hash_password
-from hotline.core.lines import load_lines
 from hotline.core.config import CONFIG_DIR
+from hotline.core.lines import load_lines
 from hotline.reports import generate
 from hotline.reports.generate import Cluster, Profile, Spike
 from hotline.runtime import Features
