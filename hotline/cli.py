@@ -4,20 +4,8 @@ from __future__ import annotations
 import typer
 
 from hotline.auth import cli as users_cli
-from hotline.commands import (
-    asr,
-    calls,
-    config,
-    deploy,
-    lifecycle,
-    menus,
-    models,
-    pbx,
-    prompts,
-    redis_server,
-    reports,
-    tickets,
-)
+from hotline.commands import asr, calls, config, deploy, lifecycle, menus, models, pbx, prompts, redis_server, tickets
+from hotline.commands.reports import app as reports_app
 
 app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")
 lifecycle.register(app)  # up, down, status, doctor, serve
@@ -27,7 +15,7 @@ app.add_typer(redis_server.app, name="redis", help="Project-owned Redis server."
 app.add_typer(asr.app, name="asr", help="Offline speech recognition.")
 app.add_typer(models.app, name="models", help="Speech model installation.")
 app.add_typer(tickets.app, name="tickets", help="Draft tickets (工单草稿).")
-app.add_typer(reports.app, name="reports", help="Hotspot reports (热点分析): day, week, month.")
+app.add_typer(reports_app, name="reports", help="Hotspot reports (热点分析): day, week, month.")
 app.add_typer(menus.app, name="menus", help="Voice menus: validate, publish, show, history, rollback.")
 app.add_typer(prompts.app, name="prompts", help="Voice prompts: build defaults, set recordings.")
 app.add_typer(users_cli.app, name="users", help="Console users: list, set passwords.")
