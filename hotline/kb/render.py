@@ -3,9 +3,13 @@ passed through) and its link check on (javascript:, vbscript:, file: and data: l
 not turned into links). Tables and strikethrough are on: policies are often tables of fees and hours."""
 from __future__ import annotations
 
+import html
+import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+
+_TAG = re.compile(r"<[^>]+>")
 
 
 @lru_cache(maxsize=1)
@@ -19,6 +23,7 @@ def to_html(markdown: str) -> str:
 
 
 def snippet(markdown: str, n: int = 90) -> str:
-    """The first words of the body as plain text, for the pop's hint list."""
-    text = " ".join(line.strip(" #>*-|`") for line in markdown.splitlines() if line.strip(" #>*-|`"))
+    """The first words of the body as plain text, for the pop's hint list: the rendered HTML's text
+    (markdown-it's own output, so stripping its tags is safe), whitespace collapsed."""
+    text = " ".join(html.unescape(_TAG.sub("", to_html(markdown))).split())
     return text if len(text) <= n else text[: n - 1] + "…"

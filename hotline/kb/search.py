@@ -71,7 +71,7 @@ class Hit:
 
 
 class Index:
-    def __init__(self, articles: list[Article], version: int = 0):
+    def __init__(self, articles: list[Article], version: str = ""):
         self.version = version
         self.articles = articles
         add_words([k for a in articles for k in a.keywords])

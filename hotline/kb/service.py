@@ -33,7 +33,7 @@ class KnowledgeBase:
         self.today = today
         self.categories = categories
         self.lines = lines
-        self._index = Index([], version=-1)
+        self._index = Index([], version="never built")
         self._rebuild = asyncio.Lock()
 
     async def start(self) -> None:

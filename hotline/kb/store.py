@@ -1,8 +1,11 @@
 """Articles in Redis (the kb package owns these keys): one JSON string per article, an id index and a
-version number every change bumps, so each process rebuilds its search index only after a change."""
+version every change replaces, so each process rebuilds its search index only after a change. The version
+is a random token, not a counter: a counter restarts after Redis loses its data and could match an index
+built before."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from hotline.core import keys
 from hotline.kb.model import Article
@@ -29,7 +32,7 @@ async def put(redis, article: Article) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.set(keys.KB_ARTICLE(article_id=article.id), article.model_dump_json())
         pipe.zadd(keys.KB_ARTICLES(), {article.id: int(article.id.removeprefix("kb-"))})
-        pipe.incr(keys.KB_VERSION())
+        pipe.set(keys.KB_VERSION(), uuid.uuid4().hex)
         await pipe.execute()
 
 
@@ -37,12 +40,12 @@ async def delete(redis, article_id: str) -> None:
     async with redis.pipeline(transaction=True) as pipe:
         pipe.delete(keys.KB_ARTICLE(article_id=article_id))
         pipe.zrem(keys.KB_ARTICLES(), article_id)
-        pipe.incr(keys.KB_VERSION())
+        pipe.set(keys.KB_VERSION(), uuid.uuid4().hex)
         await pipe.execute()
 
 
-async def version(redis) -> int:
-    return int(await redis.get(keys.KB_VERSION()) or 0)
+async def version(redis) -> str:
+    return await redis.get(keys.KB_VERSION()) or ""
 
 
 def to_json(article: Article) -> dict:

@@ -210,7 +210,7 @@ function sameCall(msg) { return current && msg.call && msg.call.call_id && curre
 
 function handle(msg) {
   if (msg.id) lastId = msg.id;
-  if (msg.hints && window.KbHints && (msg.type === "pop" || sameCall(msg))) KbHints.show(msg.hints, msg.ticket);  // console-kb.js
+  if (msg.hints && typeof KbHints !== "undefined" && (msg.type === "pop" || sameCall(msg))) KbHints.show(msg.hints);  // console-kb.js
   switch (msg.type) {
     case "hello": me = { agent: msg.agent, user: msg.user }; renderState(msg.state); break;
     case "state": renderState(msg.state); break;
