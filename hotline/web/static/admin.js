@@ -86,5 +86,7 @@ const Admin = (() => {
     show((location.hash || "#menu").slice(1));
   }
 
+  // the tab scripts come after this one in admin.html; DOMContentLoaded fires once they all ran
+  document.addEventListener("DOMContentLoaded", start);
   return { api, errorText, flash, el, canEdit, fmtTime, tab, show, start, user };
 })();
