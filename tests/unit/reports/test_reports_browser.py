@@ -18,7 +18,10 @@ from hotline.core.config import CONFIG_DIR
 from hotline.core.lines import load_lines
 from hotline.reports import generate
 from hotline.reports.generate import Cluster, Profile, Spike
+from hotline.reports.monitor import HotspotMonitor
 from hotline.runtime import Features
+from hotline.supervision.config import load_config
+from hotline.supervision.service import SupervisionService
 
 from helpers import ARTIFACTS, serving
 
@@ -43,10 +46,11 @@ async def server(unit_redis, users_yaml, free_port):
                       clusters=[Cluster("燃气", "金桂苑", END - dt.timedelta(days=1), callers=7)],
                       spikes=[Spike("物业", END, 3.0)])
     await generate.write(unit_redis, generate.history(profile))
-    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features=Features(),
-                              lines=load_lines(CONFIG_DIR / "queues.yaml"))
+    lines = load_lines(CONFIG_DIR / "queues.yaml")
+    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, lines=lines,
+                              features=Features(supervision=SupervisionService(unit_redis, None, load_config(), lines)))
     async with serving(create_app(runtime), free_port()) as port:
-        yield f"http://127.0.0.1:{port}"
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}", redis=unit_redis, supervision=runtime.features.supervision)
 
 
 async def _token(client, name):
@@ -56,7 +60,7 @@ async def _token(client, name):
 
 async def test_report_api_is_for_supervisors_and_exports_csv(server):
     url = f"/api/reports/hotspots?period=day&date={END}"
-    async with httpx.AsyncClient(base_url=server) as client:
+    async with httpx.AsyncClient(base_url=server.url) as client:
         assert (await client.get(url)).status_code == 401
         assert (await client.get(url, headers=await _token(client, "agent1"))).status_code == 403
         boss = await _token(client, "supervisor")
@@ -69,15 +73,20 @@ async def test_report_api_is_for_supervisors_and_exports_csv(server):
             assert (await client.get(f"/api/reports/hotspots?{bad}", headers=boss)).status_code == 422, bad
 
 
-async def test_report_page_shows_and_prints_the_hotspots(server, chromium):
-    expect = playwright_api.expect
+async def supervisor_page(chromium, url, path):
     page = await (await chromium.new_context(viewport={"width": 1366, "height": 768})).new_page()
-    await page.goto(f"{server}/reports?period=day&date={END}")
+    await page.goto(url + path)
     await page.wait_for_url("**/login?next=**")
     await page.fill("#username", "supervisor")
     await page.fill("#password", "pw-supervisor")
     await page.press("#password", "Enter")
-    await page.wait_for_url("**/reports?**")
+    await page.wait_for_url("**" + path.split("?")[0] + "**")
+    return page
+
+
+async def test_report_page_shows_and_prints_the_hotspots(server, chromium):
+    expect = playwright_api.expect
+    page = await supervisor_page(chromium, server.url, f"/reports?period=day&date={END}")
     await expect(page.locator("#clusters tbody tr")).to_have_count(1)
     await expect(page.locator("#clusters tbody")).to_contain_text("金桂苑")
     await expect(page.locator("#spikes tbody")).to_contain_text("物业")
@@ -100,3 +109,19 @@ async def test_report_page_shows_and_prints_the_hotspots(server, chromium):
     if shutil.which("pdftoppm"):   # poppler-utils (scripts/setup installs it): the first page to look at
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
                         str(ARTIFACTS / "reports-pdf")], check=True)
+
+
+async def test_a_new_cluster_reaches_the_wallboard(server, chromium):
+    """The hotspot monitor finds the day's cluster and spike and the supervisor's wallboard shows them."""
+    expect = playwright_api.expect
+    page = await supervisor_page(chromium, server.url, "/wallboard")
+    await expect(page.locator("#link")).to_have_text("实时")
+    monitor = HotspotMonitor(server.redis, server.supervision.notice, spawn=None)
+    announced = await monitor.check(dt.datetime.combine(END, dt.time(23, 0)).timestamp())
+    assert sorted(a["kind"] for a in announced) == ["hotspot_cluster", "hotspot_spike"]
+    await expect(page.locator("#alert-log")).to_contain_text("【同诉】燃气 · 金桂苑（东湖区春晖街道）")
+    await expect(page.locator("#alert-log")).to_contain_text("【突增】物业")
+    await page.screenshot(path=str(ARTIFACTS / "reports-wallboard-alert.png"))
+    assert await monitor.check(dt.datetime.combine(END, dt.time(23, 5)).timestamp()) == []   # once
+    history = [a["kind"] for a in await server.supervision.store.history()]
+    assert sorted(history) == ["hotspot_cluster", "hotspot_spike"]
