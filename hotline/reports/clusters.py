@@ -61,18 +61,20 @@ async def find(redis, start: dt.date, end: dt.date, places: Places) -> list[dict
             fact = json.loads(text)
             if fact.get("p") and fact.get("c"):
                 by_pair[(fact["c"], fact["p"])].append((fact["t"], fact["k"], ticket_id))
+    windows = max(1.0, ((end - start).days + 1) / 2)   # independent 48 h windows the scan looks at
+    threshold = ALPHA / (_family(by_pair, places) * windows)
+    # fewest callers that could pass at all (a pair never seen before: its p is the smallest possible)
+    needed = next(k for k in range(MIN_CALLERS, 1000) if stats.cluster_p(k, 0, BASELINE_DAYS)[1] < threshold)
     candidates = []
     for pair, calls in by_pair.items():
-        if len(calls) >= MIN_CALLERS:
+        if len(calls) >= needed:
             calls.sort()
             k, window = densest(calls, since)
-            if k >= MIN_CALLERS:
+            if k >= needed:
                 candidates.append((pair, k, window))
     if not candidates:
         return []
     rates = await _baseline(redis, scan_start, end, candidates)
-    windows = max(1.0, ((end - start).days + 1) / 2)   # independent 48 h windows the scan looks at
-    threshold = ALPHA / (_family(by_pair, places) * windows)
     found = []
     for (category, place), k, window in candidates:
         seen = rates(category, place, dt.date.fromtimestamp(window[0][0]))
@@ -112,9 +114,13 @@ async def _baseline(redis, scan_start: dt.date, end: dt.date, candidates):
         per_day[day] = (dict(zip(pairs, (int(v or 0) for v in pair_row))),
                         dict(zip(fields, (int(v or 0) for v in day_row))))
 
+    spans: dict[dt.date, list] = {}
+
     def rate(category: str, place: str, window_start: dt.date) -> tuple[float, int] | None:
-        span = _days(window_start - dt.timedelta(days=BASELINE_DAYS), window_start - dt.timedelta(days=1))
-        seen = [per_day[d] for d in span if d in per_day and per_day[d][1]["total"]]
+        if window_start not in spans:
+            span = _days(window_start - dt.timedelta(days=BASELINE_DAYS), window_start - dt.timedelta(days=1))
+            spans[window_start] = [per_day[d] for d in span if d in per_day and per_day[d][1]["total"]]
+        seen = spans[window_start]
         if len(seen) < MIN_BASELINE_DAYS:
             return None
         pair = sum(p.get(f"{category}|{place}", 0) for p, _ in seen)

@@ -121,7 +121,7 @@ def _series(period: str, counts: dict, days: list[dt.date]) -> list[dict]:
 
 
 async def hotspots(redis, period: str, day: dt.date, now: float | None = None, places: Places | None = None,
-                   line_labels: dict[str, str] | None = None) -> dict:
+                   line_labels: dict[str, str] | None = None, with_clusters: bool = True) -> dict:
     """The report of the `period` holding `day`: totals, breakdowns with change and baseline, top places,
     category spikes and same-issue clusters (see hotline/reports/stats.py for the tests). Line rows carry
     `label` from `line_labels` (the line catalogue) when given."""
@@ -146,7 +146,7 @@ async def hotspots(redis, period: str, day: dt.date, now: float | None = None, p
         row["label"] = (line_labels or {}).get(row["name"], row["name"])
     report["top_places"] = [_place_row(r, places) for r in report["dimensions"]["place"][:TOP_PLACES]]
     report["spikes"] = [r for r in report["dimensions"]["category"] if r["spike"]]
-    report["clusters"] = await clusters.find(redis, start, end, places)
+    report["clusters"] = await clusters.find(redis, start, end, places) if with_clusters else []
     return report
 
 
