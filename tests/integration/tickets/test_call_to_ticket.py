@@ -1,6 +1,7 @@
 """A real call that says something after pressing 9 becomes a draft ticket on the tourism line."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ import redis.asyncio as aioredis
 from asr_references import reference_pinyin
 
 from hotline.core.config import PROJECT_DIR
+from hotline.reports import hotspots
 from ivr.journal import Journal
 from ivr.scripted_caller import find_call, hotline_steps
 
@@ -44,7 +46,10 @@ async def test_spoken_description_becomes_a_tourism_draft_ticket(settings, contr
         if ticket["transcript"]["status"] != "pending":
             break
         time.sleep(0.2)
+    # counted at once in the hotspot reports' aggregates (the ticket store's own write path)
+    report = await hotspots.hotspots(client, "day", dt.date.fromtimestamp(ticket["created_at"]))
     await client.aclose()
+    assert {r["name"]: r["count"] for r in report["dimensions"]["line"]}.get("tourism", 0) >= 1
     assert ticket["line"] == "tourism" and ticket["line_label"] == "文旅服务专线"
     assert ticket["caller"] == caller_id and ticket["recording_path"].endswith(".wav")
     transcript = ticket["transcript"]
