@@ -1,0 +1,41 @@
+"""A throwaway instance's prompts: a small prompts.yaml and its sounds folder under tmp_path, defaults built by
+the real TTS (espeak-ng) and converted by the real sox."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from hotline.core.config import Settings
+from hotline.prompts.store import PromptStore
+from ivr import prompts
+
+TEXTS = {"welcome": "您好，这里是测试热线。", "goodbye": "再见。"}
+
+
+def _settings(folder) -> Settings:
+    texts = folder / "prompts.yaml"
+    texts.write_text("".join(f"{k}: {v}\n" for k, v in TEXTS.items()), encoding="utf-8")
+    return Settings(pbx_root=folder / "root", prompts_file=texts, instance="unit")
+
+
+@pytest.fixture(scope="session")
+def built_defaults(tmp_path_factory):
+    """The defaults synthesised once per session (espeak-ng), copied for each test."""
+    if not (shutil.which("sox") and shutil.which("espeak-ng")):
+        pytest.skip("sox and espeak-ng are needed")
+    settings = _settings(tmp_path_factory.mktemp("prompt-defaults"))
+    prompts.build_defaults(settings)
+    return prompts.sounds_dir(settings)
+
+
+@pytest.fixture
+def prompt_settings(tmp_path, built_defaults):
+    settings = _settings(tmp_path)
+    shutil.copytree(built_defaults, prompts.sounds_dir(settings))
+    return settings
+
+
+@pytest.fixture
+def store(prompt_settings) -> PromptStore:
+    return PromptStore(prompt_settings)
