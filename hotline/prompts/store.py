@@ -79,8 +79,10 @@ class PromptStore:
                 "has_default": name in defaults}
 
     def list(self) -> list[dict]:
+        """prompts.yaml's order (the welcome first), then the admins' own prompts by name."""
         defaults = self.defaults()
-        return [self.info(name, defaults) for name in sorted(self.names())]
+        names = list(defaults) + sorted(self.names() - set(defaults))
+        return [self.info(name, defaults) for name in names]
 
     def install(self, name: str, converted: Path, *, source: str, by: str, text: str | None = None) -> None:
         """Make `converted` (a checked 8 kHz WAV) what prompt `name` plays, keeping the default for reset."""

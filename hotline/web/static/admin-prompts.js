@@ -2,7 +2,7 @@
 // session, played from a blob); admins upload a recording, re-synthesise from text or reset to the default.
 "use strict";
 (() => {
-  const SOURCES = { default: "默认（语音合成）", uploaded: "上传录音", regenerated: "重新合成", missing: "缺失" };
+  const SOURCES = { default: "默认合成", uploaded: "上传录音", regenerated: "重新合成", missing: "缺失" };
   const SOURCE_COLORS = { uploaded: "#0969da", regenerated: "#8250df", missing: "#a40e26" };
   let limits = { min_seconds: 0.3, max_seconds: 120, max_bytes: 25 * 1024 * 1024, max_text: 500 };
   let player = null;
@@ -86,7 +86,7 @@
       el("td", { class: "duration" }, seconds(info.duration)),
       el("td", {}, source),
       el("td", { class: "muted" }, info.updated_at ? fmtTime(info.updated_at) : "—", el("br"),
-        info.updated_by ? `由 ${info.updated_by}` : "系统生成"),
+        info.updated_by ? `由 ${info.updated_by} 修改` : "系统生成"),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "listen", disabled: info.source === "missing",
                        onclick: () => listen(info.name) }, "▶ 试听"),
@@ -98,7 +98,7 @@
                   "恢复默认"))));
     file.addEventListener("change", () => upload(info.name, file));
     row.querySelector(".text").style.maxWidth = "520px";
-    row.querySelector(".actions").style.whiteSpace = "nowrap";
+    row.querySelectorAll("td:not(.text)").forEach((td) => { td.style.whiteSpace = "nowrap"; });
     return row;
   }
 

@@ -3,12 +3,17 @@ the real TTS (espeak-ng) and converted by the real sox."""
 from __future__ import annotations
 
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 
 from hotline.core.config import Settings
 from hotline.prompts.store import PromptStore
 from ivr import prompts
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "agents"))   # agents_users: the test users and lines
+from agents_users import write_users  # noqa: E402
 
 TEXTS = {"welcome": "您好，这里是测试热线。", "goodbye": "再见。"}
 
@@ -39,3 +44,9 @@ def prompt_settings(tmp_path, built_defaults):
 @pytest.fixture
 def store(prompt_settings) -> PromptStore:
     return PromptStore(prompt_settings)
+
+
+@pytest.fixture
+def users(tmp_path, monkeypatch):
+    """users.yaml with agent1, supervisor and admin (passwords: agents_users.PASSWORDS)."""
+    monkeypatch.setenv("HOTLINE_USERS_FILE", str(write_users(tmp_path / "users.yaml")))

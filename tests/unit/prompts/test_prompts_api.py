@@ -3,8 +3,6 @@ with text, source, duration and sha256 (never audio); refusals say why and chang
 from __future__ import annotations
 
 import hashlib
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -15,15 +13,12 @@ from hotline.api.app import create_app
 from hotline.prompts import audio
 from hotline.runtime import Features
 
+from agents_users import PASSWORDS, UNIT_LINES
 from prompt_audio import tone
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "agents"))
-from agents_users import PASSWORDS, UNIT_LINES, write_users  # noqa: E402
 
 
 @pytest.fixture
-async def api(unit_redis, prompt_settings, tmp_path, monkeypatch):
-    monkeypatch.setenv("HOTLINE_USERS_FILE", str(write_users(tmp_path / "users.yaml")))
+async def api(unit_redis, prompt_settings, users):
     runtime = SimpleNamespace(redis=unit_redis, settings=prompt_settings, ami=None, features=Features(),
                               lines=UNIT_LINES)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(runtime)), base_url="http://t") as http:
