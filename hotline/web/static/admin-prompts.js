@@ -109,6 +109,29 @@
     if (!data.prompts.length) body.append(Admin.el("tr", {}, Admin.el("td", { colspan: 6, class: "muted" }, "暂无提示音")));
   }
 
+  // a prompt of the admins' own (e.g. for a menu's play action): a name and its text or a recording
+  function newPromptForm() {
+    const { el, flash } = Admin;
+    const name = el("input", { name: "name", size: 18, placeholder: "如 holiday-notice", pattern: "[a-z0-9][a-z0-9_-]{0,63}",
+                               "aria-label": "新提示音名称" });
+    const text = el("input", { name: "text", size: 48, maxlength: limits.max_text, placeholder: "提示音文本（用内置语音合成）",
+                               "aria-label": "新提示音文本" });
+    const file = el("input", { type: "file", accept: "audio/*,.wav,.mp3,.flac,.ogg,.aiff,.au", hidden: true });
+    const valid = () => {
+      if (/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name.value.trim())) return name.value.trim();
+      flash("名称只能用小写字母、数字、“-”和“_”，且以字母或数字开头", "error");
+      return null;
+    };
+    const synth = el("button", { type: "button", class: "new-tts" }, "用文本合成");
+    synth.addEventListener("click", () => {
+      const n = valid();
+      if (n) change(n, "合成", () => Admin.api("POST", path(n, "tts"), { text: text.value }), "合成");
+    });
+    const up = el("button", { type: "button", class: "new-upload", onclick: () => valid() && file.click() }, "上传录音…");
+    file.addEventListener("change", () => upload(name.value.trim(), file));
+    return el("div", { class: "toolbar admin-only", id: "new-prompt" }, el("strong", {}, "新建提示音："), name, text, synth, up, file);
+  }
+
   Admin.tab("prompts", {
     async load(section) {
       const { el } = Admin;
@@ -124,7 +147,7 @@
           `上传录音：常见音频格式（WAV、MP3、FLAC、OGG 等），${limits.min_seconds}–${limits.max_seconds} 秒，` +
           "自动转换为电话音质（8 kHz 单声道）；过短、过长、无声或无法识别的文件会被拒绝，原提示音保持不变。"),
         el("div", { class: "toolbar" }, player, playerLabel),
-        table);
+        table, el("p"), newPromptForm());
       await refresh();
     },
   });

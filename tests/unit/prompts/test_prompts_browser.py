@@ -79,9 +79,15 @@ async def test_admin_uploads_listens_resynthesises(site, chromium, tmp_path):
     await expect(row(page, "queue-wait")).to_have_attribute("data-source", "regenerated")
     await expect(row(page, "queue-wait").locator(".text")).to_have_text("正在为您转接，请不要挂机。")
 
+    await page.fill("#new-prompt input[name=name]", "holiday-notice")
+    await page.fill("#new-prompt input[name=text]", "春节期间热线正常服务。")
+    await page.click("#new-prompt button.new-tts")
+    await expect(row(page, "holiday-notice")).to_have_attribute("data-source", "regenerated")
+    await expect(row(page, "holiday-notice").locator("button.reset")).to_be_disabled()   # no default to go back to
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.evaluate("window.scrollTo(0, 0)")
-    await page.screenshot(path=str(ARTIFACTS / "admin-prompts.png"))
+    await page.screenshot(path=str(ARTIFACTS / "admin-prompts.png"), full_page=True)
     await row(page, "queue-wait").locator("button.reset").click()
     await expect(row(page, "queue-wait")).to_have_attribute("data-source", "default")
     assert page.violations == []
