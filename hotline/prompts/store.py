@@ -117,14 +117,14 @@ class PromptStore:
         if not meta.exists() and target.is_file():
             return False
         text = self.defaults().get(name)
-        if text is None:
+        if text is None and not saved.is_file():
             raise PromptNotFound(f"提示音 {name} 没有默认文本（prompts.yaml 中没有），无法恢复默认 / "
                                  f"prompt {name!r} has no default text in prompts.yaml to reset to")
         with _lock:
             if saved.is_file():
                 os.replace(saved, target)
             else:
-                prompts.synthesise(text, target)
+                prompts.synthesise(text or "", target)
             meta.unlink(missing_ok=True)
         return True
 
