@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from hotline.auth.users import Directory, Role
 from hotline.core.config import CONFIG_DIR, CONFIG_FILES, SETTINGS_FILE, Settings, SettingsFileError
 from hotline.core.lines import LineCatalogue
+from hotline.kb.seed import KbSeed
 from hotline.supervision.config import OverflowConfig
 from hotline.tickets.taxonomy import Taxonomy
 from ivr import prompts
@@ -111,7 +112,19 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
                 c.add(files["users_file"], f"users.{i}.endpoint",
                       f"{user.endpoint!r} is not a phone of this PBX (agent1..agent{agent_count}; agent_count)")
     _overflow_prompts(c, files["overflow_file"], known_prompts if texts else None)
+    if files["kb_file"].exists():   # optional: a hotline may start with an empty knowledge base
+        _kb_refs(c, files["kb_file"], c.model(files["kb_file"], KbSeed), taxonomy, names)
     return c.problems
+
+
+def _kb_refs(c: _Checker, path: Path, seed: KbSeed | None, taxonomy: Taxonomy | None, names: list[str] | None) -> None:
+    for i, article in enumerate(seed.articles if seed else ()):
+        for j, category in enumerate(article.categories):
+            if taxonomy and category not in taxonomy.category_names:
+                c.add(path, f"articles.{i}.categories.{j}", f"unknown category {category!r}")
+        for j, line in enumerate(article.lines):
+            if names is not None and line not in names:
+                c.add(path, f"articles.{i}.lines.{j}", f"unknown line {line!r}")
 
 
 def _lines_vs_phones(c: _Checker, path: Path, lines: LineCatalogue, phones: set[str],

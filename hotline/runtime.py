@@ -17,9 +17,11 @@ from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
+from hotline.kb.service import KnowledgeBase
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
 from hotline.tickets import service as tickets
+from hotline.tickets.taxonomy import default_taxonomy
 from ivr.service import CallFlowFeature
 from telephony.agi import AsyncAgi
 from telephony.ami.errors import AmiError, AmiLoginError
@@ -39,10 +41,11 @@ class Features:
     calls: CallFlowFeature | None = None
     agents: AgentsFeature | None = None
     supervision: SupervisionService | None = None
+    kb: KnowledgeBase | None = None
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.agents, self.calls) if f is not None]
+        return [f for f in (self.supervision, self.kb, self.agents, self.calls) if f is not None]
 
 
 @dataclass
@@ -97,11 +100,13 @@ def build_features(runtime: Runtime) -> Features:
     # a rule for a line that does not exist stops the start
     overflow = load_config(runtime.settings.overflow_file, lines=runtime.lines.names)
     supervision = SupervisionService(runtime.redis, runtime.ami, overflow, runtime.lines, spawn=runtime.spawn)
-    agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
+    kb = KnowledgeBase(runtime.redis, today=runtime.settings.today, categories=set(default_taxonomy().category_names),
+                       lines=set(runtime.lines.names), seed_file=runtime.settings.kb_file)
+    agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn, hints=kb.hints_for)
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
                             overflow=supervision.overflow_for)
-    return Features(calls=calls, agents=agents, supervision=supervision)
+    return Features(calls=calls, agents=agents, supervision=supervision, kb=kb)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Awaitable
 from typing import Callable
 
 from hotline.agents import calls
@@ -13,11 +14,12 @@ from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event, mask_number
 
 log = logging.getLogger("hotline.agents.screenpop")
+Hints = Callable[[dict, dict], Awaitable[list[dict]]]   # (ticket, call) -> knowledge-base hints
 
 
 class ScreenPop:
     def __init__(self, redis, ami, notifier: Notifier, directory: Callable[[], Directory], webhooks=None, *,
-                 lines: LineCatalogue):
+                 lines: LineCatalogue, hints: Hints | None = None):
         self.redis = redis
         self.lines = lines
         self.ami = ami
@@ -25,6 +27,17 @@ class ScreenPop:
         self.directory = directory
         self.webhooks = webhooks
         self.ringing: dict[str, set[str]] = defaultdict(set)  # call_id -> agents whose phone rings for it
+        self.hints = hints
+
+    async def _hints(self, ticket: dict | None, call: dict) -> list[dict]:
+        """Knowledge-base hints for the pop; a failing knowledge base never holds up or breaks the pop."""
+        if self.hints is None or not ticket:
+            return []
+        try:
+            return await self.hints(ticket, call)
+        except Exception as exc:
+            log_event(log, "kb hints failed", level=logging.WARNING, error=repr(exc))
+            return []
 
     async def _call_id(self, msg) -> str | None:
         return calls.call_id_from_event(msg) or await calls.call_id_via_getvar(self.ami, msg.get("Channel"))
@@ -64,7 +77,7 @@ class ScreenPop:
         previous = await calls.previous_tickets(self.redis, call.get("caller"), ticket_id)
         message = await self.notifier.publish(user.endpoint, {
             "type": "pop", "call": call, "ticket": ticket, "previous_tickets": previous,
-            "agent_connect_at": round(seen_at, 3)})
+            "hints": await self._hints(ticket, call), "agent_connect_at": round(seen_at, 3)})
         log_event(log, "screen pop", agent=user.endpoint, call_id=call_id, ticket_id=ticket_id,
                   caller=mask_number(call.get("caller")), pop_ms=round((time.time() - seen_at) * 1000, 1))
         self._webhook("screen_pop", message)
@@ -100,8 +113,10 @@ class ScreenPop:
         agent = await calls.holder_of(self.redis, call_id) if call_id else None
         if not agent:
             return  # the call has not reached an agent yet; the pop will carry the ticket
-        message = await self.notifier.publish(agent, {"type": "update", "kind": fields.get("kind"),
-                                                      "call": {"call_id": call_id}, "ticket": ticket})
+        update = {"type": "update", "kind": fields.get("kind"), "call": {"call_id": call_id}, "ticket": ticket}
+        if fields.get("kind") == "transcribed":   # what the caller said is known now: better hints
+            update["hints"] = await self._hints(ticket, {"call_id": call_id})
+        message = await self.notifier.publish(agent, update)
         if fields.get("kind") == "submitted":
             self._webhook("ticket_submitted", message)
 

@@ -23,7 +23,7 @@ CALL_EVENTS = ("AgentCalled", "AgentConnect", "AgentComplete", "AgentRingNoAnswe
 
 
 class AgentsFeature:
-    def __init__(self, redis, ami, lines: LineCatalogue, spawn=None):
+    def __init__(self, redis, ami, lines: LineCatalogue, spawn=None, hints=None):
         directory = get_directory()
         self.redis = redis
         self.ami = ami
@@ -31,7 +31,7 @@ class AgentsFeature:
         self.spawn = spawn
         self.notifier = Notifier(redis, maxlen=directory.screenpop_stream_maxlen)
         self.webhooks = WebhookSender(directory.webhooks, name="agents")
-        self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks, lines=lines)
+        self.screenpop = ScreenPop(redis, ami, self.notifier, get_directory, self.webhooks, lines=lines, hints=hints)
         self.membership = Membership(ami, get_directory, self._state_changed, lines)
 
     def _state_changed(self, endpoint: str, state: dict) -> None:

@@ -7,11 +7,13 @@ variables stay lenient because the environment holds much else.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
@@ -22,7 +24,8 @@ SHARED_MODELS = PROJECT_DIR.parent / "shared" / "models"
 SETTINGS_FILE = "hotline.toml"
 # file settings derived from config_dir unless given one by one
 CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
-                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml"}
+                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml",
+                "kb_file": "kb.yaml"}
 
 
 class SettingsFileError(ValueError):
@@ -58,6 +61,7 @@ class Settings(BaseSettings):
     prompts_file: Path = CONFIG_DIR / "prompts.yaml"
     users_file: Path = CONFIG_DIR / "users.yaml"
     taxonomy_file: Path = CONFIG_DIR / "taxonomy.yaml"
+    kb_file: Path = CONFIG_DIR / "kb.yaml"   # knowledge-base seed, imported into an empty knowledge base
 
     # production: `hotline up` refuses sandbox-only defaults (hotline/core/production.py)
     env: Literal["sandbox", "production"] = "sandbox"
@@ -93,6 +97,9 @@ class Settings(BaseSettings):
     # connections per process; a command waits this long for a free one (a call flow holds one per operation)
     redis_max_connections: int = Field(default=500, ge=1, le=100_000)
     redis_pool_timeout: float = Field(default=10.0, gt=0)
+
+    # the hotline's time zone: opening hours, article validity, reports' days
+    timezone: str = "Asia/Shanghai"
 
     # web app (API, agent console, wallboard)
     http_host: str = "127.0.0.1"
@@ -149,6 +156,19 @@ class Settings(BaseSettings):
 
         parse_sentinels(value)
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
+
+    def today(self) -> dt.date:
+        """The date in the hotline's time zone."""
+        return dt.datetime.now(ZoneInfo(self.timezone)).date()
 
     @property
     def redis_url(self) -> str:

@@ -89,6 +89,14 @@ QUEUE_HISTORY = Key("hotline:queue-history:{queue}", "supervision", "list of JSO
 AUDIT = Key("hotline:audit", "admin", "stream", "MAXLEN ~100,000",
             "every admin change: actor, role, source address, action, target, before/after JSON, readable diff")
 
+# --- kb: knowledge base ----------------------------------------------------------------------------
+KB_ARTICLE = Key("hotline:kb:article:{article_id}", "kb", "JSON string", "until deleted",
+                 "one knowledge-base article (title, Markdown body, categories, keywords, lines, validity)")
+KB_ARTICLES = Key("hotline:kb:articles", "kb", "zset (score = number)", "until deleted", "article ids")
+KB_SEQ = Key("hotline:kb:seq", "kb", "string (INCR)", "forever", "last article number")
+KB_VERSION = Key("hotline:kb:version", "kb", "string (random token)", "forever",
+                 "replaced by every change: processes rebuild their search index when it moves")
+
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 
 

@@ -180,6 +180,8 @@ class Ticket(BaseModel):
     suggested_summary: Text(SUMMARY_MAX) = ""
     address: Text(ADDRESS_MAX) = ""
     notes: Text(NOTES_MAX) = ""
+    # --- knowledge base (hotline/kb): the answer given to the caller (答复内容), often copied from an article
+    reply: Text(SUMMARY_MAX) = ""
     edited: Annotated[list[Text(LABEL_MAX)], Field(max_length=AUDIT_FIELDS_MAX)] = []
     submitted_at: float | None = None
     audit: Annotated[list[AuditEntry], Field(max_length=AUDIT_MAX)] = []
@@ -206,6 +208,7 @@ class TicketChanges(BaseModel):
     summary: Text(SUMMARY_MAX) | None = None
     address: Text(ADDRESS_MAX) | None = None
     notes: Text(NOTES_MAX) | None = None
+    reply: Text(SUMMARY_MAX) | None = None
     category: Text(LABEL_MAX) | None = None
     request_type: Text(LABEL_MAX) | None = None
     urgency: Text(LABEL_MAX) | None = None

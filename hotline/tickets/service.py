@@ -266,7 +266,7 @@ def _apply_changes(ticket: Ticket, given: dict, who: str) -> str | None:
 
 
 async def update_ticket(redis, ticket_id: str, changes: dict, who: str) -> dict:
-    """Agent edits (summary, address, notes, category, request_type, urgency, location_hints, status claimed/draft)."""
+    """Agent edits (summary, address, notes, reply, category, request_type, urgency, location_hints, status claimed/draft)."""
     try:
         given = TicketChanges.model_validate(changes).given()
     except ValidationError as exc:

@@ -86,7 +86,7 @@ const Admin = (() => {
     show((location.hash || "#menu").slice(1));
   }
 
+  // the tab scripts come after this one in admin.html; DOMContentLoaded fires once they all ran
+  document.addEventListener("DOMContentLoaded", start);
   return { api, errorText, flash, el, canEdit, fmtTime, tab, show, start, user };
 })();
-// after every tab's script has registered (the CSP allows no inline script to call this from the page)
-document.addEventListener("DOMContentLoaded", () => Admin.start());

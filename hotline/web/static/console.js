@@ -5,7 +5,8 @@ const TARGET_SECONDS = 150;
 const token = localStorage.getItem("hotline_token");
 const $ = (id) => document.getElementById(id);
 // ticket field (hotline.tickets Ticket / PATCH body) -> form element id
-const FIELDS = { request_type: "request-type", category: "category", urgency: "urgency", address: "location", summary: "summary" };
+const FIELDS = { request_type: "request-type", category: "category", urgency: "urgency", address: "location", summary: "summary",
+  reply: "reply" };
 const TRANSCRIPT_STATUS = { pending: "（语音转写中…）", no_speech: "未识别到语音", unavailable: "（转写不可用）", error: "（转写失败）",
   failed: "（转写出错）", no_recording: "（来电人未留言）" };
 const UNSURE_BELOW = 0.5;  // Whisper word probability under which a stretch is marked as doubtful
@@ -108,7 +109,8 @@ function fillTicket(ticket, onlyClean) {
   $("ticket-status").className = "badge " + status;
   renderTranscript(ticket);
   const values = { request_type: pick(ticket, "request_type"), category: pick(ticket, "category"), urgency: pick(ticket, "urgency"),
-    address: pick(ticket, "address") || (ticket.location_hints || [])[0] || "", summary: pick(ticket, "summary") };
+    address: pick(ticket, "address") || (ticket.location_hints || [])[0] || "", summary: pick(ticket, "summary"),
+    reply: pick(ticket, "reply") };
   for (const [field, id] of Object.entries(FIELDS)) {
     if (onlyClean && dirty.has(field)) continue;  // never overwrite what the agent is typing
     const el = $(id);
@@ -180,7 +182,7 @@ function formValues() {
   const body = {};  // empty choices are left out: the tickets API rejects unknown (or blank) categories
   for (const [field, id] of Object.entries(FIELDS)) {
     const value = $(id).value.trim();
-    if (value || field === "summary" || field === "address") body[field] = value;
+    if (value || field === "summary" || field === "address" || field === "reply") body[field] = value;
   }
   return body;
 }
@@ -208,6 +210,7 @@ function sameCall(msg) { return current && msg.call && msg.call.call_id && curre
 
 function handle(msg) {
   if (msg.id) lastId = msg.id;
+  if (msg.hints && typeof KbHints !== "undefined" && (msg.type === "pop" || sameCall(msg))) KbHints.show(msg.hints);  // console-kb.js
   switch (msg.type) {
     case "hello": me = { agent: msg.agent, user: msg.user }; renderState(msg.state); break;
     case "state": renderState(msg.state); break;

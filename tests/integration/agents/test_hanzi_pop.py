@@ -1,9 +1,13 @@
 """The 汉字 pass reaches the agent: a real call (key 9, a real Mandarin recording) → Asterisk records the
 description → `hotline asr worker` (both passes, default settings) → the tourism agent's pop shows the
-simplified-汉字 transcript, and the ticket's category agrees with it; a silent caller shows 未识别到语音."""
+simplified-汉字 transcript, and the ticket's category agrees with it; a silent caller shows 未识别到语音.
+The knowledge base rides on the same call: an article an admin just added is among the pop's hints once the
+transcript arrives, an expired one about the same thing is not, and the agent copies the answer into the
+ticket's reply."""
 import json
 import re
 
+import httpx
 import numpy as np
 import pytest
 from playwright.async_api import expect
@@ -48,9 +52,23 @@ async def _call(settings, sipp, audio) -> str:
     return caller
 
 
+OPENING_HOURS = {"title": "景区开放时间", "body": "各景区**开放时间**一般为早上九点至下午五点，节假日延长。",
+                 "categories": ["旅游/民宿/景区"], "keywords": ["开放时间", "几点开门"], "lines": ["tourism"]}
+EXPIRED = OPENING_HOURS | {"title": "景区开放时间（去年夏季）", "valid_until": "2025-09-30"}
+
+
+async def _add_articles(base_url: str) -> None:
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        login = await http.post("/api/auth/login", json={"username": "admin", "password": "admin@12345"})
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        for article in (OPENING_HOURS, EXPIRED):
+            assert (await http.post("/api/kb/articles", json=article, headers=headers)).status_code == 201
+
+
 async def test_real_recording_pops_as_simplified_hanzi_and_silence_as_no_speech(
         settings, agents_controller, asr_worker, chromium, sipp, redis, tourism_clip, tmp_path):
     base_url = f"http://{settings.http_host}:{settings.http_port}"
+    await _add_articles(base_url)
     phone = sipp.agent_phone(2, answer_delay=0.5, talk_seconds=20.0)
     agent2 = await console_for(chromium, base_url, "agent2")  # tourism (config/users.yaml)
 
@@ -75,6 +93,14 @@ async def test_real_recording_pops_as_simplified_hanzi_and_silence_as_no_speech(
                     for e in [json.loads(e)] if e["event"] == "recording")
     done = next(a["t"] for a in ticket["audit"] if a["changes"].get("pass") == "hanzi")
     print(f"recording end -> 汉字 transcript on the ticket: {done - recorded:.2f} s")
+    hints = agent2.locator("#kb-hints")   # knowledge base: refreshed with the transcript
+    await expect(hints.locator("li .title").first).to_have_text(OPENING_HOURS["title"], timeout=10_000)
+    await expect(hints).not_to_contain_text(EXPIRED["title"])
+    await hints.locator("li .copy").first.click()
+    await expect(agent2.locator("#reply")).to_have_value(re.compile("开放时间一般为早上九点至下午五点"))
+    await agent2.click("#save-ticket")
+    await expect(agent2.locator("#ticket-message")).to_have_text("已保存")
+    assert "开放时间" in (await _ticket(redis, agent2))["reply"]
     await agent2.click("#transcript-details summary")  # pinyin and keyword hits: one click away
     await expect(agent2.locator("#transcript-pinyin")).not_to_have_text("—")
     ARTIFACTS.mkdir(exist_ok=True)
