@@ -3,7 +3,7 @@
 FROM local/debian:bookworm
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      python3 python3-venv ca-certificates sox espeak-ng \
+      python3 python3-venv ca-certificates sox libsox-fmt-mp3 espeak-ng \
  && rm -rf /var/lib/apt/lists/*
 # the host's extra CA certificates (the build context carries them): HTTPS to the package index needs them
 COPY ca-certificates/ /usr/local/share/ca-certificates/

@@ -5,11 +5,11 @@ named by a safe name (no path, no whitespace) because the name ends up inside an
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import tempfile
-import wave
 from pathlib import Path
 from typing import Annotated
 
@@ -20,8 +20,6 @@ from hotline.core.config import Settings, get_settings
 from ivr.menus.schema import PROMPT_NAME
 
 _NAME = re.compile(PROMPT_NAME)
-ADMIN_MARK = ".admin"  # marker file: this prompt is an admin's recording, do not overwrite with TTS
-MIN_SECONDS, MAX_SECONDS = 0.3, 120.0  # shorter is a click or an empty file; longer no caller waits through
 
 
 class PromptError(ValueError):
@@ -64,79 +62,79 @@ def agi_path(settings: Settings, name: str) -> str:
     return str(settings.pbx_instance_dir / "sounds" / check_name(name))
 
 
+def names_in(folder: Path) -> set[str]:
+    """Prompts with a file in `folder` (scratch files of a change in progress start with '.': not prompts)."""
+    return {p.stem for p in folder.glob("*.wav") if _NAME.fullmatch(p.stem)} if folder.is_dir() else set()
+
+
 def available(settings: Settings) -> set[str]:
-    folder = sounds_dir(settings)
-    return {p.stem for p in folder.glob("*.wav")} if folder.is_dir() else set()
+    return names_in(sounds_dir(settings))
 
 
-def _to_telephone_wav(source: Path, target: Path) -> None:
-    """Any audio sox reads → 8 kHz mono 16-bit WAV, written atomically."""
-    tmp = target.with_suffix(".tmp.wav")
-    result = subprocess.run(["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
-                             str(tmp)], capture_output=True, text=True)
-    if result.returncode != 0:
-        tmp.unlink(missing_ok=True)
-        raise PromptError(f"cannot convert {source.name}: {result.stderr.strip() or 'sox failed'}")
+# An admin's prompt (uploaded or re-synthesised from new text) has a metadata file in CUSTOM_DIR; the default
+# it replaced is kept there too, so "reset" gets it back and set-up never overwrites the admin's file.
+CUSTOM_DIR = ".custom"
+
+
+def meta_path(folder: Path, name: str) -> Path:
+    return folder / CUSTOM_DIR / f"{check_name(name)}.json"
+
+
+def saved_default_path(folder: Path, name: str) -> Path:
+    return folder / CUSTOM_DIR / f"{check_name(name)}.default.wav"
+
+
+def replace_atomically(source: Path, target: Path) -> None:
+    """Copy `source` over `target` by a rename in the target's folder: Asterisk opens the file at each
+    playback, so a call starting meanwhile gets the old file or the new one, never half of one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".wav")
     try:
-        _check_length(source, tmp)
-    except PromptError:
-        tmp.unlink(missing_ok=True)
+        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)   # Asterisk may run as another user (the compose stack)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
         raise
-    tmp.replace(target)
 
 
-def _check_length(source: Path, converted: Path) -> None:
-    try:
-        with wave.open(str(converted)) as wav:
-            seconds = wav.getnframes() / wav.getframerate()
-    except (wave.Error, EOFError, ZeroDivisionError) as exc:
-        raise PromptError(f"cannot read the converted {source.name}: {exc}") from exc
-    if not MIN_SECONDS <= seconds <= MAX_SECONDS:
-        raise PromptError(f"{source.name} is {seconds:.2f} s long; a prompt must be {MIN_SECONDS:g}-{MAX_SECONDS:g} s "
-                          "(the prompt was left as it was)")
+def to_telephone_wav(source: Path, target: Path) -> None:
+    """Any audio sox reads → 8 kHz mono 16-bit WAV at `target` (a scratch file: callers move it in place)."""
+    result = subprocess.run(["sox", str(source), "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer",
+                             str(target)], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        target.unlink(missing_ok=True)
+        reason = (result.stderr.strip() or "sox failed").replace(str(source.parent) + "/", "")
+        raise PromptError(f"cannot convert {source.name}: {reason}")
 
 
 def synthesise(text: str, target: Path) -> None:
+    """Mandarin text → prompt file at `target`, replaced atomically."""
     if not shutil.which("espeak-ng") or not shutil.which("sox"):
         raise PromptError("espeak-ng and sox are needed for default prompts: apt-get install espeak-ng sox")
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "tts.wav"
-        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "240", "-w", str(raw), text], check=True,
-                       capture_output=True)
-        _to_telephone_wav(raw, target)
+        words, raw, converted = Path(tmp) / "text.txt", Path(tmp) / "tts.wav", Path(tmp) / "out.wav"
+        words.write_text(text, encoding="utf-8")   # from a file: a text starting with '-' is no option
+        subprocess.run(["espeak-ng", "-v", "cmn", "-s", "240", "-w", str(raw), "-f", str(words)], check=True,
+                       capture_output=True, timeout=60)
+        to_telephone_wav(raw, converted)
+        replace_atomically(converted, target)
 
 
 def build_defaults(settings: Settings, *, force: bool = False, folder: Path | None = None) -> list[str]:
-    """Synthesise missing default prompts (never over an admin's recording). Returns names built."""
+    """Synthesise missing default prompts. Returns names built. Where an admin replaced a prompt, its default
+    is (re)built aside for a later reset, never over the admin's file."""
     folder = folder or sounds_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     built = []
     for name, text in default_texts(settings.prompts_file).items():
-        target = folder / f"{name}.wav"
-        if (folder / f"{name}{ADMIN_MARK}").exists() or (target.exists() and not force):
+        custom = meta_path(folder, name).exists()
+        target = saved_default_path(folder, name) if custom else folder / f"{name}.wav"
+        if target.exists() and not force:
             continue
         synthesise(text, target)
         built.append(name)
     return built
-
-
-def set_recording(settings: Settings, name: str, recording: Path) -> Path:
-    """Install an admin's recording as prompt `name` (converted for Asterisk)."""
-    check_name(name)
-    if not recording.is_file():
-        raise PromptError(f"recording {recording} does not exist")
-    folder = sounds_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{name}.wav"
-    _to_telephone_wav(recording, target)
-    (folder / f"{name}{ADMIN_MARK}").touch()
-    return target
-
-
-def reset_to_default(settings: Settings, name: str) -> None:
-    folder = sounds_dir(settings)
-    (folder / f"{check_name(name)}{ADMIN_MARK}").unlink(missing_ok=True)
-    text = default_texts(settings.prompts_file).get(name)
-    if text is None:
-        raise PromptError(f"prompt {name!r} has no default text in config/prompts.yaml")
-    synthesise(text, folder / f"{name}.wav")

@@ -1,9 +1,11 @@
 """Security headers on every HTTP response, as one ASGI middleware: a CSP without inline script (the
-console and wallboard load only their own files), no framing (clickjacking), no MIME sniffing."""
+console and wallboard load only their own files; audio from the site or a blob the page fetched, e.g. a
+prompt fetched with the session token), no framing (clickjacking), no MIME sniffing."""
 from __future__ import annotations
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+       "font-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
 # FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN with an inline bootstrap script
 DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
             "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "

@@ -153,7 +153,9 @@ class AmiManager:
                 log_event(log, "ami reconnect failed", logging.WARNING, attempt=attempt, error=str(exc))
 
     async def _ping_loop(self, conn: AmiConnection) -> None:
-        while not conn.closed:
+        # `_closing` too: Python 3.11's wait_for can swallow a cancel that lands as the Ping's answer
+        # arrives, and close() then waited forever for a loop whose connection it had not closed yet
+        while not conn.closed and not self._closing:
             await asyncio.sleep(self.ping_interval)
             try:
                 await conn.request("Ping", {}, timeout=self.ping_interval)
