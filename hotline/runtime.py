@@ -17,6 +17,7 @@ from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
+from hotline.partners.service import PartnersFeature
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
 from hotline.tickets import service as tickets
@@ -39,10 +40,11 @@ class Features:
     calls: CallFlowFeature | None = None
     agents: AgentsFeature | None = None
     supervision: SupervisionService | None = None
+    partners: PartnersFeature | None = None     # 水电气热 transfers (issue 13)
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.agents, self.calls) if f is not None]
+        return [f for f in (self.supervision, self.agents, self.partners, self.calls) if f is not None]
 
 
 @dataclass
@@ -100,8 +102,9 @@ def build_features(runtime: Runtime) -> Features:
     agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
-                            overflow=supervision.overflow_for)
-    return Features(calls=calls, agents=agents, supervision=supervision)
+                            overflow=supervision.overflow_for, lines=runtime.lines)
+    partners = PartnersFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
+    return Features(calls=calls, agents=agents, supervision=supervision, partners=partners)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:
