@@ -152,8 +152,7 @@ class PartnersFeature:
         caller_channel = str(summary.get("channel") or "")
         if not caller_channel or summary.get("ended_at"):
             raise TransferError(409, "the call has ended")
-        reply = await self.ami.send_action("Getvar", Channel=caller_channel, Variable="BRIDGEPEER")
-        peer = reply.get("Value") or ""
+        peer = await self._bridge_peer(caller_channel)
         if calls.endpoint_from(peer) != agent:
             raise TransferError(409, "the caller is not connected to your phone now")
         return caller_channel, peer
@@ -167,18 +166,24 @@ class PartnersFeature:
         return xfer
 
     async def _peer_after_transfer(self, xfer: Attended) -> str:
-        """The caller's bridge peer once the agent left: the partner's channel (Local channels optimise away)."""
+        """The partner's channel the caller is bridged with once the agent left; "" when none answered.
+        Without media flowing the Local channel of [hotline-partner-dial] may stay: look through it."""
         deadline = time.monotonic() + SETTLE_SECONDS
         while time.monotonic() < deadline:
-            try:
-                reply = await self.ami.send_action("Getvar", Channel=xfer.caller_channel, Variable="BRIDGEPEER")
-            except Exception:
-                return ""           # the caller is gone
-            peer = reply.get("Value") or ""
+            peer = await self._bridge_peer(xfer.caller_channel)
+            if peer.startswith("Local/") and peer.endswith(";1"):
+                peer = await self._bridge_peer(peer[:-1] + "2")    # the partner, once it answered
             if peer and calls.endpoint_from(peer) != xfer.agent and not peer.startswith("Local/"):
                 return peer
             await asyncio.sleep(0.2)
         return ""
+
+    async def _bridge_peer(self, channel: str) -> str:
+        try:
+            reply = await self.ami.send_action("Getvar", Channel=channel, Variable="BRIDGEPEER")
+        except Exception:
+            return ""           # the channel is gone
+        return reply.get("Value") or ""
 
     async def _settle(self, call_id: str, partner: str, result: str, status: str = "", *,
                       journal: bool = True) -> None:

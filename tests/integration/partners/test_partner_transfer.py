@@ -12,15 +12,15 @@ import json
 import shutil
 import time
 
-import pytest
 import yaml
+from playwright.async_api import expect
 
 from hotline.core.config import CONFIG_DIR
 from hotline.core.lines import load_lines
 from ivr.journal import Journal
-from ivr.scripted_caller import find_call, prompt_seconds
+from ivr.scripted_caller import find_call, hotline_steps, prompt_seconds
 
-from helpers import WebhookReceiver, eventually, new_caller
+from helpers import ARTIFACTS, WebhookReceiver, eventually, new_caller
 
 RING_TIMEOUT = load_lines(CONFIG_DIR / "queues.yaml").partner("power").ring_timeout_seconds
 
@@ -109,3 +109,72 @@ async def test_menu_key_reaches_the_partner_or_comes_back_to_the_general_line(se
             assert set(bodies) == {"water", "power"}
             assert bodies["water"]["mode"] == "menu" and bodies["water"]["ticket"]["caller"] == answered_by
             assert bodies["power"]["ticket"]["call_id"] == call["call_id"]
+
+
+async def console_for(browser, base_url: str, username: str):
+    page = await (await browser.new_context(viewport={"width": 1280, "height": 1000})).new_page()
+    await page.goto(base_url + "/login")
+    await page.fill("#username", username)
+    await page.fill("#password", f"{username}@12345")  # demo password (config/users.yaml)
+    await page.press("#password", "Enter")
+    await page.wait_for_url("**/console")
+    await expect(page.locator("#link-state")).to_have_text("已连接", timeout=10_000)
+    await page.click("#queue-login")
+    await expect(page.locator("#state-summary")).to_have_text("空闲可接听", timeout=10_000)
+    return page
+
+
+async def connected_call(sipp, settings, page, phone, journal, caller: str) -> dict:
+    """A key-1 caller (企业服务) skips the description, agent1's phone answers and the console pops the call."""
+    started = time.time()
+    sipp.caller("12345", caller_id=caller, steps=hotline_steps(settings, "1"), max_hold=60.0).start()
+    await phone.wait_for("ANSWERED", caller=caller, timeout=30)
+    await expect(page.locator("#caller-number")).to_have_text(caller, timeout=10_000)
+    await expect(page.locator('#transfer-partners li[data-partner="water"] button[data-mode="blind"]')).to_be_visible()
+    return await find_call(journal, caller, since=started - 1)
+
+
+async def test_agent_transfers_blind_and_attended_from_the_console(settings, controller, sipp, chromium, redis):
+    journal, base = Journal(redis), settings.partner_phone_base_port
+    agent1 = sipp.agent_phone(1, answer_delay=0.5)            # talks until Asterisk hangs up its leg
+    water = sipp.phone("partner-water", base + 1, answer_delay=0.5)
+    power = sipp.phone("partner-power", base + 2, answer_delay=0.5)
+    page = await console_for(chromium, f"http://{settings.http_host}:{settings.http_port}", "agent1")
+
+    # blind: the caller goes to the water company, agent1's leg ends
+    caller = new_caller()
+    call = await connected_call(sipp, settings, page, agent1, journal, caller)
+    await page.click('#transfer-partners li[data-partner="water"] button[data-mode="blind"]')
+    await water.wait_for("ANSWERED", caller=caller, timeout=15)
+    await agent1.wait_for("BYE", caller=caller, timeout=10)
+    call = await journal_with(journal, call["call_id"], "transfer_started", "transfer_answered")
+    started = next(e for e in call["events"] if e["event"] == "transfer_started")
+    assert (started["partner"], started["mode"], started["by"]) == ("water", "blind", "agent1")
+    ticket = await eventually(lambda: ticket_of(redis, call), 5, "ticket")
+    await eventually(lambda: _settled(redis, call), 10, "the blind transfer's result on the ticket")
+    ticket = await ticket_of(redis, call)
+    assert [(t["partner"], t["mode"], t["by"], t["result"]) for t in ticket["transfers"]] == \
+        [("water", "blind", "agent1", "answered")]
+
+    # attended: agent1 talks to the power company first (the caller waits), then completes
+    caller = new_caller()
+    call = await connected_call(sipp, settings, page, agent1, journal, caller)
+    await expect(page.locator('#transfer-partners li[data-partner="power"]')).to_be_visible()
+    await page.click('#transfer-partners li[data-partner="power"] button[data-mode="attended"]')
+    await power.wait_for("ANSWERED", timeout=15)
+    await expect(page.locator("#transfer-consult")).to_be_visible()
+    await expect(page.locator("#transfer-consult-text")).to_have_text("咨询中：供电")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "console-transfer.png"), full_page=True)
+    await page.click("#transfer-complete")
+    await expect(page.locator("#transfer-message")).to_have_text("转接供电：已接通", timeout=10_000)
+    await agent1.wait_for("BYE", caller=caller, timeout=10)
+    assert not [e for e in power.events() if e.kind in ("BYE", "CANCELLED")], "the partner still talks to the caller"
+    call = await journal_with(journal, call["call_id"], "transfer_started", "transfer_answered")
+    ticket = await ticket_of(redis, call)
+    assert [(t["partner"], t["mode"], t["by"], t["result"]) for t in ticket["transfers"]] == \
+        [("power", "attended", "agent1", "answered")]
+
+
+async def _settled(redis, call: dict) -> bool:
+    return all(t["result"] != "pending" for t in (await ticket_of(redis, call))["transfers"])
