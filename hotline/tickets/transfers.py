@@ -56,9 +56,11 @@ async def transfer_result(redis, call_id: str, partner: str, result: str, status
         entry = pending[-1]
         entry.result, entry.status, entry.result_at = result, clip(status, LABEL_MAX), time.time()  # type: ignore[assignment]
         ticket.transfers = list(ticket.transfers)
-        if result == "answered" and not ticket.recording_path and ticket.transcript.status == "pending":
-            ticket.transcript = Transcript(status="no_recording",
-                                           error=clip(f"transferred to {partner}: the partner took the request", ERROR_MAX))
+        if result == "answered" and not ticket.recording_path:
+            note = clip(f"transferred to {partner}: the partner took the request", ERROR_MAX)
+            for field in ("transcript", "hanzi"):
+                if getattr(ticket, field).status == "pending":
+                    setattr(ticket, field, Transcript(status="no_recording", error=note))
         ticket.record("system", "transfer_result", {"partner": partner, "result": result, "status": status})
         return "updated"
     return await store.mutate(redis, ticket_id, settle)
