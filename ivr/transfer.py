@@ -16,6 +16,7 @@ from hotline.core.lines import FALLBACK_LINE, LineCatalogue
 from hotline.core.logging import log_event
 from ivr.events import call_id_of
 from ivr.menus.schema import TransferAction
+from ivr.spool import REDIS_AWAY
 from telephony.agi import AgiHangup
 from telephony.agi_channel import AgiChannel
 
@@ -110,10 +111,16 @@ class TransferJournal:
     def register(self, ami) -> None:
         ami.on_event(("DialEnd",), self.handle)
 
+    async def _known(self, call_id: str) -> bool:
+        try:
+            return await self.journal.exists(call_id)
+        except REDIS_AWAY:      # ours: the writes wait in the spool
+            return True
+
     async def handle(self, event) -> None:
         partner = (getattr(event, "chanvars", None) or {}).get(PARTNER_VARIABLE)
         call_id = call_id_of(event)
-        if not partner or not call_id:
+        if not partner or not call_id or not await self._known(call_id):
             return
         status = event.get("DialStatus") or ""
         if status == "ANSWER":
