@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from hotline.auth.users import Directory, Role
 from hotline.core.config import CONFIG_DIR, CONFIG_FILES, SETTINGS_FILE, Settings, SettingsFileError
-from hotline.core.lines import LineCatalogue
+from hotline.core.lines import PARTNERS_FILE, LineCatalogue
+from hotline.core.partners import Partner, check_partners
 from hotline.kb.seed import KbSeed
 from hotline.reports.places import Gazetteer
 from hotline.supervision.config import OverflowConfig
 from hotline.tickets.taxonomy import Taxonomy
 from ivr import prompts
-from ivr.menus.schema import MenuTree, PlayAction, QueueAction
+from ivr.menus.schema import MenuTree, PlayAction, QueueAction, TransferAction
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
     phones = {f"agent{n}" for n in range(1, agent_count + 1)}   # PJSIP endpoints the PBX renders
 
     lines = c.model(files["queues_file"], LineCatalogue)
+    partners_path = files["queues_file"].with_name(PARTNERS_FILE)
+    partners = _partners(c, partners_path, lines) if lines and partners_path.exists() else None
     names = lines.names if lines else None
     texts = c.model(files["prompts_file"], prompts.PromptTexts)
     known_prompts = set(texts.root if texts else ()) | (prompts.available(settings) if settings else set())
@@ -108,6 +111,9 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
         _lines_vs_phones(c, files["queues_file"], lines, phones, directory)
     if menu:
         _menu_refs(c, files["menus_file"], menu, names, known_prompts if texts else None)
+        _menu_partners(c, files["menus_file"], menu, {p.name for p in partners or []})
+    if partners and taxonomy:
+        _partner_categories(c, partners_path, partners, taxonomy)
     if directory:
         for i, user in enumerate(directory.users):
             if user.endpoint and user.role is Role.agent and user.endpoint not in phones:
@@ -154,14 +160,47 @@ def _names_lines(c: _Checker, overflow_path: Path, overflow: OverflowConfig | No
             c.add(taxonomy_path, f"line_priors.{name}", unknown)
 
 
+# -- partners (水电气热 linkage, issue 13) ------------------------------------------------------------------
+class _PartnerFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    partners: list[Partner] = []
+
+
+def _partners(c: _Checker, path: Path, lines: LineCatalogue) -> list[Partner] | None:
+    found = c.model(path, _PartnerFile)
+    if found is None:
+        return None
+    try:
+        return check_partners(found.partners, lines.names)
+    except ValueError as exc:
+        c.add(path, "partners", str(exc).removeprefix("partners: "))
+    return None
+
+
+def _menu_partners(c: _Checker, path: Path, menu: MenuTree, known: set[str]) -> None:
+    for menu_name, m in menu.menus.items():
+        for where, action in MenuTree.actions_of(m):
+            if isinstance(action, TransferAction) and action.partner not in known:
+                c.add(path, f"menus.{menu_name}.{where.replace('key ', 'keys.')}.partner",
+                      f"partner {action.partner!r} does not exist in partners.yaml ({', '.join(sorted(known))})")
+
+
+def _partner_categories(c: _Checker, path: Path, partners: list[Partner], taxonomy: Taxonomy) -> None:
+    for i, partner in enumerate(partners):
+        for j, category in enumerate(partner.categories):
+            if category not in taxonomy.category_names:
+                c.add(path, f"partners.{i}.categories.{j}", f"{category!r} is not a category of taxonomy.yaml")
+
+
 def _menu_refs(c: _Checker, path: Path, menu: MenuTree, names: list[str] | None, known: set[str] | None) -> None:
     for menu_name, m in menu.menus.items():
         for where, action in MenuTree.actions_of(m):
             field = f"menus.{menu_name}.{where.replace('key ', 'keys.')}"
-            if isinstance(action, QueueAction) and names is not None and action.queue not in names:
+            if isinstance(action, (QueueAction, TransferAction)) and names is not None and action.queue not in names:
                 c.add(path, f"{field}.queue",
                       f"line {action.queue!r} does not exist in queues.yaml ({', '.join(names)})")
-            if isinstance(action, PlayAction) and known is not None and action.prompt not in known:
+            if isinstance(action, (PlayAction, TransferAction)) and action.prompt and known is not None \
+                    and action.prompt not in known:
                 c.add(path, f"{field}.prompt", f"prompt {action.prompt!r} does not exist (prompts.yaml)")
         for attr in ("prompt", "invalid_prompt"):
             if known is not None and getattr(m, attr) not in known:

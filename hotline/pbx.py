@@ -16,6 +16,16 @@ def catalogue_queues(settings: Settings):
     return queues
 
 
+def catalogue_partners(settings: Settings):
+    """A loader of the partner destinations (config/partners.yaml) for the renderer."""
+    def partners() -> list[dict]:
+        try:
+            return load_lines(settings.queues_file).pbx_partners()
+        except LinesError as exc:
+            raise PbxConfigError(str(exc)) from None
+    return partners
+
+
 def sandbox(settings: Settings | None = None) -> PbxSandbox:
     settings = settings or Settings()
-    return PbxSandbox(settings, catalogue_queues(settings))
+    return PbxSandbox(settings, catalogue_queues(settings), partners=catalogue_partners(settings))

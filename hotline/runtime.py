@@ -18,6 +18,7 @@ from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
 from hotline.kb.service import KnowledgeBase
+from hotline.partners.service import PartnersFeature
 from hotline.reports.monitor import HotspotMonitor
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
@@ -44,10 +45,12 @@ class Features:
     supervision: SupervisionService | None = None
     kb: KnowledgeBase | None = None
     hotspots: HotspotMonitor | None = None
+    partners: PartnersFeature | None = None     # 水电气热 transfers (issue 13)
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.kb, self.agents, self.calls, self.hotspots) if f is not None]
+        return [f for f in (self.supervision, self.kb, self.agents, self.partners, self.calls, self.hotspots)
+                if f is not None]
 
 
 @dataclass
@@ -107,9 +110,10 @@ def build_features(runtime: Runtime) -> Features:
     agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn, hints=kb.hints_for)
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
-                            overflow=supervision.overflow_for)
+                            overflow=supervision.overflow_for, lines=runtime.lines)
+    partners = PartnersFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
     hotspots = HotspotMonitor(runtime.redis, supervision.notice, runtime.spawn)   # alerts go to the supervisors
-    return Features(calls=calls, agents=agents, supervision=supervision, kb=kb, hotspots=hotspots)
+    return Features(calls=calls, agents=agents, supervision=supervision, kb=kb, hotspots=hotspots, partners=partners)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

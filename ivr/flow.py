@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hotline.core.config import Settings
-from hotline.core.lines import FALLBACK_LINE
+from hotline.core.lines import FALLBACK_LINE, LineCatalogue
 from hotline.core.logging import log_event, mask_number
 from ivr import prompts
 from ivr.intake import Intake
 from ivr.journal import Journal, SpooledJournal, new_call_id
 from ivr.menu_runner import run_menu
-from ivr.menus.schema import MenuTree
+from ivr.menus.schema import MenuTree, QueueAction, TransferAction
 from ivr.menus.store import MenuStore
 from ivr.ports import OverflowPolicy, TicketOpener
 from ivr.spool import REDIS_AWAY, Spool
+from ivr.transfer import MenuTransfer, returning
 from telephony.agi import AgiHangup
 from telephony.agi_channel import AgiChannel
 
@@ -54,6 +55,7 @@ class CallFlow:
     open_ticket: TicketOpener
     overflow_action: OverflowPolicy
     spool: Spool | None = None    # writes wait here while Redis is away (default: in the state dir)
+    lines: LineCatalogue | None = None   # the partners of menu action `transfer` (none: the caller stays)
     _menu: tuple[int, MenuTree] | None = field(default=None, init=False, repr=False)
     active_calls: set[str] = field(default_factory=set, init=False, repr=False)   # call ids in the flow now
 
@@ -62,6 +64,7 @@ class CallFlow:
         assert isinstance(self.journal, Journal), "CallFlow wraps the journal in the spool itself"
         self.intake = Intake(self.redis, self.journal, self.spool, self.open_ticket)
         self.journal = SpooledJournal(self.journal, self.spool)
+        self.transfers = MenuTransfer(self, self.lines)
 
     async def load_menu(self) -> tuple[int, MenuTree]:
         self._menu = await self.menus.active_or_publish(self.settings.menus_file)
@@ -79,6 +82,8 @@ class CallFlow:
         return self._menu
 
     async def handle(self, channel: AgiChannel, env: dict, picked_up_at: float) -> None:
+        if returning(env):   # back from a partner that did not answer (ivr/transfer.py)
+            return await self.transfers.resume(channel, env)
         arrived_at = arrival_time(env, picked_up_at)
         call_id = new_call_id(arrived_at)
         caller = caller_number(env.get("agi_callerid"))
@@ -98,10 +103,16 @@ class CallFlow:
             await self._answer_after_ring(channel, call_id, arrived_at)
             stage = "menu"
             action = await run_menu(tree, channel, self._sound, self._noter(call_id))
+            draft = {"call_id": call_id, "caller": caller, "route": action.queue, "menu_version": version,
+                     "started_at": arrived_at, "recording_path": None}
+            if isinstance(action, TransferAction):
+                stage = "transfer"
+                if await self.transfers.start(channel, call_id, action, draft):
+                    return
+                action = QueueAction(action="queue", queue=action.queue, record=action.record)
             queue = await self._apply_overflow(channel, call_id, action.queue)
             await self.journal.update(call_id, route=queue)
-            draft = {"call_id": call_id, "caller": caller, "route": queue, "menu_version": version,
-                     "started_at": arrived_at, "recording_path": None}
+            draft["route"] = queue
             recording = None
             if action.record:
                 stage = "recording"

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from hotline.core.lines import FALLBACK_LINE
-from ivr.menus.schema import MenuAction, MenuTree, PlayAction, QueueAction, RepeatAction
+from ivr.menus.schema import MenuAction, MenuTree, PlayAction, QueueAction, RepeatAction, TransferAction
 
 FALLBACK = QueueAction(action="queue", queue=FALLBACK_LINE, record=False)
 MAX_STEPS = 20  # a caller repeating forever still reaches a person
@@ -19,7 +19,8 @@ class KeyPad(Protocol):
 Note = Callable[..., Awaitable[None]]  # journal hook: note(event, **fields)
 
 
-async def run_menu(tree: MenuTree, pad: KeyPad, sound: Callable[[str], str], note: Note) -> QueueAction:
+async def run_menu(tree: MenuTree, pad: KeyPad, sound: Callable[[str], str],
+                   note: Note) -> QueueAction | TransferAction:
     menu_name, invalid = tree.start, 0
     for _ in range(MAX_STEPS):
         menu = tree.menus[menu_name]
@@ -37,7 +38,7 @@ async def run_menu(tree: MenuTree, pad: KeyPad, sound: Callable[[str], str], not
                 await pad.play(sound(menu.invalid_prompt))
                 continue
             action = menu.on_invalid
-        if isinstance(action, QueueAction):
+        if isinstance(action, (QueueAction, TransferAction)):   # transfer: the flow rings the partner
             return action
         if isinstance(action, MenuAction):
             menu_name, invalid = action.menu, 0

@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from hotline.core.config import Settings
+from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from ivr import prompts
 from ivr.events import JournalConsumer
@@ -20,6 +21,7 @@ from ivr.menus.store import MenuStore
 from ivr.ports import OverflowPolicy, TicketOpener
 from ivr.reconcile import Reconciler
 from ivr.spool import Spool
+from ivr.transfer import TransferJournal
 from telephony.agi import AsyncAgi
 from telephony.agi_channel import AgiChannel
 from telephony.ami.manager import AmiManager
@@ -38,11 +40,12 @@ async def write_heartbeat(ami, epoch: int | None = None) -> None:
 
 class CallFlowFeature:
     def __init__(self, settings: Settings, ami: AmiManager, agi: AsyncAgi, redis, spawn: Spawn, *,
-                 open_ticket: TicketOpener, overflow: OverflowPolicy) -> None:
+                 open_ticket: TicketOpener, overflow: OverflowPolicy, lines: LineCatalogue | None = None) -> None:
         self.settings, self.ami, self.agi, self.spawn = settings, ami, agi, spawn
         self.spool = Spool(spool_path(settings))
         self.menus = MenuStore(redis)
-        self.flow = CallFlow(settings, redis, Journal(redis), self.menus, open_ticket, overflow, spool=self.spool)
+        self.flow = CallFlow(settings, redis, Journal(redis), self.menus, open_ticket, overflow, spool=self.spool,
+                             lines=lines)
         assert isinstance(self.flow.journal, SpooledJournal)
         self.journal = self.flow.journal   # spooled: the journal consumer and the reconciler write through it too
         self.in_flow: set[str] = set()   # channels this process is walking through the menu
@@ -61,6 +64,7 @@ class CallFlowFeature:
             log_event(log, "default prompts synthesised", prompts=built)
         self.agi.on_start(self._on_start)
         JournalConsumer(self.journal).register(self.ami)
+        TransferJournal(self.journal).register(self.ami)
         self.ami.on_connect(self._on_connect)
         self.spawn(self._heartbeat(), "heartbeat")
         self.spawn(self.spool.replay_forever(), "spool replay")

@@ -18,7 +18,8 @@ app = typer.Typer(no_args_is_help=True)
 def _check(path: Path | None):
     settings = get_settings()
     try:
-        known = {"known_queues": set(load_lines(settings.queues_file).names),
+        lines = load_lines(settings.queues_file)
+        known = {"known_queues": set(lines.names), "known_partners": set(lines.partner_names),
                  "known_prompts": set(prompts.default_texts(settings.prompts_file)) | prompts.available(settings)}
         return load_menu_file(path or settings.menus_file, **known)
     except (MenuError, LinesError) as exc:

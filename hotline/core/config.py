@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     agent_count: int = Field(default=4, ge=1, le=200)
     # sandbox agent phones (SIPp UAS) listen on agent_phone_base_port + N for agentN
     agent_phone_base_port: int = 5170
+    # sandbox partner phones (SIPp UAS, config/partners.yaml endpoints) listen on partner_phone_base_port + N
+    partner_phone_base_port: int = 5180
 
     # Redis: a project-owned server, AOF on
     redis_port: int = 6390

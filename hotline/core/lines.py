@@ -12,8 +12,11 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hotline.core.partners import Partner, check_partners, pbx_partners
+
 # the line the dialplan falls back to (controller down, flow failure, orphaned calls): it must exist
 FALLBACK_LINE = "general"
+PARTNERS_FILE = "partners.yaml"   # read with queues.yaml, from the same directory
 LINE_NAME = r"^[a-z][a-z0-9_]{0,31}$"   # a dialplan extension and a channel variable value: keep it plain
 Endpoint = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]   # a PJSIP endpoint (agentN)
 
@@ -64,6 +67,8 @@ class LineCatalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     queues: list[Line] = Field(min_length=1)
+    # partner lines (水电气热 linkage): config/partners.yaml, read with queues.yaml (load_lines)
+    partners: list[Partner] = []
 
     @model_validator(mode="after")
     def _unique(self) -> LineCatalogue:
@@ -74,6 +79,7 @@ class LineCatalogue(BaseModel):
                 raise ValueError(f"duplicate {attr}: {dupes}")
         if FALLBACK_LINE not in self.names:
             raise ValueError(f"a line named {FALLBACK_LINE!r} is required: the dialplan falls back to it")
+        check_partners(self.partners, self.names)
         return self
 
     @property
@@ -111,22 +117,64 @@ class LineCatalogue(BaseModel):
         return [line.model_dump(include={"name", "label", "asterisk_queue", "members", "max_wait_seconds",
                                          "service_level_seconds"}) for line in self.queues]
 
+    # -- partners (水电气热) ---------------------------------------------------------------------------
+    @property
+    def partner_names(self) -> list[str]:
+        return [p.name for p in self.partners]
+
+    def partner(self, name: object) -> Partner:
+        for partner in self.partners:
+            if partner.name == name:
+                return partner
+        raise UnknownPartner(name, self.partner_names)
+
+    def partners_for_category(self, category: str | None) -> list[Partner]:
+        """Every partner, the ones owning `category` first (the console's 一键转接 list)."""
+        return sorted(self.partners, key=lambda p: category not in p.categories)
+
+    def pbx_partners(self) -> list[dict]:
+        return pbx_partners(self.partners)
+
+
+class UnknownPartner(LookupError):
+    def __init__(self, name: object, known: list[str]):
+        super().__init__(f"unknown partner {name!r}; the partners are {', '.join(known) or 'none'} "
+                         "(config/partners.yaml)")
+        self.name = name
+
 
 def parse_lines(data: object, source: str = "queues.yaml") -> LineCatalogue:
     try:
         return LineCatalogue.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-                             for err in exc.errors())
-        raise LinesError(f"{source}: {problems}") from None
+        raise LinesError(f"{source}: {_problems(exc)}") from None
 
 
-def load_lines(path: Path | str) -> LineCatalogue:
-    path = Path(path)
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors())
+
+
+def _read(path: Path) -> object:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise LinesError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except yaml.YAMLError as exc:
         raise LinesError(f"{path}: not valid YAML ({exc})") from None
+
+
+def load_lines(path: Path | str, partners_path: Path | str | None = None) -> LineCatalogue:
+    """queues.yaml, with the partners of partners.yaml (default: next to it; no file, no partners)."""
+    path = Path(path)
+    data = _read(path)
+    partners_file = Path(partners_path) if partners_path else path.with_name(PARTNERS_FILE)
+    if isinstance(data, dict) and "partners" not in data and partners_file.exists():
+        partners = _read(partners_file)
+        if not isinstance(partners, dict):
+            raise LinesError(f"{partners_file}: (top): expected a mapping with `partners:`")
+        try:
+            data = {**data, "partners": partners.get("partners") or []}
+            return LineCatalogue.model_validate(data)
+        except ValidationError as exc:
+            raise LinesError(f"{path} + {partners_file}: {_problems(exc)}") from None
     return parse_lines(data, str(path))

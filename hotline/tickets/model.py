@@ -148,6 +148,24 @@ class AuditEntry(BaseModel):
     changes: Annotated[dict[Text(LABEL_MAX), AuditValue], Field(max_length=AUDIT_FIELDS_MAX)] = {}
 
 
+# -- partner transfers (水电气热 linkage, issue 13) ------------------------------------------------------------
+TRANSFERS_MAX = 20
+TransferResult = Literal["pending", "answered", "no_answer", "returned", "cancelled"]
+
+
+class TransferRecord(BaseModel):
+    """Who sent the caller to which partner, when, how, and what came of it (hotline/partners)."""
+    model_config = STRICT
+    partner: Text(NAME_MAX)
+    label: Text(LABEL_MAX) = ""
+    mode: Literal["menu", "blind", "attended"]
+    by: Text(NAME_MAX)                    # the agent's phone, or "menu"
+    at: float
+    result: TransferResult = "pending"
+    status: Text(LABEL_MAX) = ""          # Asterisk's DIALSTATUS (NOANSWER, BUSY, CHANUNAVAIL...)
+    result_at: float | None = None
+
+
 class Ticket(BaseModel):
     model_config = STRICT
 
@@ -186,6 +204,8 @@ class Ticket(BaseModel):
     submitted_at: float | None = None
     audit: Annotated[list[AuditEntry], Field(max_length=AUDIT_MAX)] = []
     audit_dropped: int = 0  # older entries left out to keep the trail within AUDIT_MAX
+    # -- partner transfers (issue 13): one record per transfer, newest last --------------------------------
+    transfers: Annotated[list[TransferRecord], Field(max_length=TRANSFERS_MAX)] = []
 
     def record(self, who: str, action: str, changes: dict | None = None) -> None:
         """Append a compact audit entry; past AUDIT_MAX the oldest after 'created' make room."""

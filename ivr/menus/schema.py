@@ -37,7 +37,23 @@ class RepeatAction(_Strict):
     action: Literal["repeat"]
 
 
-Action = Annotated[QueueAction | MenuAction | PlayAction | RepeatAction, Field(discriminator="action")]
+# -- partner transfer (水电气热 linkage, issue 13) -----------------------------------------------------------
+class TransferAction(_Strict):
+    """Straight to a partner line of config/partners.yaml; unanswered (or busy, closed, unreachable), the
+    caller comes back to `queue`, recording a description first when `record` (every request gets a ticket)."""
+    action: Literal["transfer"]
+    partner: str = Field(pattern=QUEUE_NAME, title="合作单位",
+                         description="a partner of config/partners.yaml (water, power, gas, heat)")
+    queue: str = Field(default="general", pattern=QUEUE_NAME, title="未接通时转回",
+                       description="the line the caller comes back to when the partner does not answer")
+    record: bool = Field(default=True, title="转回后录音",
+                         description="back on the hotline: ask for a description before queueing")
+    prompt: str | None = Field(default=None, pattern=PROMPT_NAME, title="转接提示音",
+                               description="played before the partner rings (正在为您转接…)")
+
+
+Action = Annotated[QueueAction | MenuAction | PlayAction | RepeatAction | TransferAction,
+                   Field(discriminator="action")]
 
 
 class Menu(_Strict):
@@ -85,7 +101,12 @@ class MenuTree(_Strict):
         for menu in self.menus.values():
             names |= {menu.prompt, menu.invalid_prompt}
             names |= {a.prompt for _, a in self.actions_of(menu) if isinstance(a, PlayAction)}
+            names |= {a.prompt for _, a in self.actions_of(menu) if isinstance(a, TransferAction) and a.prompt}
         return names
 
     def queues(self) -> set[str]:
-        return {a.queue for m in self.menus.values() for _, a in self.actions_of(m) if isinstance(a, QueueAction)}
+        return {a.queue for m in self.menus.values() for _, a in self.actions_of(m)
+                if isinstance(a, (QueueAction, TransferAction))}
+
+    def partners(self) -> set[str]:
+        return {a.partner for m in self.menus.values() for _, a in self.actions_of(m) if isinstance(a, TransferAction)}

@@ -55,7 +55,7 @@ def _load_yaml(text: str):
 
 
 def parse_menu(document: str | dict, *, known_queues: set[str] | None = None,
-               known_prompts: set[str] | None = None) -> MenuTree:
+               known_prompts: set[str] | None = None, known_partners: set[str] | None = None) -> MenuTree:
     """YAML/JSON text or a dict → validated MenuTree, or MenuError with every problem listed."""
     data = _load_yaml(document) if isinstance(document, str) else document
     if not isinstance(data, dict):
@@ -67,6 +67,9 @@ def parse_menu(document: str | dict, *, known_queues: set[str] | None = None,
         raise MenuError(f"menu is invalid: {problems}") from exc
     if known_queues is not None and (unknown := tree.queues() - known_queues):
         raise MenuError(f"menu routes to unknown queues {sorted(unknown)}; known: {sorted(known_queues)}")
+    if known_partners is not None and (unknown := tree.partners() - known_partners):
+        raise MenuError(f"menu transfers to unknown partners {sorted(unknown)}; known: {sorted(known_partners)} "
+                        "(config/partners.yaml)")
     if known_prompts is not None and (missing := tree.prompts() - known_prompts):
         raise MenuError(f"menu uses prompts that do not exist {sorted(missing)}; add them first")
     return tree

@@ -35,11 +35,14 @@ def module_dir(root: Path) -> str:
     return "/" + str(found[0].relative_to(root)) if found else "/usr/lib/asterisk/modules"
 
 
-def render_config(settings, template_dir: Path, queues: list[dict]) -> dict[str, str]:
+def render_config(settings, template_dir: Path, queues: list[dict],
+                  partners: list[dict] | None = None) -> dict[str, str]:
     """Every `<name>.conf.j2` in template_dir rendered to `<name>.conf` text.
 
     `queues`: plain data from the application (name, label, asterisk_queue, members, max_wait_seconds,
-    service_level_seconds per queue); telephony renders them and knows nothing of what they mean."""
+    service_level_seconds per queue); telephony renders them and knows nothing of what they mean.
+    `partners`: destinations calls may be transferred to (name, endpoint or None, dial, index, code,
+    ring_timeout_seconds); an endpoint is rendered as a phone on partner_phone_base_port + index."""
     if not queues:
         raise PbxConfigError("no queues to render: the application passes its queue list to the renderer")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(template_dir)),
@@ -48,6 +51,7 @@ def render_config(settings, template_dir: Path, queues: list[dict]) -> dict[str,
     context = {
         "s": settings,
         "queues": queues,
+        "partners": partners or [],
         "agents": agents_for(settings),
         "watchdog_seconds": settings.pickup_watchdog_seconds,
         "inst": str(settings.pbx_instance_dir),
@@ -78,7 +82,8 @@ def write_moh_tone(path: Path) -> None:
         out.writeframes(bytes(frames))
 
 
-def write_config(settings, template_dir: Path, queues: list[dict], host_dir: Path | None = None) -> Path:
+def write_config(settings, template_dir: Path, queues: list[dict], host_dir: Path | None = None,
+                 partners: list[dict] | None = None) -> Path:
     """Create the instance's directories (inside the root, or `host_dir`) and write its configuration.
     Returns etc/."""
     host_dir = host_dir or settings.host_path(settings.pbx_instance_dir)
@@ -87,7 +92,7 @@ def write_config(settings, template_dir: Path, queues: list[dict], host_dir: Pat
         if sub in PRIVATE_SUBDIRS:  # secrets, callers' voices and numbers: Asterisk's (root's) only
             (host_dir / sub).chmod(0o700)
     etc = host_dir / "etc"
-    for name, text in render_config(settings, template_dir, queues).items():
+    for name, text in render_config(settings, template_dir, queues, partners).items():
         tmp = etc / f".{name}.tmp"
         tmp.unlink(missing_ok=True)
         with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:

@@ -38,10 +38,13 @@ class PbxStatus:
 
 
 class PbxSandbox:
-    def __init__(self, settings, queues: Callable[[], list[dict]] | None = None, template_dir: Path | None = None):
+    def __init__(self, settings, queues: Callable[[], list[dict]] | None = None, template_dir: Path | None = None,
+                 partners: Callable[[], list[dict]] | None = None):
         """`queues`: returns the queue list to render (the application's; read only when rendering, so
-        down/status/cli work whatever the config says)."""
+        down/status/cli work whatever the config says); `partners`: the partner destinations to render
+        (endpoints, dial strings: plain data, like the queues)."""
         self.settings = settings
+        self._partners = partners
         self.template_dir = template_dir or Path(settings.config_dir) / "asterisk"
         self._queues = queues
         self.root = Path(settings.pbx_root)
@@ -80,10 +83,13 @@ class PbxSandbox:
         return self._queues()
 
     def render_config(self) -> dict[str, str]:
-        return render_config(self.settings, self.template_dir, self.queues())
+        return render_config(self.settings, self.template_dir, self.queues(), self.partners())
 
     def write_config(self, host_dir: Path | None = None) -> Path:
-        return write_config(self.settings, self.template_dir, self.queues(), host_dir)
+        return write_config(self.settings, self.template_dir, self.queues(), host_dir, self.partners())
+
+    def partners(self) -> list[dict]:
+        return self._partners() if self._partners else []
 
     def _config_changed(self) -> bool:
         etc = self.host_dir / "etc"

@@ -41,6 +41,12 @@ class SippFactory:
         self._started.append(phone)
         return phone.start()
 
+    def phone(self, user: str, port: int, **options) -> SippAgentPhone:
+        """Any other phone (UAS) of the PBX, e.g. a partner line's, on `port`, already listening."""
+        phone = SippAgentPhone(user, port, work_dir=self._dir(user), **options)
+        self._started.append(phone)
+        return phone.start()
+
     def close(self) -> list[str]:
         """Kill every SIPp still running. Returns the caller ids of calls killed mid-call: killed SIPp
         sends no BYE, so their channels stay up in the PBX until someone hangs them up."""

@@ -83,7 +83,7 @@ async def publish_menu(request: Request, runtime: RuntimeDep, user: AdminUser,
     """Validate and publish a new menu version; it applies to the next call, without restart."""
     document = await _menu_body(request)
     try:
-        tree = parse_menu(document, known_queues=set(runtime.lines.names),
+        tree = parse_menu(document, known_queues=set(runtime.lines.names), known_partners=set(runtime.lines.partner_names),
                           known_prompts=prompts.available(runtime.settings))
     except MenuError as exc:
         raise HTTPException(422, str(exc)) from exc

@@ -40,7 +40,7 @@ def test_manager_user_has_only_the_needed_permissions(rendered):
 def test_queues_are_prefixed_because_queues_conf_reserves_general(rendered):
     queues = rendered["queues.conf"]
     assert "[hotline-general]" in queues and "member => PJSIP/agent3,0,agent3" in queues
-    assert "Queue(hotline-business,,,,600)" in rendered["extensions.conf"]
+    assert "Queue(hotline-business,t,,,600)" in rendered["extensions.conf"]
     assert rendered["queues.conf"].count("[general]") == 1
 
 
