@@ -89,6 +89,11 @@ QUEUE_HISTORY = Key("hotline:queue-history:{queue}", "supervision", "list of JSO
 AUDIT = Key("hotline:audit", "admin", "stream", "MAXLEN ~100,000",
             "every admin change: actor, role, source address, action, target, before/after JSON, readable diff")
 
+# --- admin: overflow rules editor (h12menu) --------------------------------------------------------------
+OVERFLOW_RULES = Key("hotline:overflow-rules", "supervision", "JSON string", "forever",
+                     "overflow rules and staffing targets edited in /admin (version, author, note), laid over "
+                     "overflow.yaml")
+
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 
 

@@ -17,6 +17,7 @@ from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
 from hotline.supervision.config import SEVERITIES, OverflowConfig
 from hotline.supervision.notifier import WebSocketHub
+from hotline.supervision import rules_store
 from hotline.supervision.queue_model import QueueModel
 from hotline.supervision.rules import RANK, RuleEngine, Transition
 from hotline.supervision.staffing import staffing_advice
@@ -37,6 +38,8 @@ class SupervisionService:
     def __init__(self, redis, ami, config: OverflowConfig, lines: LineCatalogue, clock=time.time,
                  spawn=None) -> None:
         self.redis, self.ami, self.config, self.clock, self.spawn = redis, ami, config, clock, spawn
+        self.base_config = config              # overflow.yaml; admins' rules (rules_store) are laid over it
+        self.rules_version: int | None = None  # the stored rules in use (None: the file's)
         self.labels = lines.labels()           # every line of the catalogue is watched, in its order
         aliases = {line.asterisk_queue: line.name for line in lines.queues}
         self.model = QueueModel(lines.names, config.service_level_seconds, aliases)
@@ -53,6 +56,7 @@ class SupervisionService:
         spawn = self.spawn
         self.active = await self.store.load_active()
         self.engine.restore({k: v.get("severity") for k, v in self.active.items()})
+        await self._adopt_stored_rules()
         self.ami.on_event(QUEUE_EVENTS, self.on_event)
         self.ami.on_connect(self.resync)
         spawn(self._every(TICK_S, self.tick), "supervision-tick")
@@ -105,6 +109,34 @@ class SupervisionService:
             self._last_full = now
             await self.resync(full_reset=False)
 
+    # --- rules edited at run time (hotline/supervision/rules_store.py) -------------------------------
+    async def _adopt_stored_rules(self) -> None:
+        stored = await rules_store.load(self.redis)
+        if stored is None:
+            return
+        try:
+            config = rules_store.overlay(self.base_config, stored["rules"], list(self.labels))
+        except rules_store.RulesInvalid as exc:   # e.g. a line removed since: keep the file's rules, say why
+            log_event(log, "stored overflow rules not applied", logging.WARNING, version=stored["version"],
+                      error=str(exc))
+            return
+        await self.apply_config(config, stored["version"])
+
+    async def apply_config(self, config: OverflowConfig, version: int | None = None) -> None:
+        """Use new rules and targets from now on; alerts of rules that no longer exist are cleared."""
+        async with self._lock:
+            old, now = self.config, self.clock()
+            self.config = self.engine.config = config
+            self.rules_version = version
+            for alert_id, severity in list(self.engine.active.items()):
+                queue, _, rule_id = alert_id.partition(":")
+                metric = next((r.metric for r in old.rules_for(queue) if r.id == rule_id), None)
+                if metric and rule_id not in {r.id for r in config.rules_for(queue)}:
+                    del self.engine.active[alert_id]
+                    await self.publish(Transition("cleared", alert_id, queue, rule_id, metric, None, severity,
+                                                  None, None, now), now)
+        log_event(log, "overflow rules applied", version=version)
+
     # --- rules and alerts -------------------------------------------------------------------------
     async def evaluate(self, now: float, queues=None) -> list[dict]:
         async with self._lock:
@@ -130,7 +162,7 @@ class SupervisionService:
 
     def describe(self, t: Transition, now: float) -> dict:
         label = self.labels[t.queue]
-        staffing = staffing_advice(self.model, t.queue, now, self.config.staffing)
+        staffing = staffing_advice(self.model, t.queue, now, self.config.staffing_for(t.queue))
         metric, value = METRIC_LABELS[t.metric], _fmt(t.value)
         if t.severity is None:
             message = f"【恢复】{label} {metric} {value}，已恢复正常"
@@ -147,7 +179,7 @@ class SupervisionService:
             alerts = [a for a in self.active.values() if a["queue"] == queue]
             out.append(self.model.snapshot(queue, now) | {
                 "label": self.labels[queue], "service_level_seconds": self.config.service_level_seconds,
-                "staffing": staffing_advice(self.model, queue, now, self.config.staffing),
+                "staffing": staffing_advice(self.model, queue, now, self.config.staffing_for(queue)),
                 "alerts": sorted(alerts, key=lambda a: -RANK[a["severity"]]),
             })
         return out

@@ -72,7 +72,16 @@ class MenuTree(_Strict):
             for where, action in self.actions_of(menu):
                 if isinstance(action, MenuAction) and action.menu not in self.menus:
                     raise ValueError(f"menu {name!r} {where} goes to undefined menu {action.menu!r}")
+        loop = find_cycle(self.silent_edges())
+        if loop:
+            raise ValueError(f"a caller who presses nothing (or only wrong keys) loops through menus "
+                             f"{' -> '.join(loop)}: let on_timeout/on_invalid end in a queue")
         return self
+
+    def silent_edges(self) -> dict[str, list[str]]:
+        """Sub-menu moves a caller makes without pressing a valid key (timeout, invalid keys)."""
+        return {name: [a.menu for a in (m.on_timeout, m.on_invalid) if isinstance(a, MenuAction)]
+                for name, m in self.menus.items()}
 
     @staticmethod
     def actions_of(menu: Menu):
@@ -89,3 +98,26 @@ class MenuTree(_Strict):
 
     def queues(self) -> set[str]:
         return {a.queue for m in self.menus.values() for _, a in self.actions_of(m) if isinstance(a, QueueAction)}
+
+
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """A cycle in a menu graph as [a, b, ..., a], or None. Depth-first, colours: in progress / done."""
+    done: set[str] = set()
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        if node in path:
+            return path[path.index(node):] + [node]
+        if node in done:
+            return None
+        for target in edges.get(node, []):
+            found = visit(target, path + [node])
+            if found:
+                return found
+        done.add(node)
+        return None
+
+    for start in edges:
+        found = visit(start, [])
+        if found:
+            return found
+    return None

@@ -44,6 +44,18 @@ class _MenuLoader(yaml.SafeLoader):
         finally:
             self._menu_depth -= 1
 
+    def construct_mapping(self, node, deep=False):
+        """A key written twice (two entries for key "1") is an error, not "the last one wins"."""
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool):
+                continue
+            if key in seen:
+                raise MenuError(f"key {key!r} is written twice ({key_node.start_mark})")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
 
 def _load_yaml(text: str):
     if len(text.encode("utf-8", "replace")) > MAX_MENU_BYTES:
@@ -103,13 +115,13 @@ class MenuStore:
             await pipe.execute()
         return version
 
-    async def rollback(self, version: int, *, author: str) -> int:
+    async def rollback(self, version: int, *, author: str, note: str = "") -> int:
         if not await self.redis.exists(version_key(version)):
             raise MenuError(f"menu version {version} does not exist")
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(ACTIVE, version)
             pipe.lpush(HISTORY, json.dumps({"t": time.time(), "action": "rollback", "version": version,
-                                            "author": author}))
+                                            "author": author, "note": note}, ensure_ascii=False))
             await pipe.execute()
         return version
 
