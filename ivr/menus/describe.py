@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 KEY_WORDS = {"*": "星号键", "#": "井号键"}
+KEY_ORDER = "1234567890*#"   # as on a phone's keypad
 
 
 def _said(name: Any, texts: dict[str, str]) -> str:
@@ -50,7 +51,7 @@ def preview(doc: dict, labels: dict[str, str], texts: dict[str, str]) -> list[di
     for name in _order(doc):
         menu = doc["menus"][name]
         lines = [f"来电者听到：{_said(menu.get('prompt'), texts)}"]
-        for key, action in sorted((menu.get("keys") or {}).items()):
+        for key, action in sorted((menu.get("keys") or {}).items(), key=lambda kv: KEY_ORDER.find(kv[0]) % 99):
             lines.append(f"按{KEY_WORDS.get(key, key)} → {describe_action(action, labels, texts)}")
         lines.append(f"{menu.get('timeout_seconds', 5):g} 秒不按键 → {describe_action(menu.get('on_timeout'), labels, texts)}")
         lines.append(f"按错时播放{_said(menu.get('invalid_prompt', 'input-error'), texts)}，"

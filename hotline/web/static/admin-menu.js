@@ -191,10 +191,11 @@ Admin.tab("menu", (() => {
     if (!r.valid) preview.append(el("p", { class: "muted" }, "改正错误后显示"));
     const diff = section.querySelector("#menu-diff");
     const changes = r.changes || [];
+    if (!r.valid) { diff.replaceChildren(el("p", { class: "muted" }, "改正错误后显示")); return; }
     diff.replaceChildren(el("p", { class: "muted" }, `与当前生效版本 ${r.active_version ?? "—"} 相比：`),
-      changes.length ? el("ul", {}, changes.map((c) => el("li", {}, c))) : el("p", {}, r.valid ? "没有改动" : "—"),
-      r.diff ? el("details", {}, el("summary", {}, "逐行对比"), el("pre", { class: "diff" }, r.diff.split("\n").map((line) =>
-        el("span", { class: line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : null }, line + "\n")))) : null);
+      changes.length ? el("ul", {}, changes.map((c) => el("li", {}, c))) : el("p", {}, "没有改动"));
+    if (r.diff) diff.append(el("details", {}, el("summary", {}, "逐行对比"), el("pre", { class: "diff" }, r.diff.split("\n").map((line) =>
+      el("span", { class: line.startsWith("+") && !line.startsWith("+++") ? "add" : line.startsWith("-") && !line.startsWith("---") ? "del" : null }, line + "\n")))));
   }
 
   // --- publish, history, rollback ---------------------------------------------------------------------------

@@ -36,7 +36,7 @@ Admin.tab("rules", (() => {
         if (rule[sev].raise === undefined && rule[sev].clear === undefined) delete rule[sev];
       })));
     return el("table", { class: "grid rules", "data-path": path },
-      el("thead", {}, el("tr", {}, ["规则", "指标", "预警 触发", "预警 恢复", "严重 触发", "严重 恢复", "持续（秒）"].map((h) => el("th", {}, h)))),
+      el("thead", {}, el("tr", {}, ["规则", "指标", "预警 触发", "预警 恢复", "严重 触发", "严重 恢复", "持续多久才告警（秒）"].map((h) => el("th", {}, h)))),
       el("tbody", {}, rules.map((rule, i) => el("tr", { "data-path": `${path}.${i}` },
         el("td", {}, rule.id), el("td", {}, data.metrics[rule.metric] || rule.metric),
         level(rule, i, "warning"), level(rule, i, "critical"),
@@ -80,6 +80,7 @@ Admin.tab("rules", (() => {
       const note = el("span", { class: "field-error" }, e.message);
       if (!found.length) section.querySelector("#rules-body").prepend(note);
       else if (found[0].tagName === "INPUT") { found[0].classList.add("invalid"); found[0].after(note); }
+      else if (found[0].tagName === "TR") { found[0].classList.add("invalid"); found[0].firstElementChild.append(note); }
       else found[0].prepend(note);
     }
     section.querySelector("#rules-save").disabled = errors.length > 0 || !canEdit();
