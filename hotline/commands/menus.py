@@ -12,6 +12,7 @@ from hotline.commands import run_with_redis
 from hotline.core.config import get_settings
 from hotline.core.lines import LinesError, load_lines
 from ivr import prompts
+from ivr.menus.checks import check_document
 from ivr.menus.store import MenuError, MenuStore, load_menu_file
 
 app = typer.Typer(no_args_is_help=True)
@@ -43,6 +44,9 @@ def _with_store(work):
 def validate(path: Path = typer.Argument(None, help="default: menus.yaml of the config dir")) -> None:
     """Check a menu file against the schema, the known queues and prompts."""
     tree = _check(path)
+    labels = load_lines(get_settings().queues_file).labels()
+    for issue in check_document(tree.model_dump(mode="json"), lines=labels, prompts=None):
+        typer.echo(f"warning: {'.'.join(issue.path)}: {issue.message}")   # errors were refused above
     typer.echo(f"ok: {len(tree.menus)} menu(s), queues {sorted(tree.queues())}, prompts {sorted(tree.prompts())}")
 
 

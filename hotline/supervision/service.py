@@ -15,9 +15,9 @@ from redis.exceptions import RedisError
 from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
+from hotline.supervision import rules_store
 from hotline.supervision.config import SEVERITIES, OverflowConfig
 from hotline.supervision.notifier import WebSocketHub
-from hotline.supervision import rules_store
 from hotline.supervision.queue_model import QueueModel
 from hotline.supervision.rules import RANK, RuleEngine, Transition
 from hotline.supervision.staffing import staffing_advice

@@ -57,11 +57,12 @@ _MESSAGES = {
     "less_than_equal": "不能大于 {le}", "float_parsing": "必须是数字", "float_type": "必须是数字",
     "int_parsing": "必须是整数", "int_type": "必须是整数", "int_from_float": "必须是整数",
     "bool_parsing": "必须是 是/否", "bool_type": "必须是 是/否", "dict_type": "格式不对", "model_type": "格式不对",
-    "union_tag_invalid": "不认识的动作类型 {tag}（可用：{expected_tags}）", "union_tag_not_found": "缺少动作类型 action",
+    "union_tag_invalid": "不认识的动作类型 {tag}（可用：{expected_tags}）",
+    "union_tag_not_found": "缺少动作类型 action",
 }
 
 
-def _text(err: dict) -> str:
+def _text(err: Any) -> str:
     template = _MESSAGES.get(err["type"])
     if template is None:
         return err["msg"].removeprefix("Value error, ")
@@ -159,7 +160,7 @@ def check_document(data: Any, *, lines: dict[str, str], prompts: set[str] | None
     `lines`: line name → label (the line catalogue); `prompts`: the names that exist (None: not checked)."""
     if not isinstance(data, dict):
         return [Issue((), "菜单必须是一个对象（含 start 和 menus）")]
-    menus = data.get("menus") if isinstance(data.get("menus"), dict) else {}
+    menus: dict = data["menus"] if isinstance(data.get("menus"), dict) else {}
     refs = _Refs(menus, lines, prompts)
     if not menus:
         refs.issues.append(Issue(("menus",), "至少需要一个菜单"))

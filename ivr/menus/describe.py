@@ -18,7 +18,8 @@ def describe_action(action: Any, labels: dict[str, str], texts: dict[str, str]) 
         return "（未设置）"
     kind = action.get("action")
     if kind == "queue":
-        line = labels.get(action.get("queue"), action.get("queue"))
+        queue = str(action.get("queue"))
+        line = labels.get(queue, queue)
         return f"转人工：{line}" + ("（先请来电者描述诉求）" if action.get("record") else "")
     if kind == "menu":
         return f"进入子菜单 {action.get('menu')}"
@@ -53,7 +54,8 @@ def preview(doc: dict, labels: dict[str, str], texts: dict[str, str]) -> list[di
         lines = [f"来电者听到：{_said(menu.get('prompt'), texts)}"]
         for key, action in sorted((menu.get("keys") or {}).items(), key=lambda kv: KEY_ORDER.find(kv[0]) % 99):
             lines.append(f"按{KEY_WORDS.get(key, key)} → {describe_action(action, labels, texts)}")
-        lines.append(f"{menu.get('timeout_seconds', 5):g} 秒不按键 → {describe_action(menu.get('on_timeout'), labels, texts)}")
+        waited = menu.get("timeout_seconds", 5)
+        lines.append(f"{waited:g} 秒不按键 → {describe_action(menu.get('on_timeout'), labels, texts)}")
         lines.append(f"按错时播放{_said(menu.get('invalid_prompt', 'input-error'), texts)}，"
                      f"按错 {menu.get('max_invalid', 2)} 次 → {describe_action(menu.get('on_invalid'), labels, texts)}")
         out.append({"menu": name, "start": name == doc.get("start", "main"), "lines": lines})
