@@ -101,7 +101,7 @@ def load_menu_file(path: Path, **known) -> MenuTree:
 class MenuStore:
     def __init__(self, redis) -> None:
         self.redis = redis
-        self._cache: dict[int, MenuTree] = {}
+        self._cache: dict[int, tuple[str | bytes, MenuTree]] = {}
 
     async def publish(self, tree: MenuTree, *, author: str, note: str = "") -> int:
         version = int(await self.redis.incr(SEQ))
@@ -130,17 +130,19 @@ class MenuStore:
         return int(value) if value else None
 
     async def get(self, version: int) -> MenuTree:
-        """Versions never change once written, so each is parsed once per process."""
-        if version not in self._cache:
-            raw = await self.redis.get(version_key(version))
-            if raw is None:
-                raise MenuError(f"menu version {version} does not exist")
+        """Each stored version is parsed once per process. The record is still read each time: after Redis
+        lost its data (or a test emptied it) version numbers start again, and a number may name another menu."""
+        raw = await self.redis.get(version_key(version))
+        if raw is None:
+            raise MenuError(f"menu version {version} does not exist")
+        cached = self._cache.get(version)
+        if cached is None or cached[0] != raw:
             menu = json.loads(raw)["menu"]
             # versions published before record_max_seconds had to fit the ASR: clamp rather than fail calls
             if isinstance(menu.get("record_max_seconds"), int):
                 menu["record_max_seconds"] = min(menu["record_max_seconds"], MAX_DESCRIPTION_SECONDS)
-            self._cache[version] = MenuTree.model_validate(menu)
-        return self._cache[version]
+            cached = self._cache[version] = (raw, MenuTree.model_validate(menu))
+        return cached[1]
 
     async def active(self) -> tuple[int, MenuTree]:
         version = await self.active_version()

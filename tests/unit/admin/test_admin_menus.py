@@ -184,3 +184,12 @@ def test_cli_changes_are_audited_as_the_os_user():
     from hotline.commands.menus import _cli_actor
     assert _cli_actor(None) == audit.Actor(getpass.getuser(), "admin", "cli")
     assert _cli_actor("ops").username == "ops"
+
+
+async def test_a_version_number_reused_after_redis_lost_its_data_serves_the_new_menu(unit_redis):
+    store = MenuStore(unit_redis)                    # one store, as in the controller (it caches parsed versions)
+    assert await store.publish(parse_menu(SHIPPED), author="t") == 1
+    assert "utilities" not in (await store.get(1)).menus
+    await unit_redis.flushdb()
+    assert await store.publish(parse_menu(with_sub_menu()), author="t") == 1
+    assert "utilities" in (await store.get(1)).menus
