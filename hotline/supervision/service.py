@@ -40,6 +40,7 @@ class SupervisionService:
         self.redis, self.ami, self.config, self.clock, self.spawn = redis, ami, config, clock, spawn
         self.base_config = config              # overflow.yaml; admins' rules (rules_store) are laid over it
         self.rules_version: int | None = None  # the stored rules in use (None: the file's)
+        self._rules_seen: int | None = None
         self.labels = lines.labels()           # every line of the catalogue is watched, in its order
         aliases = {line.asterisk_queue: line.name for line in lines.queues}
         self.model = QueueModel(lines.names, config.service_level_seconds, aliases)
@@ -61,6 +62,7 @@ class SupervisionService:
         self.ami.on_connect(self.resync)
         spawn(self._every(TICK_S, self.tick), "supervision-tick")
         spawn(self._every(self.config.reconcile_seconds, self.reconcile), "supervision-reconcile")
+        spawn(self._every(self.config.reconcile_seconds, self.follow_stored_rules), "supervision-rules")
         spawn(self._history_loop(), "supervision-history")
         log_event(log, "supervision started", queues=list(self.labels), restored_alerts=len(self.active))
 
@@ -110,10 +112,15 @@ class SupervisionService:
             await self.resync(full_reset=False)
 
     # --- rules edited at run time (hotline/supervision/rules_store.py) -------------------------------
-    async def _adopt_stored_rules(self) -> None:
+    async def follow_stored_rules(self) -> None:
+        """Rules saved through another controller of a cluster are taken within reconcile_seconds."""
+        await self._adopt_stored_rules(only_if_new=True)
+
+    async def _adopt_stored_rules(self, only_if_new: bool = False) -> None:
         stored = await rules_store.load(self.redis)
-        if stored is None:
+        if stored is None or (only_if_new and stored["version"] == self._rules_seen):
             return
+        self._rules_seen = stored["version"]   # looked at once, applied or not
         try:
             config = rules_store.overlay(self.base_config, stored["rules"], list(self.labels))
         except rules_store.RulesInvalid as exc:   # e.g. a line removed since: keep the file's rules, say why
@@ -127,7 +134,7 @@ class SupervisionService:
         async with self._lock:
             old, now = self.config, self.clock()
             self.config = self.engine.config = config
-            self.rules_version = version
+            self.rules_version = self._rules_seen = version
             for alert_id, severity in list(self.engine.active.items()):
                 queue, _, rule_id = alert_id.partition(":")
                 metric = next((r.metric for r in old.rules_for(queue) if r.id == rule_id), None)

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from hotline.core import keys
 from ivr.journal import Journal
 from ivr.menus.store import MenuStore
 from ivr.scripted_caller import FIRST_KEY_AFTER, find_call
@@ -154,5 +155,6 @@ async def test_admin_changes_a_threshold_and_the_running_supervision_uses_it(set
             alert = await eventually(raised, timeout=20, what="a no_agent alert at the new threshold")
             assert alert["severity"] == "critical"
             assert (await http.get("/api/audit?action=rules")).json()["entries"][0]["actor"] == "admin"
-        finally:
+        finally:   # the running controller back on the shipped rules, and later starts on the file alone
             assert (await http.put("/api/rules", json=original)).status_code == 200
+            await redis.delete(keys.OVERFLOW_RULES())

@@ -100,3 +100,11 @@ async def test_http_admins_write_supervisors_read(unit_redis, tmp_path, monkeypa
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["default_rules", 0]
         assert (await client.put("/api/rules?note=x", json=changed, headers=admin)).json() == {"version": 1}
         assert (await client.get("/api/rules", headers=boss)).json()["stored"]["author"] == "admin"
+
+
+async def test_another_controller_follows_the_saved_rules(unit_redis):
+    here, there = service(unit_redis), service(unit_redis)
+    version = await rules.save(unit_redis, here, waiting_at(rules_store.editable(here.config), 2, 1), ADMIN)
+    assert there.rules_version is None
+    await there.follow_stored_rules()
+    assert there.rules_version == version and there.config.default_rules[0].warning.raise_at == 2
