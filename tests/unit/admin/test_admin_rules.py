@@ -100,6 +100,9 @@ async def test_http_admins_write_supervisors_read(unit_redis, tmp_path, monkeypa
         assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["default_rules", 0]
         assert (await client.put("/api/rules?note=x", json=changed, headers=admin)).json() == {"version": 1}
         assert (await client.get("/api/rules", headers=boss)).json()["stored"]["author"] == "admin"
+        huge = await client.post("/api/rules/validate", content=b"[" * 70_000, headers=boss)
+        assert huge.status_code == 413
+        assert (await client.post("/api/rules/validate", content=b"{nope", headers=boss)).status_code == 422
 
 
 async def test_another_controller_follows_the_saved_rules(unit_redis):
