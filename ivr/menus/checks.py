@@ -16,6 +16,8 @@ from pydantic import ValidationError
 
 from ivr.menus.schema import DTMF_KEYS, MenuTree, find_cycle
 
+MAX_DEPTH = 12   # a menu document nests 6 levels; deeper junk is the schema's to refuse
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -42,7 +44,7 @@ def loads_json(raw: bytes | str) -> Any:
 
 def _duplicates(node: Any, path: tuple[str, ...] = ()) -> list[Issue]:
     out: list[Issue] = []
-    if isinstance(node, dict):
+    if isinstance(node, dict) and len(path) <= MAX_DEPTH:
         what = "按键" if path[-1:] == ("keys",) else "字段"
         out += [Issue(path + (k,), f"{what} {k} 重复出现，只能写一次") for k in getattr(node, "duplicates", [])]
         for key, value in node.items():

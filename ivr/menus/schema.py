@@ -101,23 +101,23 @@ class MenuTree(_Strict):
 
 
 def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
-    """A cycle in a menu graph as [a, b, ..., a], or None. Depth-first, colours: in progress / done."""
-    done: set[str] = set()
-
-    def visit(node: str, path: list[str]) -> list[str] | None:
-        if node in path:
-            return path[path.index(node):] + [node]
-        if node in done:
-            return None
-        for target in edges.get(node, []):
-            found = visit(target, path + [node])
-            if found:
-                return found
-        done.add(node)
-        return None
-
-    for start in edges:
-        found = visit(start, [])
-        if found:
-            return found
+    """A cycle in a menu graph as [a, b, ..., a], or None. Depth-first without recursion (a 64 KiB document
+    can chain hundreds of menus)."""
+    state: dict[str, str] = {}   # "open" while on the current path, then "done"
+    for root in edges:
+        if root in state:
+            continue
+        path, todo = [root], [iter(edges.get(root, []))]
+        state[root] = "open"
+        while todo:
+            target = next(todo[-1], None)
+            if target is None:
+                state[path.pop()] = "done"
+                todo.pop()
+            elif state.get(target) == "open":
+                return path[path.index(target):] + [target]
+            elif target not in state:
+                state[target] = "open"
+                path.append(target)
+                todo.append(iter(edges.get(target, [])))
     return None

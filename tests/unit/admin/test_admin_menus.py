@@ -21,6 +21,7 @@ from hotline.core.config import Settings
 from hotline.runtime import Features
 from ivr.menus import describe
 from ivr.menus.checks import check_document, loads_json
+from ivr.menus.schema import find_cycle
 from ivr.menus.store import DEFAULT_MENU, MenuError, MenuStore, parse_menu
 
 from helpers import shipped_lines
@@ -87,6 +88,7 @@ def test_loops_between_sub_menus():
     back["menus"]["utilities"]["keys"]["*"] = {"action": "menu", "menu": "main"}   # "back to the main menu"
     assert [p[0] for p in problems(back)] == ["warning"]
     parse_menu(back)
+    assert find_cycle({f"m{i}": [f"m{i + 1}"] for i in range(3000)}) is None   # long chains: no recursion
     orphan = copy.deepcopy(SHIPPED)
     orphan["menus"]["old"] = with_sub_menu()["menus"]["utilities"]
     assert problems(orphan) == [("warning", "menus.old", "菜单 old 用不到：没有按键或超时转到它")]
