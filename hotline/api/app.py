@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from hotline.admin import http as admin_http
+from hotline.admin import http as admin_http, menus_http as admin_menus_http, rules_http as admin_rules_http
 from hotline.agents import http as agents_http
 from hotline.api.headers import SecurityHeaders
 from hotline.api.routes import calls as calls_http, health
@@ -25,7 +25,7 @@ def create_app(runtime=None) -> FastAPI:
     app.state.runtime = runtime
     for router in (health.router, auth_http.router, calls_http.router, tickets_http.router, agents_http.router,
                    supervision_http.router, admin_http.router, kb_http.router, prompts_http.router,
-                   reports_http.router, partners_http.router):
+                   reports_http.router, partners_http.router, admin_menus_http.router, admin_rules_http.router):
         app.include_router(router)
     mount_static(app)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role

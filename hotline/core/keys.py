@@ -106,6 +106,10 @@ REPORT_FACTS = Key("hotline:report:facts:{day}", "reports", "hash", "400 days",
                    "ticket id -> JSON of what the reports counted (time, category, place, caller digest, fields)")
 REPORT_ALERTED = Key("hotline:report:alerted", "reports", "hash", "entries pruned after 7 days",
                      "hotspot alert id -> when it was announced (one alert per cluster or spike)")
+# --- admin: overflow rules editor (h12menu) --------------------------------------------------------------
+OVERFLOW_RULES = Key("hotline:overflow-rules", "supervision", "JSON string", "forever",
+                     "overflow rules and staffing targets edited in /admin (version, author, note), laid over "
+                     "overflow.yaml")
 
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 

@@ -101,6 +101,7 @@ class Overflow(_Strict):
 class QueueConfig(_Strict):
     rules: list[Rule] | None = None          # None: the file's default_rules
     overflow: Overflow = Field(default_factory=Overflow)
+    staffing: Staffing | None = None         # this line's service-level targets; None: the file's staffing
 
 
 class OverflowConfig(_Strict):
@@ -129,6 +130,10 @@ class OverflowConfig(_Strict):
             if target == name:
                 raise ValueError(f"queue {name!r}: overflow cannot route a queue to itself")
         return self
+
+    def staffing_for(self, queue: str) -> Staffing:
+        own = self.queues[queue].staffing if queue in self.queues else None
+        return own or self.staffing
 
     def rules_for(self, queue: str) -> list[Rule]:
         rules = self.queues[queue].rules if queue in self.queues else None

@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 from hotline.core.lines import LineCatalogue
 from hotline.core.logging import log_event
 from hotline.core.webhooks import WebhookSender
+from hotline.supervision import rules_store
 from hotline.supervision.config import SEVERITIES, OverflowConfig
 from hotline.supervision.notifier import WebSocketHub
 from hotline.supervision.queue_model import QueueModel
@@ -37,6 +38,9 @@ class SupervisionService:
     def __init__(self, redis, ami, config: OverflowConfig, lines: LineCatalogue, clock=time.time,
                  spawn=None) -> None:
         self.redis, self.ami, self.config, self.clock, self.spawn = redis, ami, config, clock, spawn
+        self.base_config = config              # overflow.yaml; admins' rules (rules_store) are laid over it
+        self.rules_version: int | None = None  # the stored rules in use (None: the file's)
+        self._rules_seen: int | None = None
         self.labels = lines.labels()           # every line of the catalogue is watched, in its order
         aliases = {line.asterisk_queue: line.name for line in lines.queues}
         self.model = QueueModel(lines.names, config.service_level_seconds, aliases)
@@ -53,10 +57,12 @@ class SupervisionService:
         spawn = self.spawn
         self.active = await self.store.load_active()
         self.engine.restore({k: v.get("severity") for k, v in self.active.items()})
+        await self._adopt_stored_rules()
         self.ami.on_event(QUEUE_EVENTS, self.on_event)
         self.ami.on_connect(self.resync)
         spawn(self._every(TICK_S, self.tick), "supervision-tick")
         spawn(self._every(self.config.reconcile_seconds, self.reconcile), "supervision-reconcile")
+        spawn(self._every(self.config.reconcile_seconds, self.follow_stored_rules), "supervision-rules")
         spawn(self._history_loop(), "supervision-history")
         log_event(log, "supervision started", queues=list(self.labels), restored_alerts=len(self.active))
 
@@ -105,6 +111,39 @@ class SupervisionService:
             self._last_full = now
             await self.resync(full_reset=False)
 
+    # --- rules edited at run time (hotline/supervision/rules_store.py) -------------------------------
+    async def follow_stored_rules(self) -> None:
+        """Rules saved through another controller of a cluster are taken within reconcile_seconds."""
+        await self._adopt_stored_rules(only_if_new=True)
+
+    async def _adopt_stored_rules(self, only_if_new: bool = False) -> None:
+        stored = await rules_store.load(self.redis)
+        if stored is None or (only_if_new and stored["version"] == self._rules_seen):
+            return
+        self._rules_seen = stored["version"]   # looked at once, applied or not
+        try:
+            config = rules_store.overlay(self.base_config, stored["rules"], list(self.labels))
+        except rules_store.RulesInvalid as exc:   # e.g. a line removed since: keep the file's rules, say why
+            log_event(log, "stored overflow rules not applied", logging.WARNING, version=stored["version"],
+                      error=str(exc))
+            return
+        await self.apply_config(config, stored["version"])
+
+    async def apply_config(self, config: OverflowConfig, version: int | None = None) -> None:
+        """Use new rules and targets from now on; alerts of rules that no longer exist are cleared."""
+        async with self._lock:
+            old, now = self.config, self.clock()
+            self.config = self.engine.config = config
+            self.rules_version = self._rules_seen = version
+            for alert_id, severity in list(self.engine.active.items()):
+                queue, _, rule_id = alert_id.partition(":")
+                metric = next((r.metric for r in old.rules_for(queue) if r.id == rule_id), None)
+                if metric and rule_id not in {r.id for r in config.rules_for(queue)}:
+                    del self.engine.active[alert_id]
+                    await self.publish(Transition("cleared", alert_id, queue, rule_id, metric, None, severity,
+                                                  None, None, now), now)
+        log_event(log, "overflow rules applied", version=version)
+
     # --- rules and alerts -------------------------------------------------------------------------
     async def evaluate(self, now: float, queues=None) -> list[dict]:
         async with self._lock:
@@ -143,7 +182,7 @@ class SupervisionService:
 
     def describe(self, t: Transition, now: float) -> dict:
         label = self.labels[t.queue]
-        staffing = staffing_advice(self.model, t.queue, now, self.config.staffing)
+        staffing = staffing_advice(self.model, t.queue, now, self.config.staffing_for(t.queue))
         metric, value = METRIC_LABELS[t.metric], _fmt(t.value)
         if t.severity is None:
             message = f"【恢复】{label} {metric} {value}，已恢复正常"
@@ -160,7 +199,7 @@ class SupervisionService:
             alerts = [a for a in self.active.values() if a["queue"] == queue]
             out.append(self.model.snapshot(queue, now) | {
                 "label": self.labels[queue], "service_level_seconds": self.config.service_level_seconds,
-                "staffing": staffing_advice(self.model, queue, now, self.config.staffing),
+                "staffing": staffing_advice(self.model, queue, now, self.config.staffing_for(queue)),
                 "alerts": sorted(alerts, key=lambda a: -RANK[a["severity"]]),
             })
         return out

@@ -88,7 +88,16 @@ class MenuTree(_Strict):
             for where, action in self.actions_of(menu):
                 if isinstance(action, MenuAction) and action.menu not in self.menus:
                     raise ValueError(f"menu {name!r} {where} goes to undefined menu {action.menu!r}")
+        loop = find_cycle(self.silent_edges())
+        if loop:
+            raise ValueError(f"a caller who presses nothing (or only wrong keys) loops through menus "
+                             f"{' -> '.join(loop)}: let on_timeout/on_invalid end in a queue")
         return self
+
+    def silent_edges(self) -> dict[str, list[str]]:
+        """Sub-menu moves a caller makes without pressing a valid key (timeout, invalid keys)."""
+        return {name: [a.menu for a in (m.on_timeout, m.on_invalid) if isinstance(a, MenuAction)]
+                for name, m in self.menus.items()}
 
     @staticmethod
     def actions_of(menu: Menu):
@@ -110,3 +119,26 @@ class MenuTree(_Strict):
 
     def partners(self) -> set[str]:
         return {a.partner for m in self.menus.values() for _, a in self.actions_of(m) if isinstance(a, TransferAction)}
+
+
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """A cycle in a menu graph as [a, b, ..., a], or None. Depth-first without recursion (a 64 KiB document
+    can chain hundreds of menus)."""
+    state: dict[str, str] = {}   # "open" while on the current path, then "done"
+    for root in edges:
+        if root in state:
+            continue
+        path, todo = [root], [iter(edges.get(root, []))]
+        state[root] = "open"
+        while todo:
+            target = next(todo[-1], None)
+            if target is None:
+                state[path.pop()] = "done"
+                todo.pop()
+            elif state.get(target) == "open":
+                return path[path.index(target):] + [target]
+            elif target not in state:
+                state[target] = "open"
+                path.append(target)
+                todo.append(iter(edges.get(target, [])))
+    return None

@@ -44,6 +44,18 @@ class _MenuLoader(yaml.SafeLoader):
         finally:
             self._menu_depth -= 1
 
+    def construct_mapping(self, node, deep=False):
+        """A key written twice (two entries for key "1") is an error, not "the last one wins"."""
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool):
+                continue
+            if key in seen:
+                raise MenuError(f"key {key!r} is written twice ({key_node.start_mark})")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
 
 def _load_yaml(text: str):
     if len(text.encode("utf-8", "replace")) > MAX_MENU_BYTES:
@@ -92,7 +104,7 @@ def load_menu_file(path: Path, **known) -> MenuTree:
 class MenuStore:
     def __init__(self, redis) -> None:
         self.redis = redis
-        self._cache: dict[int, MenuTree] = {}
+        self._cache: dict[int, tuple[str | bytes, MenuTree]] = {}
 
     async def publish(self, tree: MenuTree, *, author: str, note: str = "") -> int:
         version = int(await self.redis.incr(SEQ))
@@ -106,13 +118,13 @@ class MenuStore:
             await pipe.execute()
         return version
 
-    async def rollback(self, version: int, *, author: str) -> int:
+    async def rollback(self, version: int, *, author: str, note: str = "") -> int:
         if not await self.redis.exists(version_key(version)):
             raise MenuError(f"menu version {version} does not exist")
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(ACTIVE, version)
             pipe.lpush(HISTORY, json.dumps({"t": time.time(), "action": "rollback", "version": version,
-                                            "author": author}))
+                                            "author": author, "note": note}, ensure_ascii=False))
             await pipe.execute()
         return version
 
@@ -121,17 +133,19 @@ class MenuStore:
         return int(value) if value else None
 
     async def get(self, version: int) -> MenuTree:
-        """Versions never change once written, so each is parsed once per process."""
-        if version not in self._cache:
-            raw = await self.redis.get(version_key(version))
-            if raw is None:
-                raise MenuError(f"menu version {version} does not exist")
+        """Each stored version is parsed once per process. The record is still read each time: after Redis
+        lost its data (or a test emptied it) version numbers start again, and a number may name another menu."""
+        raw = await self.redis.get(version_key(version))
+        if raw is None:
+            raise MenuError(f"menu version {version} does not exist")
+        cached = self._cache.get(version)
+        if cached is None or cached[0] != raw:
             menu = json.loads(raw)["menu"]
             # versions published before record_max_seconds had to fit the ASR: clamp rather than fail calls
             if isinstance(menu.get("record_max_seconds"), int):
                 menu["record_max_seconds"] = min(menu["record_max_seconds"], MAX_DESCRIPTION_SECONDS)
-            self._cache[version] = MenuTree.model_validate(menu)
-        return self._cache[version]
+            cached = self._cache[version] = (raw, MenuTree.model_validate(menu))
+        return cached[1]
 
     async def active(self) -> tuple[int, MenuTree]:
         version = await self.active_version()

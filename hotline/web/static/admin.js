@@ -90,3 +90,5 @@ const Admin = (() => {
   document.addEventListener("DOMContentLoaded", start);
   return { api, errorText, flash, el, canEdit, fmtTime, tab, show, start, user };
 })();
+// after every tab's script has registered (an inline Admin.start() would be blocked by the CSP)
+document.addEventListener("DOMContentLoaded", () => Admin.start());
