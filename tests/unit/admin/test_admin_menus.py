@@ -29,9 +29,13 @@ from helpers import shipped_lines
 sys.path.insert(0, str(Path(__file__).parents[1] / "agents"))
 from agents_users import PASSWORDS, write_users  # noqa: E402
 
-SHIPPED = yaml.safe_load(DEFAULT_MENU.read_text(encoding="utf-8"))
+FULL = yaml.safe_load(DEFAULT_MENU.read_text(encoding="utf-8"))
+# the tests build on the shipped main menu alone (its 水电气热 sub-menu is checked in the first test)
+SHIPPED = copy.deepcopy(FULL)
+SHIPPED["menus"] = {"main": SHIPPED["menus"]["main"]}
+SHIPPED["menus"]["main"]["keys"] = {k: a for k, a in SHIPPED["menus"]["main"]["keys"].items() if a["action"] != "menu"}
 LINES = shipped_lines()
-PROMPTS = {"welcome", "input-error", "record-description", "queue-wait"}
+PROMPTS = set(yaml.safe_load((DEFAULT_MENU.parent / "prompts.yaml").read_text(encoding="utf-8")))
 ADMIN = audit.Actor("admin", "admin", "127.0.0.1")
 
 
@@ -50,6 +54,9 @@ def problems(document, prompts_known=PROMPTS) -> list[tuple[str, str, str]]:
 
 
 def test_the_shipped_menu_and_a_sub_menu_have_no_problems():
+    # the only remark: the 水电气热 sub-menu's "back" key (*) leads to main again, which is meant
+    back = [("warning", "menus.main", "菜单之间构成循环 main → partners → main（如果是“返回上级菜单”可以忽略）")]
+    assert problems(FULL) == back
     assert problems(SHIPPED) == [] and problems(with_sub_menu()) == []
 
 
