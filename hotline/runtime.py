@@ -19,6 +19,7 @@ from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
+from hotline.survey.service import SurveyFeature
 from hotline.tickets import service as tickets
 from ivr.service import CallFlowFeature
 from telephony.agi import AsyncAgi
@@ -39,10 +40,11 @@ class Features:
     calls: CallFlowFeature | None = None
     agents: AgentsFeature | None = None
     supervision: SupervisionService | None = None
+    survey: SurveyFeature | None = None   # end-of-call survey, 回访 calls, 满意率
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.agents, self.calls) if f is not None]
+        return [f for f in (self.supervision, self.agents, self.survey, self.calls) if f is not None]
 
 
 @dataclass
@@ -101,7 +103,10 @@ def build_features(runtime: Runtime) -> Features:
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
                             overflow=supervision.overflow_for)
-    return Features(calls=calls, agents=agents, supervision=supervision)
+    survey = SurveyFeature(runtime.settings, runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
+    calls.on_agi("survey", survey.end_of_call(calls.journal).handle)
+    calls.on_agi("followup", survey.dialer.handle_call)
+    return Features(calls=calls, agents=agents, supervision=supervision, survey=survey)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:
