@@ -41,6 +41,13 @@ class SippFactory:
         self._started.append(phone)
         return phone.start()
 
+    def phone(self, user: str, port: int, **options) -> SippAgentPhone:
+        """Any phone (UAS) on 127.0.0.1:port, already listening: e.g. a caller's phone the PBX calls back.
+        `steps=[("pause", 8.0), ("dtmf", "3"), ("hold", None)]` after answering (then waits for the BYE)."""
+        phone = SippAgentPhone(user, port, work_dir=self._dir(user), **options)
+        self._started.append(phone)
+        return phone.start()
+
     def close(self) -> list[str]:
         """Kill every SIPp still running. Returns the caller ids of calls killed mid-call: killed SIPp
         sends no BYE, so their channels stay up in the PBX until someone hangs them up."""
