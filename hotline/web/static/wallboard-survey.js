@@ -18,13 +18,14 @@
 
   function row(cells, cls) { const tr = el("tr", cls); cells.forEach((c) => tr.append(el(cls === "head" ? "th" : "td", "", c))); return tr; }
 
+  // followup null: no 回访 columns (回访 are counted per line, not per agent)
   function rateTable(title, names, call, followup, label) {
     const table = el("table", "survey-table");
-    table.append(row([title, "现场满意率", "参评率", "评价/邀评", "回访满意率", "回访评价"], "head"));
+    table.append(row([title, "现场满意率", "参评率", "评价/邀评"].concat(followup ? ["回访满意率", "回访评价"] : []), "head"));
     names.forEach((n) => {
-      const c = call[n] || {}, f = followup[n] || {};
-      const tr = row([label(n), pct(c.satisfaction_rate), pct(c.participation_rate), `${c.rated || 0}/${c.offered || 0}`,
-        pct(f.satisfaction_rate), String(f.rated || 0)]);
+      const c = call[n] || {}, f = (followup || {})[n] || {};
+      const tr = row([label(n), pct(c.satisfaction_rate), pct(c.participation_rate), `${c.rated || 0}/${c.offered || 0}`]
+        .concat(followup ? [pct(f.satisfaction_rate), String(f.rated || 0)] : []));
       tr.dataset.scope = n;
       table.append(tr);
     });
@@ -39,9 +40,9 @@
     const agents = Object.keys(today.call.agents).sort();
     const h = el("h2", "", `满意度（今日 ${today.day}）· 满意率 = (满意+基本满意)/评价数 · 参评率 = 评价数/邀评数`);
     const sums = el("div", "survey-sums");
-    sums.append(rateTable("", ["全部"], all, fAll, (n) => n));
+    sums.append(rateTable("合计", ["全部"], all, fAll, (n) => n));
     sums.append(rateTable("线路", lines, today.call.lines, today.followup.lines, lineLabel));
-    sums.append(rateTable("坐席", agents, today.call.agents, {}, (n) => n));
+    sums.append(rateTable("坐席", agents, today.call.agents, null, (n) => n));
     const days = el("div", "survey-days");
     days.append(el("span", "muted", "近7日现场满意率："));
     report.days.slice().reverse().forEach((d) => days.append(el("span", "day", `${d.day.slice(4)} ${pct(d.call.all.satisfaction_rate)}`)));

@@ -19,7 +19,7 @@ CALLS = [("1", "1"), ("9", "2"), ("0", "3"), ("1", None)]   # (menu key, survey 
 TOKEN = "test-workorder-token"
 
 
-async def test_survey_answers_are_journaled_and_stored_on_the_ticket(settings, controller, sipp, redis):
+async def test_survey_answers_are_journaled_stored_and_shown(settings, controller, sipp, redis, chromium):
     journal = Journal(redis)
     for n in (1, 2, 3):
         sipp.agent_phone(n, talk_seconds=2.0)
@@ -45,6 +45,18 @@ async def test_survey_answers_are_journaled_and_stored_on_the_ticket(settings, c
     assert (rates["satisfaction_rate"], rates["participation_rate"]) == (66.7, 75.0)
     assert today["call"]["lines"]["general"]["unsatisfied"] == 1
     assert today["call"]["agents"]["agent1"]["offered"] == 2
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as http:
+        token = await _supervisor_token(http)
+        api = (await http.get("/api/survey", headers={"Authorization": f"Bearer {token}"})).json()
+        assert api["total"]["call"]["lines"]["tourism"]["satisfaction_rate"] == 100.0
+        metrics = (await http.get("/metrics")).text
+        assert 'hotline_survey_satisfaction_rate_percent{name="",scope="all",source="call"} 66.7' in metrics
+    await _wallboard(chromium, f"http://127.0.0.1:{settings.http_port}", token, unsatisfied["ticket_id"])
+
+
+async def _supervisor_token(http) -> str:
+    login = await http.post("/api/auth/login", json={"username": "supervisor", "password": "supervisor@12345"})
+    return login.json()["token"]
 
 
 async def _rated(redis, ticket_id):
@@ -62,7 +74,7 @@ async def _submitted_ticket(redis, caller: str) -> str:
 
 
 async def test_followup_call_answered_with_3_puts_the_ticket_under_review(settings, controller_with_env, sipp,
-                                                                          redis, chromium):
+                                                                          redis):
     caller = new_caller()
     ticket_id = await _submitted_ticket(redis, caller)
     # the caller's phone answers the 回访 and keeps pressing 3: the first press in the question counts
@@ -82,14 +94,12 @@ async def test_followup_call_answered_with_3_puts_the_ticket_under_review(settin
             await phone.wait_for("ANSWERED", timeout=30)
             ticket = await eventually(lambda: _followed_up(redis, ticket_id), 60, "the 回访 answer on the ticket")
             assert ticket["followup"]["answer"] == "3" and ticket["followup"]["status"] == "done"
-            login = await http.post("/api/auth/login", json={"username": "supervisor", "password": "supervisor@12345"})
-            auth = {"Authorization": f"Bearer {login.json()['token']}"}
+            auth = {"Authorization": f"Bearer {await _supervisor_token(http)}"}
             listed = (await http.get("/api/tickets", params={"review": "unsatisfied"}, headers=auth)).json()
             assert [t["id"] for t in listed["tickets"]] == [ticket_id]
             metrics = (await http.get("/metrics")).text
             assert 'hotline_tickets_review_unsatisfied 1.0' in metrics
             assert 'hotline_survey_unsatisfied{name="",scope="all",source="followup"} 1.0' in metrics
-            await _wallboard(chromium, f"http://127.0.0.1:{settings.http_port}", login.json()["token"], ticket_id)
 
 
 async def _followed_up(redis, ticket_id):
@@ -104,9 +114,11 @@ async def _wallboard(browser, base_url: str, token: str, ticket_id: str) -> None
     await page.goto(f"{base_url}/wallboard")
     item = page.locator(f'#review-list li[data-ticket="{ticket_id}"]')
     await item.wait_for(timeout=15000)
-    assert "回访不满意" in await item.inner_text()
-    row = page.locator('#survey-panel tr[data-scope="general"]')
-    assert "0.0%" in await row.inner_text()      # 回访: one rating, 不满意 → 满意率 0 %
+    assert "现场不满意" in await item.inner_text()
+    row = page.locator('#survey-panel tr[data-scope="business"]')
+    assert "100.0%" in await row.inner_text() and "50.0%" in await row.inner_text()   # 1 of 2 rated, 满意
+    await page.wait_for_function("getComputedStyle(document.querySelector('.survey-table')).borderCollapse"
+                                 " === 'collapse'")   # its stylesheet is in
     path = ARTIFACTS / "wallboard-survey.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(path), full_page=True)
