@@ -111,7 +111,21 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
                 c.add(files["users_file"], f"users.{i}.endpoint",
                       f"{user.endpoint!r} is not a phone of this PBX (agent1..agent{agent_count}; agent_count)")
     _overflow_prompts(c, files["overflow_file"], known_prompts if texts else None)
+    _survey_refs(c, config_dir / SETTINGS_FILE, settings, names, known_prompts if texts else None)
     return c.problems
+
+
+def _survey_refs(c: _Checker, path: Path, settings: Settings | None, names: list[str] | None,
+                 known: set[str] | None) -> None:
+    """The survey's lines exist; its prompts do (hotline/survey)."""
+    if settings is None:
+        return
+    for line in settings.survey_disabled_lines:
+        if names is not None and line not in names:
+            c.add(path, "survey_disabled_lines", f"unknown line {line!r}; one of {names}")
+    for prompt in ("survey", "survey-thanks"):
+        if known is not None and settings.survey_enabled and prompt not in known:
+            c.add(path, "survey_enabled", f"the survey needs prompt {prompt!r} (config/prompts.yaml)")
 
 
 def _lines_vs_phones(c: _Checker, path: Path, lines: LineCatalogue, phones: set[str],
