@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
 from hotline.survey import stats
 from hotline.tickets import satisfaction, service as tickets
@@ -17,9 +18,20 @@ from helpers import ARTIFACTS, eventually, new_caller, shipped_lines
 # key → line → its static agent (config/queues.yaml); each agent hangs up 2 s after answering
 CALLS = [("1", "1"), ("9", "2"), ("0", "3"), ("1", None)]   # (menu key, survey key; None: no key)
 TOKEN = "test-workorder-token"
+ENV = {"HOTLINE_SURVEY_ENABLED": "true", "HOTLINE_FOLLOWUP_CLOCK": "12:00", "HOTLINE_WORKORDER_TOKEN": TOKEN,
+       "HOTLINE_FOLLOWUP_POLL_SECONDS": "0.5"}
 
 
-async def test_survey_answers_are_journaled_stored_and_shown(settings, controller, sipp, redis, chromium):
+@pytest.fixture(scope="module")
+def survey_controller(controller_with_env):
+    """The controller with the survey on (the other integration tests run without it), 回访 hours open
+    (the clock setting: noon in Asia/Shanghai) and the work-order token; one restart for this module."""
+    with controller_with_env(**ENV) as controller:
+        yield controller
+
+
+async def test_survey_answers_are_journaled_stored_and_shown(settings, survey_controller, sipp, redis,
+                                                             chromium):
     journal = Journal(redis)
     for n in (1, 2, 3):
         sipp.agent_phone(n, talk_seconds=2.0)
@@ -73,33 +85,30 @@ async def _submitted_ticket(redis, caller: str) -> str:
     return ticket["id"]
 
 
-async def test_followup_call_answered_with_3_puts_the_ticket_under_review(settings, controller_with_env, sipp,
-                                                                          redis):
+async def test_followup_call_answered_with_3_puts_the_ticket_under_review(settings, survey_controller, sipp, redis):
     caller = new_caller()
     ticket_id = await _submitted_ticket(redis, caller)
     # the caller's phone answers the 回访 and keeps pressing 3: the first press in the question counts
     phone = sipp.phone("caller-phone", settings.followup_phone_port,
                        steps=[("pause", 1.0)] + [("pause", 1.5), ("dtmf", "3")] * 30)
-    env = {"HOTLINE_FOLLOWUP_CLOCK": "12:00", "HOTLINE_WORKORDER_TOKEN": TOKEN, "HOTLINE_FOLLOWUP_POLL_SECONDS": "0.5"}
-    with controller_with_env(**env):
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as http:
-            refused = await http.post(f"/api/tickets/{ticket_id}/result", json={"text": "x", "handled_by": "y"},
-                                      headers={"Authorization": "Bearer wrong"})
-            assert refused.status_code == 401
-            reported = await http.post(f"/api/tickets/{ticket_id}/result",
-                                       json={"text": "路灯已于今日修复", "handled_by": "市城管局"},
-                                       headers={"Authorization": f"Bearer {TOKEN}"})
-            assert reported.status_code == 200, reported.text
-            assert reported.json()["ticket"]["result"]["reported_by"] == "workorder"
-            await phone.wait_for("ANSWERED", timeout=30)
-            ticket = await eventually(lambda: _followed_up(redis, ticket_id), 60, "the 回访 answer on the ticket")
-            assert ticket["followup"]["answer"] == "3" and ticket["followup"]["status"] == "done"
-            auth = {"Authorization": f"Bearer {await _supervisor_token(http)}"}
-            listed = (await http.get("/api/tickets", params={"review": "unsatisfied"}, headers=auth)).json()
-            assert [t["id"] for t in listed["tickets"]] == [ticket_id]
-            metrics = (await http.get("/metrics")).text
-            assert 'hotline_tickets_review_unsatisfied 1.0' in metrics
-            assert 'hotline_survey_unsatisfied{name="",scope="all",source="followup"} 1.0' in metrics
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}") as http:
+        refused = await http.post(f"/api/tickets/{ticket_id}/result", json={"text": "x", "handled_by": "y"},
+                                  headers={"Authorization": "Bearer wrong"})
+        assert refused.status_code == 401
+        reported = await http.post(f"/api/tickets/{ticket_id}/result",
+                                   json={"text": "路灯已于今日修复", "handled_by": "市城管局"},
+                                   headers={"Authorization": f"Bearer {TOKEN}"})
+        assert reported.status_code == 200, reported.text
+        assert reported.json()["ticket"]["result"]["reported_by"] == "workorder"
+        await phone.wait_for("ANSWERED", timeout=30)
+        ticket = await eventually(lambda: _followed_up(redis, ticket_id), 60, "the 回访 answer on the ticket")
+        assert ticket["followup"]["answer"] == "3" and ticket["followup"]["status"] == "done"
+        auth = {"Authorization": f"Bearer {await _supervisor_token(http)}"}
+        listed = (await http.get("/api/tickets", params={"review": "unsatisfied"}, headers=auth)).json()
+        assert [t["id"] for t in listed["tickets"]] == [ticket_id]
+        metrics = (await http.get("/metrics")).text
+        assert 'hotline_tickets_review_unsatisfied 1.0' in metrics
+        assert 'hotline_survey_unsatisfied{name="",scope="all",source="followup"} 1.0' in metrics
 
 
 async def _followed_up(redis, ticket_id):
@@ -113,12 +122,12 @@ async def _wallboard(browser, base_url: str, token: str, ticket_id: str) -> None
     await page.evaluate("token => localStorage.setItem('hotline_token', token)", token)
     await page.goto(f"{base_url}/wallboard")
     item = page.locator(f'#review-list li[data-ticket="{ticket_id}"]')
-    await item.wait_for(timeout=15000)
+    await item.wait_for(timeout=25000)   # the panel refreshes every 10 s
     assert "现场不满意" in await item.inner_text()
     row = page.locator('#survey-panel tr[data-scope="business"]')
     assert "100.0%" in await row.inner_text() and "50.0%" in await row.inner_text()   # 1 of 2 rated, 满意
-    await page.wait_for_function("getComputedStyle(document.querySelector('.survey-table')).borderCollapse"
-                                 " === 'collapse'")   # its stylesheet is in
+    await page.wait_for_function("(t => t !== null && getComputedStyle(t).borderCollapse === 'collapse')"
+                                 "(document.querySelector('.survey-table'))")   # its stylesheet is in
     path = ARTIFACTS / "wallboard-survey.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(path), full_page=True)
