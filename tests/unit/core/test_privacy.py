@@ -74,8 +74,14 @@ def test_production_with_real_secrets_and_sandbox_with_defaults_pass_the_check(u
     users({"admin": "admin@12345"})
     refuse_sandbox_defaults(Settings())  # sandbox: defaults are fine
     users({"admin": "a-real-password"})
-    assert sandbox_defaults(Settings(env="production", ami_secret="long-random")) == []
-    refuse_sandbox_defaults(Settings(env="production", ami_secret="long-random"))
+    real = {"env": "production", "ami_secret": "long-random", "followup_dial": "PJSIP/{number}@city-trunk"}
+    assert sandbox_defaults(Settings(**real)) == []
+    refuse_sandbox_defaults(Settings(**real))
+    # the 回访 must not ring the sandbox's SIPp phone, nor run on the test clock
+    problems = sandbox_defaults(Settings(**{**real, "followup_dial": Settings().followup_dial, "followup_clock": "12:00"}))
+    assert [p.split()[0] for p in problems] == ["HOTLINE_FOLLOWUP_DIAL", "HOTLINE_FOLLOWUP_CLOCK"]
+    assert sandbox_defaults(Settings(**{**real, "followup_dial": Settings().followup_dial,
+                                        "followup_enabled": False})) == []
 
 
 async def test_hotline_call_removes_its_sipp_logs(tmp_path, monkeypatch):
