@@ -114,6 +114,7 @@ class FollowupDialer:
 
     async def _gave_up(self, ticket_id: str, tries: int, reason: str) -> None:
         await schedule.finish(self.redis, ticket_id, "failed", last_error=reason)
+        self.audio_file(ticket_id).unlink(missing_ok=True)   # the result is on the ticket; no copy lingers
         log_event(log, "followup failed", logging.WARNING, ticket_id=ticket_id, tries=tries, reason=reason)
         await self.on_answer(ticket_id, None, tries)
 
@@ -126,6 +127,7 @@ class FollowupDialer:
                 return
             answer = await self._converse(channel, ticket_id)
             await schedule.finish(self.redis, ticket_id, "done", answer=answer)
+            self.audio_file(ticket_id).unlink(missing_ok=True)
             log_event(log, "followup answered", ticket_id=ticket_id, answer=answer, tries=state["tries"])
             await self.on_answer(ticket_id, answer, state["tries"])
         except Exception as exc:

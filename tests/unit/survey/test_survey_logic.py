@@ -106,6 +106,7 @@ async def test_dialer_waits_for_the_hours_then_retries_and_gives_up(unit_redis, 
                                                    "Reason": "3"})
     state = await schedule.get(unit_redis, ticket_id)
     assert (state["status"], state["tries"]) == ("failed", 2) and await schedule.pending(unit_redis) == 0
+    assert not survey.dialer.audio_file(ticket_id).exists()
     ticket = await tickets.get_ticket(unit_redis, ticket_id)
     assert ticket["followup"]["status"] == "failed" and ticket["followup"]["answer"] is None
 
