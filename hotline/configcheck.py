@@ -122,6 +122,7 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
     _overflow_prompts(c, files["overflow_file"], known_prompts if texts else None)
     if files["kb_file"].exists():   # optional: a hotline may start with an empty knowledge base
         _kb_refs(c, files["kb_file"], c.model(files["kb_file"], KbSeed), taxonomy, names)
+    _survey_refs(c, config_dir / SETTINGS_FILE, settings, names, known_prompts if texts else None)
     return c.problems
 
 
@@ -133,6 +134,19 @@ def _kb_refs(c: _Checker, path: Path, seed: KbSeed | None, taxonomy: Taxonomy | 
         for j, line in enumerate(article.lines):
             if names is not None and line not in names:
                 c.add(path, f"articles.{i}.lines.{j}", f"unknown line {line!r}")
+
+
+def _survey_refs(c: _Checker, path: Path, settings: Settings | None, names: list[str] | None,
+                 known: set[str] | None) -> None:
+    """The survey's lines exist; its prompts do (hotline/survey)."""
+    if settings is None:
+        return
+    for line in settings.survey_disabled_lines:
+        if names is not None and line not in names:
+            c.add(path, "survey_disabled_lines", f"unknown line {line!r}; one of {names}")
+    for prompt in ("survey", "survey-thanks"):
+        if known is not None and settings.survey_enabled and prompt not in known:
+            c.add(path, "survey_enabled", f"the survey needs prompt {prompt!r} (config/prompts.yaml)")
 
 
 def _lines_vs_phones(c: _Checker, path: Path, lines: LineCatalogue, phones: set[str],

@@ -13,6 +13,11 @@ def sandbox_defaults(settings: Settings) -> list[str]:
     problems = []
     if settings.ami_secret == Settings.model_fields["ami_secret"].default:
         problems.append("HOTLINE_AMI_SECRET is the sandbox default; set a long random secret")
+    if settings.followup_enabled and "@followup-out" in settings.followup_dial:   # 回访 (hotline/survey)
+        problems.append("HOTLINE_FOLLOWUP_DIAL rings the sandbox's SIPp phone; point it at your trunk "
+                        "(e.g. PJSIP/{number}@my-trunk) or set HOTLINE_FOLLOWUP_ENABLED=false")
+    if settings.followup_clock:
+        problems.append("HOTLINE_FOLLOWUP_CLOCK is a test/demo setting (it fakes the 回访 hours); unset it")
     try:
         users = load_directory().users
     except UsersFileError as exc:

@@ -22,6 +22,7 @@ from hotline.partners.service import PartnersFeature
 from hotline.reports.monitor import HotspotMonitor
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
+from hotline.survey.service import SurveyFeature
 from hotline.tickets import service as tickets
 from hotline.tickets.taxonomy import default_taxonomy
 from ivr.service import CallFlowFeature
@@ -46,11 +47,12 @@ class Features:
     kb: KnowledgeBase | None = None
     hotspots: HotspotMonitor | None = None
     partners: PartnersFeature | None = None     # 水电气热 transfers (issue 13)
+    survey: SurveyFeature | None = None   # end-of-call survey, 回访 calls, 满意率
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.kb, self.agents, self.partners, self.calls, self.hotspots)
-                if f is not None]
+        return [f for f in (self.supervision, self.kb, self.agents, self.partners, self.survey, self.calls,
+                            self.hotspots) if f is not None]
 
 
 @dataclass
@@ -113,7 +115,11 @@ def build_features(runtime: Runtime) -> Features:
                             overflow=supervision.overflow_for, lines=runtime.lines)
     partners = PartnersFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
     hotspots = HotspotMonitor(runtime.redis, supervision.notice, runtime.spawn)   # alerts go to the supervisors
-    return Features(calls=calls, agents=agents, supervision=supervision, kb=kb, hotspots=hotspots, partners=partners)
+    survey = SurveyFeature(runtime.settings, runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
+    calls.on_agi("survey", survey.end_of_call(calls.journal).handle)
+    calls.on_agi("followup", survey.dialer.handle_call)
+    return Features(calls=calls, agents=agents, supervision=supervision, kb=kb, hotspots=hotspots, partners=partners,
+                    survey=survey)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

@@ -20,3 +20,9 @@ class OverflowPolicy(Protocol):
 
 async def no_overflow(queue: str) -> dict | None:
     return None
+
+
+class SurveyRecorder(Protocol):
+    async def __call__(self, result: dict) -> None:
+        """A caller's survey answer: {call_id, ticket_id, line, agent, answer ("1"/"2"/"3"/"none")}."""
+        ...

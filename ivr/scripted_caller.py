@@ -18,10 +18,16 @@ def prompt_seconds(settings: Settings, name: str) -> float:
         return wav.getnframes() / wav.getframerate()
 
 
+SURVEY_PRESSES, SURVEY_PRESS_EVERY = 16, 1.5   # a key every 1.5 s for 24 s: one lands in the survey
+
+
 def hotline_steps(settings: Settings, key: str | None, *, audio: Path | None = None,
-                  menu_timeout: float = 5.0, hangup_after: float | None = None) -> list[tuple]:
+                  menu_timeout: float = 5.0, hangup_after: float | None = None,
+                  survey: str | None = None) -> list[tuple]:
     """Press `key` during the welcome (None: press nothing), then speak `audio` after the beep and end it
-    with '#', or skip the description with '#'; then stay until the far end hangs up."""
+    with '#', or skip the description with '#'; then stay until the far end hangs up. `survey`: keep
+    pressing that key while with the agent (the agent hears it as tones), so the first press after the
+    agent hangs up answers the satisfaction survey, whenever that happens."""
     if key is None:
         steps: list[tuple] = [("pause", prompt_seconds(settings, "welcome") + menu_timeout + 1.0)]
     else:
@@ -30,6 +36,8 @@ def hotline_steps(settings: Settings, key: str | None, *, audio: Path | None = N
         steps += [("pause", prompt_seconds(settings, "record-description") + 1.2), ("audio", audio), ("dtmf", "#")]
     else:
         steps += [("pause", 1.0), ("dtmf", "#")]  # '#' during the description prompt skips it
+    for _ in range(SURVEY_PRESSES if survey else 0):
+        steps += [("pause", SURVEY_PRESS_EVERY), ("dtmf", survey)]
     steps.append(("pause", hangup_after) if hangup_after is not None else ("hold", None))
     return steps
 

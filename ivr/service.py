@@ -49,6 +49,8 @@ class CallFlowFeature:
         assert isinstance(self.flow.journal, SpooledJournal)
         self.journal = self.flow.journal   # spooled: the journal consumer and the reconciler write through it too
         self.in_flow: set[str] = set()   # channels this process is walking through the menu
+        # AGI(agi:async,<purpose>,...) entered again later in a call (the survey) or by an originated call (回访)
+        self.purposes: dict[str, Callable[[AgiChannel, dict], Coroutine[Any, Any, Any]]] = {}
         recordings = settings.host_path(settings.pbx_instance_dir / "recordings")
         self.reconciler = Reconciler(ami, self.journal, self.flow.intake, redis,
                                      recording_path=lambda call_id: recordings / f"{call_id}.wav",
@@ -73,14 +75,22 @@ class CallFlowFeature:
     async def stop(self) -> None:
         await self.agi.close()
 
+    def on_agi(self, purpose: str, handler: Callable[[AgiChannel, dict], Coroutine[Any, Any, Any]]) -> None:
+        """`handler(channel, env)` for channels entering AsyncAGI with `purpose` as the first argument."""
+        self.purposes[purpose] = handler
+
     def _on_start(self, channel: str, env: dict) -> None:
         self.spawn(self._on_call(channel, env), f"call {channel}")   # one task per call
 
     async def _on_call(self, channel: str, env: dict) -> None:
         picked_up_at = time.time()
         self.in_flow.add(channel)
+        handler = self.purposes.get(env.get("agi_arg_1", ""))
         try:
-            await self.flow.handle(AgiChannel(self.agi, channel), env, picked_up_at)
+            if handler is not None:
+                await handler(AgiChannel(self.agi, channel), env)
+            else:
+                await self.flow.handle(AgiChannel(self.agi, channel), env, picked_up_at)
         finally:
             self.in_flow.discard(channel)
 

@@ -14,6 +14,7 @@ from hotline.partners import http as partners_http
 from hotline.prompts import http as prompts_http
 from hotline.reports import http as reports_http
 from hotline.supervision import http as supervision_http
+from hotline.survey import http as survey_http
 from hotline.tickets import http as tickets_http
 from hotline.web import mount_static
 
@@ -25,7 +26,8 @@ def create_app(runtime=None) -> FastAPI:
     app.state.runtime = runtime
     for router in (health.router, auth_http.router, calls_http.router, tickets_http.router, agents_http.router,
                    supervision_http.router, admin_http.router, kb_http.router, prompts_http.router,
-                   reports_http.router, partners_http.router, admin_menus_http.router, admin_rules_http.router):
+                   reports_http.router, partners_http.router, admin_menus_http.router, admin_rules_http.router,
+                   survey_http.router):
         app.include_router(router)
     mount_static(app)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role

@@ -31,7 +31,8 @@ def _speech(text: str, folder: Path) -> Path:
     return wav
 
 
-async def _demo(settings: Settings, key: str | None, audio: Path | None, answer: bool, wait_ticket: float) -> dict:
+async def _demo(settings: Settings, key: str | None, audio: Path | None, answer: bool, wait_ticket: float,
+                survey: str | None = None) -> dict:
     caller_id = f"139{random.randrange(10**8):08d}"
     work = Path(tempfile.mkdtemp(prefix="hotline-call-", dir=settings.state_dir))
     sipp = SippFactory(settings.sip_port, settings.agent_phone_base_port, work)
@@ -41,10 +42,11 @@ async def _demo(settings: Settings, key: str | None, audio: Path | None, answer:
             sipp.agent_phone(n, answer=answer, talk_seconds=3.0)
         started = time.time()
         caller = sipp.caller(settings.hotline_number, caller_id=caller_id, max_hold=40.0,
-                             steps=hotline_steps(settings, key, audio=audio))
+                             steps=hotline_steps(settings, key, audio=audio, survey=survey))
         result = await caller.arun(timeout=120)
         call = await find_call(Journal(client), caller_id, since=started - 1) or {}
-        return {"caller": caller_id, "sip": {"answered": result.answered, "answer_latency": result.answer_latency},
+        extra = {"survey": call.get("survey")} if survey else {}   # the key the survey heard (or "none")
+        return {"caller": caller_id, **extra, "sip": {"answered": result.answered, "answer_latency": result.answer_latency},
                 "call": call, "ticket": await _ticket(client, call.get("ticket_id"), wait_ticket if audio else 0,
                                                       settings.asr_passes)}
     finally:
@@ -76,11 +78,17 @@ def call(key: str = typer.Option(None, "--key", help="key to press in the menu (
          say: str = typer.Option(None, "--say", help="text to speak after the beep (synthetic espeak-ng speech: "
                                  "recognised poorly)"),
          no_answer_agent: bool = typer.Option(False, "--no-answer-agent", help="agent phones ring, never answer"),
+         survey: str = typer.Option(None, "--survey", help="key to press at the satisfaction survey after the "
+                                    "agent hangs up: 1 满意, 2 基本满意, 3 不满意"),
          wait_ticket: float = typer.Option(30.0, help="seconds to wait for the transcripts on the ticket")) -> None:
     """Place a real call to the hotline and print its journal (route, answer latency, ticket) as JSON."""
     settings = Settings()
     if key is not None and (len(key) != 1 or key not in "0123456789*#"):
         raise typer.BadParameter("--key takes one of 0-9 * #")
+    if survey is not None and survey not in ("1", "2", "3"):
+        raise typer.BadParameter("--survey takes 1, 2 or 3")
+    if survey is not None and no_answer_agent:
+        raise typer.BadParameter("--survey needs an agent who answers (and hangs up first)")
     if sum(x is not None for x in (audio, say, sample)) > 1:
         raise typer.BadParameter("give one of --audio, --sample, --say")
     if sample:
@@ -94,7 +102,7 @@ def call(key: str = typer.Option(None, "--key", help="key to press in the menu (
     try:
         with tempfile.TemporaryDirectory() as tmp:
             spoken = _speech(say, Path(tmp)) if say else audio
-            report = asyncio.run(_demo(settings, key, spoken, not no_answer_agent, wait_ticket))
+            report = asyncio.run(_demo(settings, key, spoken, not no_answer_agent, wait_ticket, survey))
     except (SippError, OSError, FileNotFoundError) as exc:
         fail(f"{exc} — is the sandbox up? run `hotline up`")
     if say:

@@ -28,6 +28,9 @@ CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "promp
                 "kb_file": "kb.yaml"}
 
 
+_HOURS = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
+
+
 class SettingsFileError(ValueError):
     """hotline.toml is unreadable or names a setting that does not exist; the message names file and key."""
 
@@ -150,6 +153,26 @@ class Settings(BaseSettings):
     samples_dir: Path = PROJECT_DIR.parent / "shared" / "asr-dev"
     # local words to spot besides the taxonomy's (place names, estates, roads): HOTLINE_ASR_HOTWORDS='["阳光花园"]'
     asr_hotwords: list[str] = []
+
+    # --- satisfaction survey at the end of the call and 回访 follow-up calls (hotline/survey) -------------
+    # the caller hears the survey when the agent hangs up first; lines listed here are left out
+    survey_enabled: bool = True
+    survey_disabled_lines: list[str] = []
+    survey_wait_seconds: float = Field(default=5.0, ge=1, le=30)   # for the key, after the prompt
+    survey_timezone: str = "Asia/Shanghai"     # the day of the 满意率 counters, and the 回访 hours
+    followup_enabled: bool = True
+    followup_hours: str = Field(default="08:00-21:00", pattern=_HOURS)   # "HH:MM-HH:MM", end may be 24:00
+    followup_max_tries: int = Field(default=3, ge=1, le=10)
+    followup_retry_minutes: float = Field(default=30.0, ge=0.01, le=24 * 60)
+    followup_ring_seconds: int = Field(default=30, ge=5, le=120)
+    followup_poll_seconds: float = Field(default=5.0, ge=0.2, le=300)
+    # how Asterisk reaches a caller ({number}); the sandbox's followup-out endpoint rings a SIPp phone
+    followup_dial: str = Field(default="PJSIP/{number}@followup-out", pattern=r"^[A-Za-z0-9/@._{}:-]+$")
+    followup_phone_port: int = 5571            # sandbox only: where followup-out sends its INVITEs
+    # TEST/DEMO ONLY: the wall clock the 回访 hours are checked against ("HH:MM" in survey_timezone)
+    followup_clock: str = Field(default="", pattern=r"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    # the work-order system's token for POST /api/tickets/{id}/result (Bearer); empty: users only
+    workorder_token: SecretStr | None = None
 
     @field_validator("redis_sentinels")
     @classmethod

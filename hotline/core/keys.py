@@ -110,6 +110,16 @@ REPORT_ALERTED = Key("hotline:report:alerted", "reports", "hash", "entries prune
 OVERFLOW_RULES = Key("hotline:overflow-rules", "supervision", "JSON string", "forever",
                      "overflow rules and staffing targets edited in /admin (version, author, note), laid over "
                      "overflow.yaml")
+# --- survey: satisfaction at the end of the call, 回访 follow-up calls (hotline/survey) ----------------
+SURVEY_STATS = Key("hotline:survey:stats:{day}", "survey", "hash", "400 days",
+                   "per-day counters `source|scope|field` (source call/followup; scope all, line:X, agent:X; "
+                   "field offered, 1, 2, 3, none)")
+FOLLOWUP = Key("hotline:followup:{ticket_id}", "survey", "hash", "90 days",
+               "one 回访: caller, status (scheduled/calling/done/failed), tries, next_at, answer, last_error")
+FOLLOWUPS_DUE = Key("hotline:followups:due", "survey", "zset (score = next try epoch)", "until done or failed",
+                    "ticket ids whose 回访 call is pending")
+TICKETS_REVIEW = Key("hotline:tickets:review:unsatisfied", "tickets", "zset (score = when rated)", "forever",
+                     "tickets rated 不满意 (3) at the end of the call or in the 回访: the supervisors' review list")
 
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 

@@ -85,6 +85,8 @@ async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
     registry.register(_QueueCollector(service))
     if runtime.settings is not None:
         registry.register(_ProcessCollector(runtime.settings.state_dir))
+    if getattr(runtime.features, "survey", None) is not None:   # 满意率 (hotline/survey)
+        registry.register(await runtime.features.survey.metrics_collector())
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

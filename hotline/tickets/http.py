@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from hotline.api.deps import AgentUser, RedisDep, RuntimeDep
 from hotline.auth.users import User
-from hotline.tickets import access, service
+from hotline.tickets import access, satisfaction, service
 from hotline.tickets.model import TicketChanges
 from hotline.tickets.taxonomy import default_taxonomy
 
@@ -40,7 +40,14 @@ async def list_tickets(runtime: RuntimeDep, user: AgentUser,
                        status_: Literal["draft", "claimed", "submitted"] | None = Query(None, alias="status"),
                        line: str | None = Query(None, max_length=32, description="a line of config/queues.yaml"),
                        category: str | None = Query(None, max_length=40),
-                       limit: int = Query(50, ge=1, le=500)) -> dict:
+                       limit: int = Query(50, ge=1, le=500),
+                       review: Literal["unsatisfied"] | None = Query(
+                           None, description="unsatisfied: tickets rated 不满意 (supervisors and admins)")) -> dict:
+    if review is not None:   # the review list (hotline/tickets/satisfaction.py), newest rating first
+        if user.role.value not in ("supervisor", "admin"):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "the review list is for supervisors")
+        tickets = await satisfaction.review_list(runtime.redis, limit)
+        return {"tickets": tickets, "count": len(tickets), "review": review}
     if line is not None and line not in runtime.lines:
         raise HTTPException(422, f"unknown line {line!r}; one of {runtime.lines.names}")
     tickets = await service.list_tickets(runtime.redis, status_, line, category, limit,

@@ -164,6 +164,26 @@ class TransferRecord(BaseModel):
     result: TransferResult = "pending"
     status: Text(LABEL_MAX) = ""          # Asterisk's DIALSTATUS (NOANSWER, BUSY, CHANUNAVAIL...)
     result_at: float | None = None
+# --- satisfaction survey and 回访 (hotline/survey): "1" 满意, "2" 基本满意, "3" 不满意, "none" no key -----
+SurveyAnswer = Literal["1", "2", "3", "none"]
+
+
+class HandlingResult(BaseModel):
+    """What the handling department reported (POST /api/tickets/{id}/result)."""
+    model_config = STRICT
+    text: Text(SUMMARY_MAX)
+    handled_by: Text(NAME_MAX)
+    reported_by: Text(NAME_MAX)
+    at: float
+
+
+class FollowupState(BaseModel):
+    """The 回访 call as the ticket shows it (the schedule itself lives with hotline/survey)."""
+    model_config = STRICT
+    status: Literal["scheduled", "done", "failed"] = "scheduled"
+    tries: int = 0
+    answer: SurveyAnswer | None = None
+    at: float | None = None
 
 
 class Ticket(BaseModel):
@@ -202,6 +222,11 @@ class Ticket(BaseModel):
     reply: Text(SUMMARY_MAX) = ""
     edited: Annotated[list[Text(LABEL_MAX)], Field(max_length=AUDIT_FIELDS_MAX)] = []
     submitted_at: float | None = None
+    # --- satisfaction survey and 回访 (hotline/survey; written through hotline/tickets/satisfaction.py) ---
+    survey: SurveyAnswer | None = None        # the caller's key at the end of the call
+    survey_at: float | None = None
+    result: HandlingResult | None = None      # the handling department's result
+    followup: FollowupState | None = None     # the 回访 call and the caller's answer in it
     audit: Annotated[list[AuditEntry], Field(max_length=AUDIT_MAX)] = []
     audit_dropped: int = 0  # older entries left out to keep the trail within AUDIT_MAX
     # -- partner transfers (issue 13): one record per transfer, newest last --------------------------------

@@ -42,7 +42,8 @@ class SippFactory:
         return phone.start()
 
     def phone(self, user: str, port: int, **options) -> SippAgentPhone:
-        """Any other phone (UAS) of the PBX, e.g. a partner line's, on `port`, already listening."""
+        """Any phone (UAS) on 127.0.0.1:port, already listening: e.g. a caller's phone the PBX calls back.
+        `steps=[("pause", 8.0), ("dtmf", "3"), ("hold", None)]` after answering (then waits for the BYE)."""
         phone = SippAgentPhone(user, port, work_dir=self._dir(user), **options)
         self._started.append(phone)
         return phone.start()

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from telephony.sipp.caller import render_steps
 from telephony.sipp.media import _udp_free, free_media_port
 from telephony.sipp.process import SippError, SippProcess, _start
 
@@ -24,15 +25,18 @@ class SippAgentPhone:
     (`answer=False`: rings until CANCEL). `talk_seconds=None` talks until the far end hangs up."""
 
     def __init__(self, user: str, port: int, *, answer: bool = True, answer_delay: float = 0.5,
-                 talk_seconds: float | None = None, work_dir: Path | None = None):
+                 talk_seconds: float | None = None, work_dir: Path | None = None, steps: list[tuple] | None = None):
         self.user, self.port = user, port
         self.answer, self.answer_delay, self.talk_seconds = answer, answer_delay, talk_seconds
+        self.steps = steps or []   # after the answer, like a caller's: pauses and key presses
         self.work_dir = Path(work_dir or tempfile.mkdtemp(prefix=f"sipp-{user}-"))
         self.process: SippProcess | None = None
 
     def start(self) -> SippAgentPhone:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        steps = render_steps([s for s in self.steps if s[0] != "hold"], self.work_dir, 0)
         context = {"user": self.user, "answer": self.answer, "answer_delay_ms": int(self.answer_delay * 1000),
-                   "talk_ms": int(self.talk_seconds * 1000) if self.talk_seconds else 0}
+                   "talk_ms": int(self.talk_seconds * 1000) if self.talk_seconds else 0, "steps": steps}
         args = ["-p", str(self.port), "-mp", str(free_media_port()), "-l", "1000", "-aa"]
         self.process = _start("agent_phone.xml.j2", context, self.work_dir, args)
         self._wait_bound()

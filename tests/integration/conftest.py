@@ -12,6 +12,10 @@ import pytest
 
 from hotline.commands.controller import Controller
 
+# The end-of-call survey keeps every caller whose agent hangs up first ~12 s longer: the controllers these tests
+# start run without it, but for the survey's own tests (tests/integration/survey, through controller_with_env)
+os.environ.setdefault("HOTLINE_SURVEY_ENABLED", "false")
+
 
 class TestController(Controller):
     """Controller with a crash button: SIGKILL, like a controller that dies mid-call."""

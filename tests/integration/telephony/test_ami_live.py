@@ -47,12 +47,13 @@ async def test_event_list_and_globals(ami):
     ("GetConfig", {"Filename": "manager.conf"}),  # would hand out the AMI secret
     ("Command", {"Command": "core show settings"}),
     ("DBPut", {"Family": "hotline", "Key": "x", "Val": "1"}),
-    ("Originate", {"Channel": "PJSIP/agent1", "Application": "Playback", "Data": "beep"}),
+    # `originate` is granted for the 回访 calls (issue 13), but not into applications that run commands
+    ("Originate", {"Channel": "Local/s@hotline-followup", "Application": "System", "Data": "id"}),
     ("ModuleLoad", {"LoadType": "unload", "Module": "app_queue.so"}),
 ])
 async def test_the_controllers_ami_user_has_least_privilege(ami, action, fields):
     """Issue 10: `system` let the controller's user read manager.conf (with the secret) through GetConfig."""
-    with pytest.raises(AmiActionError, match="Permission denied"):
+    with pytest.raises(AmiActionError, match="Permission denied|Originate Access Forbidden"):
         await ami.send_action(action, **fields)
 
 

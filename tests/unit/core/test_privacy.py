@@ -38,12 +38,12 @@ def test_rendered_config_is_private(tmp_path):
         assert stat.S_IMODE((tmp_path / "inst" / sub).stat().st_mode) == 0o700, sub
 
 
-def test_ami_user_has_no_system_config_command_or_originate_class(tmp_path):
+def test_ami_user_has_no_system_config_or_command_class(tmp_path):
     from telephony.pbx.config import render_config
     manager = render_config(Settings(pbx_root=tmp_path), CONFIG_DIR / "asterisk", shipped_lines().pbx_queues())["manager.conf"]
     classes = {line.split("=", 1)[0].strip(): set(line.split("=", 1)[1].strip().split(","))
                for line in manager.splitlines() if line.startswith(("read ", "write "))}
-    assert classes == {"read": {"call", "agent", "agi"}, "write": {"call", "agent", "agi", "reporting"}}
+    assert classes == {"read": {"call", "agent", "agi"}, "write": {"call", "agent", "agi", "reporting", "originate"}}
 
 
 @pytest.fixture
@@ -74,8 +74,14 @@ def test_production_with_real_secrets_and_sandbox_with_defaults_pass_the_check(u
     users({"admin": "admin@12345"})
     refuse_sandbox_defaults(Settings())  # sandbox: defaults are fine
     users({"admin": "a-real-password"})
-    assert sandbox_defaults(Settings(env="production", ami_secret="long-random")) == []
-    refuse_sandbox_defaults(Settings(env="production", ami_secret="long-random"))
+    real = {"env": "production", "ami_secret": "long-random", "followup_dial": "PJSIP/{number}@city-trunk"}
+    assert sandbox_defaults(Settings(**real)) == []
+    refuse_sandbox_defaults(Settings(**real))
+    # the 回访 must not ring the sandbox's SIPp phone, nor run on the test clock
+    problems = sandbox_defaults(Settings(**{**real, "followup_dial": Settings().followup_dial, "followup_clock": "12:00"}))
+    assert [p.split()[0] for p in problems] == ["HOTLINE_FOLLOWUP_DIAL", "HOTLINE_FOLLOWUP_CLOCK"]
+    assert sandbox_defaults(Settings(**{**real, "followup_dial": Settings().followup_dial,
+                                        "followup_enabled": False})) == []
 
 
 async def test_hotline_call_removes_its_sipp_logs(tmp_path, monkeypatch):

@@ -33,14 +33,14 @@ def test_ports_come_from_settings(rendered):
 def test_manager_user_has_only_the_needed_permissions(rendered):
     manager = rendered["manager.conf"]
     assert "read = call,agent,agi\n" in manager  # no system: GetConfig would read the secret (issue 10)
-    assert "write = call,agent,agi,reporting\n" in manager
+    assert "write = call,agent,agi,reporting,originate\n" in manager   # originate: 回访 calls
     assert "channelvars = HOTLINE_CALL_ID,HOTLINE_ROUTE,HOTLINE_MENU_VERSION,HOTLINE_TICKET_ID" in manager
 
 
 def test_queues_are_prefixed_because_queues_conf_reserves_general(rendered):
     queues = rendered["queues.conf"]
     assert "[hotline-general]" in queues and "member => PJSIP/agent3,0,agent3" in queues
-    assert "Queue(hotline-business,t,,,600)" in rendered["extensions.conf"]
+    assert "Queue(hotline-business,ct,,,600)" in rendered["extensions.conf"]
     assert rendered["queues.conf"].count("[general]") == 1
 
 
