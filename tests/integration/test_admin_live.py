@@ -76,7 +76,8 @@ async def build_sub_menu_and_publish(page) -> None:
     await expect(sub.locator(".field-error.error")).to_have_count(0)
     main = page.locator('article.menu-card[data-menu="main"]')
     await main.locator("button.add-key").click()                              # the first free key: 2
-    await main.locator('select[data-path="menus.main.keys.2.action"]').select_option("menu")   # → sub1
+    await main.locator('select[data-path="menus.main.keys.2.action"]').select_option("menu")
+    await main.locator('input[data-path="menus.main.keys.2.menu"]').fill("sub1")   # the shipped menu has others
     await expect(page.locator("#menu-check .ok-text")).to_be_visible()
     await expect(page.locator("#menu-preview")).to_contain_text("按2 → 进入子菜单 sub1")
     await expect(page.locator("#menu-diff")).to_contain_text("新增子菜单 sub1")
