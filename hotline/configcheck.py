@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from hotline.auth.users import Directory, Role
 from hotline.core.config import CONFIG_DIR, CONFIG_FILES, SETTINGS_FILE, Settings, SettingsFileError
 from hotline.core.lines import LineCatalogue
+from hotline.hours.model import HoursBook
 from hotline.supervision.config import OverflowConfig
 from hotline.tickets.taxonomy import Taxonomy
 from ivr import prompts
@@ -111,7 +112,21 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
                 c.add(files["users_file"], f"users.{i}.endpoint",
                       f"{user.endpoint!r} is not a phone of this PBX (agent1..agent{agent_count}; agent_count)")
     _overflow_prompts(c, files["overflow_file"], known_prompts if texts else None)
+    _hours(c, files["hours_file"], names, known_prompts if texts else None)
     return c.problems
+
+
+def _hours(c: _Checker, path: Path, names: list[str] | None, known: set[str] | None) -> None:
+    """hours.yaml is optional (every line always open without it); its lines and prompts must exist."""
+    hours = c.model(path, HoursBook) if path.exists() else None
+    if hours is None:
+        return
+    for problem in hours.check_lines(names) if names is not None else []:
+        field, _, reason = problem.partition(": ")
+        c.add(path, field, reason)
+    for line, entry in hours.lines.items():
+        if known is not None and entry.closed.prompt not in known:
+            c.add(path, f"lines.{line}.closed.prompt", f"prompt {entry.closed.prompt!r} does not exist (prompts.yaml)")
 
 
 def _lines_vs_phones(c: _Checker, path: Path, lines: LineCatalogue, phones: set[str],

@@ -13,6 +13,8 @@ def sandbox_defaults(settings: Settings) -> list[str]:
     problems = []
     if settings.ami_secret == Settings.model_fields["ami_secret"].default:
         problems.append("HOTLINE_AMI_SECRET is the sandbox default; set a long random secret")
+    if settings.clock_offset_seconds:
+        problems.append("HOTLINE_CLOCK_OFFSET_SECONDS is set: it is for tests and demos only (opening hours)")
     try:
         users = load_directory().users
     except UsersFileError as exc:

@@ -17,6 +17,8 @@ from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
+from hotline.hours.service import HoursService
+from hotline.lineadmin.service import LinesAdmin
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
 from hotline.tickets import service as tickets
@@ -39,6 +41,8 @@ class Features:
     calls: CallFlowFeature | None = None
     agents: AgentsFeature | None = None
     supervision: SupervisionService | None = None
+    hours: HoursService | None = None          # opening hours: no loop of its own (not started/stopped)
+    line_admin: LinesAdmin | None = None       # lines and accounts edited from /admin (no loop either)
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
@@ -98,10 +102,12 @@ def build_features(runtime: Runtime) -> Features:
     overflow = load_config(runtime.settings.overflow_file, lines=runtime.lines.names)
     supervision = SupervisionService(runtime.redis, runtime.ami, overflow, runtime.lines, spawn=runtime.spawn)
     agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
+    hours = HoursService(runtime.settings, runtime.lines)   # a bad hours.yaml stops the start, like overflow
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
-                            overflow=supervision.overflow_for)
-    return Features(calls=calls, agents=agents, supervision=supervision)
+                            overflow=supervision.overflow_for, is_open=hours.is_open)
+    return Features(calls=calls, agents=agents, supervision=supervision, hours=hours,
+                    line_admin=LinesAdmin(runtime.settings, runtime.lines, runtime.ami))
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

@@ -20,3 +20,14 @@ class OverflowPolicy(Protocol):
 
 async def no_overflow(queue: str) -> dict | None:
     return None
+
+
+class OpeningHours(Protocol):
+    def __call__(self, line: str, now: float) -> tuple[bool, dict | None]:
+        """(open, fallback) for a caller pressing `line`'s key at epoch `now`. Closed: fallback is
+        {"prompt": ..., "queue": another line} or {"prompt": ..., "callback": True} (record, ticket, goodbye)."""
+        ...
+
+
+def always_open(line: str, now: float) -> tuple[bool, dict | None]:
+    return True, None

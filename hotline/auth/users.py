@@ -54,6 +54,7 @@ class User(BaseModel):
     role: Role
     # the PJSIP endpoint (agentN) an agent's calls ring; the lines it serves are in config/queues.yaml
     endpoint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    disabled: bool = False   # cannot log in; existing sessions stop working (set from /admin)
     password_hash: str = Field(repr=False, exclude=True)
 
     @model_validator(mode="before")

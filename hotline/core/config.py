@@ -22,7 +22,8 @@ SHARED_MODELS = PROJECT_DIR.parent / "shared" / "models"
 SETTINGS_FILE = "hotline.toml"
 # file settings derived from config_dir unless given one by one
 CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
-                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml"}
+                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml",
+                "hours_file": "hours.yaml"}
 
 
 class SettingsFileError(ValueError):
@@ -100,6 +101,23 @@ class Settings(BaseSettings):
 
     # supervision: alert rules, webhooks, overflow actions (tests point the controller at their own file)
     overflow_file: Path = CONFIG_DIR / "overflow.yaml"
+
+    # opening hours and holidays per line (hotline/hours): evaluated in the hotline's time zone
+    hours_file: Path = CONFIG_DIR / "hours.yaml"
+    timezone: str = "Asia/Shanghai"
+    # TEST/DEMO ONLY: shifts the clock the opening hours are checked against (seconds; e.g. to see the
+    # out-of-hours path at noon). Nothing else reads it. `hotline up` in production refuses a non-zero value.
+    clock_offset_seconds: float = Field(default=0.0, ge=-400 * 86400, le=400 * 86400)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @model_validator(mode="before")
     @classmethod
