@@ -88,3 +88,5 @@ const Admin = (() => {
 
   return { api, errorText, flash, el, canEdit, fmtTime, tab, show, start, user };
 })();
+// after every tab's script has registered (the CSP allows no inline script to call this from the page)
+document.addEventListener("DOMContentLoaded", () => Admin.start());
