@@ -105,10 +105,11 @@ class CallFlow:
             await self.journal.update(call_id, route=queue)
             draft = {"call_id": call_id, "caller": caller, "route": queue, "menu_version": version,
                      "started_at": arrived_at, "recording_path": None}
+            callback = bool(closed and closed.get("callback"))   # closed line: the caller leaves a description
             if closed is not None:
-                draft["after_hours"] = {"line": action.queue, "callback": bool(closed.get("callback"))}
+                draft["after_hours"] = {"line": action.queue, "callback": callback}
             recording = None
-            if action.record or draft.get("after_hours", {}).get("callback"):
+            if action.record or callback:
                 stage = "recording"
                 recording = await self._record_description(channel, call_id, tree)
             if recording is None:  # the ticket says so at once, instead of a transcript "pending" forever
@@ -116,7 +117,7 @@ class CallFlow:
             ticket_id = await self._open_ticket(draft, recording)
             if recording and recording["ended_by"] == "hangup":  # what was said is kept and transcribed
                 raise AgiHangup(channel.channel)
-            if closed is not None and closed.get("callback"):
+            if callback:
                 await self._end_for_callback(channel, call_id, ticket_id)
                 return
             stage = "queue"

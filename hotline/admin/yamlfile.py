@@ -28,11 +28,12 @@ def leading_comments(path: Path) -> str:
     return "\n".join(head).rstrip() + "\n" if any(h.startswith("#") for h in head) else ""
 
 
-def write_yaml(path: Path, data: Any) -> None:
+def write_yaml(path: Path, data: Any, flow: bool | None = None) -> None:
     """Replace `path` with `data` as YAML (Chinese kept readable): temp file, fsync, rename; the old file
-    becomes `<name>.prev`. Permissions of the old file are kept (users.yaml holds password hashes)."""
+    becomes `<name>.prev`. Permissions of the old file are kept (users.yaml holds password hashes).
+    `flow`: PyYAML's default_flow_style (None: lists of plain values on one line, False: block style only)."""
     path = Path(path)
-    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=110)
+    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=flow, width=110)
     text = leading_comments(path) + body
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     tmp = path.with_name(f".{path.name}.tmp")

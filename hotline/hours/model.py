@@ -116,9 +116,9 @@ def parse_hours(data: object, names: list[str] | None = None, source: str = "hou
     try:
         book = HoursBook.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: "
-                             f"{err['msg'].removeprefix('Value error, ')}" for err in exc.errors())
-        raise HoursError(f"{source}: {problems}") from None
+        text = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: "
+                         f"{err['msg'].removeprefix('Value error, ')}" for err in exc.errors())
+        raise HoursError(f"{source}: {text}") from None
     if names is not None and (problems := book.check_lines(names)):
         raise HoursError(f"{source}: {'; '.join(problems)}")
     return book

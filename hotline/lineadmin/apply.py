@@ -51,6 +51,16 @@ async def apply_lines(settings: Settings, ami, old: LineCatalogue, new: LineCata
     return done
 
 
+async def sign_out(ami, lines: LineCatalogue, endpoint: str) -> list[str]:
+    """A disabled agent leaves the queues it joined on the console (static members stay: they are phones)."""
+    done: list[str] = []
+    for line in lines.queues:
+        if endpoint in line.login_members:
+            await _send(ami, "QueueRemove", ok_if="not there", Queue=line.asterisk_queue, Interface=f"PJSIP/{endpoint}")
+            done.append(f"QueueRemove {endpoint} from {line.asterisk_queue}")
+    return done
+
+
 async def _dynamic(ami, before: Line | None, line: Line, done: list[str]) -> None:
     """Console members: one removed from login_members leaves the queue now; one added joins now if signed in."""
     old = set(before.login_members if before else [])

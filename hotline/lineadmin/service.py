@@ -17,7 +17,7 @@ from hotline.auth.users import Directory, User, hash_password, users_file
 from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, LinesError, parse_lines
 from hotline.core.logging import log_event
-from hotline.lineadmin.apply import apply_lines
+from hotline.lineadmin.apply import apply_lines, sign_out
 
 log = logging.getLogger("hotline.lineadmin")
 MIN_PASSWORD = 8
@@ -51,8 +51,7 @@ def users_data(directory: Directory) -> dict:
 
 
 def lines_data(lines: LineCatalogue) -> dict:
-    return {"queues": [line.model_dump(mode="json", exclude_defaults=True) | {"name": line.name}
-                       for line in lines.queues]}
+    return {"queues": [line.model_dump(mode="json") for line in lines.queues]}
 
 
 class LinesAdmin:
@@ -114,6 +113,8 @@ class LinesAdmin:
                 catalogue = self._with_lines(updated.endpoint, lines, catalogue)
             self._cross_check(catalogue, edited)
             steps = await self._commit(catalogue if catalogue is not self.lines else None, edited)
+            if updated.disabled and not old.disabled and updated.endpoint:
+                steps += await sign_out(self.ami, self.lines, updated.endpoint)
             after = user_view(updated, catalogue)
             await audit.record(redis, actor, "user.update", f"user:{username}", before, after, note)
             return {"user": after, "applied": steps}
@@ -194,7 +195,7 @@ class LinesAdmin:
         """Write, swap in place, apply. Files first: a crash after this still leaves them consistent."""
         steps: list[str] = []
         if directory is not None:
-            await asyncio.to_thread(write_yaml, users_file(), users_data(directory))
+            await asyncio.to_thread(write_yaml, users_file(), users_data(directory), False)
             forget_directory()
         if lines is not None:
             await asyncio.to_thread(write_yaml, self.settings.queues_file, lines_data(lines))

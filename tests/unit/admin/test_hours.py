@@ -46,7 +46,7 @@ def test_open_closed_and_holidays_in_shanghai_time(hours):
     assert not is_open and fallback["reason"] == "holiday 春节"
     assert hours.is_open("general", at("2027-02-08T03:00")) == (True, None)           # no entry: 7×24
     # 01:30 UTC on a Monday is 09:30 in Shanghai
-    assert hours.is_open("business", dt.datetime(2026, 11, 30, 1, 30, tzinfo=dt.timezone.utc).timestamp())[0]
+    assert hours.is_open("business", dt.datetime(2026, 11, 30, 1, 30, tzinfo=dt.UTC).timestamp())[0]
     closed = hours.is_open("tourism", at("2026-11-30T10:00"))[1]
     assert closed["callback"] is True and "queue" not in closed
 

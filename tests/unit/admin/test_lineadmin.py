@@ -91,7 +91,8 @@ async def test_accounts_create_bind_disable_and_reset_without_leaking_hashes(adm
     assert admin.lines.get("business").login_members == ["agent6"]          # its lines follow the phone
     token, session = login_guard.new_session(get_directory().get("agent5"))
     assert login_guard.session_user(get_directory(), token, session) is not None
-    await admin.update_user(unit_redis, ADMIN, "agent5", {"disabled": True}, None, "离职")
+    disabled = await admin.update_user(unit_redis, ADMIN, "agent5", {"disabled": True}, None, "离职")
+    assert disabled["applied"] == ["QueueRemove agent6 from hotline-business"]   # off the console queues
     assert login_guard.check_password(get_directory(), "agent5", "secret-pw-5") is None    # no login
     assert login_guard.session_user(get_directory(), token, session) is None               # session over
     await admin.update_user(unit_redis, ADMIN, "agent5", {"disabled": False}, None, "")
