@@ -84,7 +84,7 @@ class User(BaseModel):
 
     def public(self, lines: LineCatalogue) -> dict:
         """What the console and API show: the user plus the lines it serves (from the catalogue)."""
-        return self.model_dump(mode="json") | {"queues": lines.queues_for(self.endpoint)}
+        return self.model_dump(mode="json", exclude={"disabled"}) | {"queues": lines.queues_for(self.endpoint)}
 
 
 class Directory(BaseModel):
