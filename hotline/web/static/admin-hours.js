@@ -32,7 +32,7 @@ Admin.tab("hours", {
       const add = el("form", { class: "toolbar admin-only", "data-holiday-form": name },
         el("input", { type: "date", name: "date", required: true, "aria-label": "开始日期" }), "至",
         el("input", { type: "date", name: "until", "aria-label": "结束日期" }),
-        el("input", { name: "name", placeholder: "名称，如 春节", size: 10, required: true, maxlength: 32 }),
+        el("input", { name: "name", placeholder: "名称，如 春节", size: 13, required: true, maxlength: 32 }),
         el("button", { type: "submit", class: "plain" }, "添加节假日"));
       add.addEventListener("submit", (e) => {
         e.preventDefault();

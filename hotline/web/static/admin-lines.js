@@ -51,7 +51,7 @@ Admin.tab("lines", {
 
     function userRow(u) {
       const phone = phoneSelect(u.endpoint, { "aria-label": "话机" });
-      const pwd = el("input", { type: "password", size: 12, placeholder: "新密码（至少8位）", class: "admin-only", autocomplete: "new-password" });
+      const pwd = el("input", { type: "password", size: 12, placeholder: "新密码（≥8位）", class: "admin-only", autocomplete: "new-password" });
       const bind = el("button", { type: "button", class: "admin-only" }, "绑定话机");
       bind.addEventListener("click", () => run(() => api("PATCH", "/api/users/" + u.username,
         phone.value ? { endpoint: phone.value, note: note.value.trim() } : { unbind: true, note: note.value.trim() }),
@@ -72,11 +72,11 @@ Admin.tab("lines", {
     function createForm() {
       const f = el("form", { class: "toolbar admin-only", id: "new-user" },
         el("strong", {}, "新建账号"),
-        el("input", { name: "username", placeholder: "用户名（小写字母数字）", size: 16, required: true }),
+        el("input", { name: "username", placeholder: "用户名（小写字母）", size: 16, required: true }),
         el("input", { name: "display_name", placeholder: "姓名", size: 10, required: true }),
         el("select", { name: "role" }, Object.entries(ROLE).map(([v, t]) => el("option", { value: v }, t))),
         phoneSelect("", { name: "endpoint" }),
-        el("input", { name: "password", type: "password", placeholder: "初始密码（至少8位）", size: 14, autocomplete: "new-password", required: true }),
+        el("input", { name: "password", type: "password", placeholder: "初始密码（≥8位）", size: 14, autocomplete: "new-password", required: true }),
         el("span", { class: "muted" }, "线路："),
         data.lines.map((l) => el("label", {}, el("input", { type: "checkbox", name: "lines", value: l.name }), l.label)),
         el("button", { type: "submit", class: "primary" }, "创建"));

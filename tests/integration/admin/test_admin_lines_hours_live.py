@@ -1,8 +1,8 @@
 """Lines, agents and opening hours edited by an admin, proven on real calls through real Asterisk.
 
 The shared controller is restarted once for the module on a copy of config/ (the admin API rewrites its
-queues.yaml / hours.yaml / users.yaml) with the test clock moved to a Sunday 03:00 in Asia/Shanghai, when
-the business line (weekdays only) is closed:
+queues.yaml / hours.yaml / users.yaml) where the business line opens on weekdays only, with the test clock
+moved to a Sunday 03:00 in Asia/Shanghai:
 - a SIPp caller pressing 1 hears the out-of-hours prompt and lands on the general line (journal, ticket);
 - a caller waits in the tourism queue (its agent's phone is off); the admin gives the line another agent
   through the API → the same call is answered by the new agent's SIPp phone (QueueReload kept it waiting);
@@ -46,6 +46,10 @@ def sunday_3am_offset() -> float:
 def admin_config(tmp_path_factory):
     folder = tmp_path_factory.mktemp("admin") / "config"
     shutil.copytree(CONFIG_DIR, folder, ignore=shutil.ignore_patterns("*.prev"))
+    weekdays = {day: ["09:00-12:00", "13:30-17:30"] for day in ("mon", "tue", "wed", "thu", "fri")}
+    hours = {"lines": {"business": {"weekly": weekdays, "closed": {"prompt": "after-hours", "queue": "general"},
+                                    "holidays": [{"date": "2027-02-06", "until": "2027-02-12", "name": "春节"}]}}}
+    (folder / "hours.yaml").write_text(yaml.safe_dump(hours, allow_unicode=True), encoding="utf-8")
     return folder
 
 

@@ -52,7 +52,7 @@ def test_open_closed_and_holidays_in_shanghai_time(hours):
 
 
 def test_the_test_clock_offset_moves_only_the_hours_clock(tmp_path):
-    shutil.copy(CONFIG_DIR / "hours.yaml", tmp_path / "hours.yaml")
+    (tmp_path / "hours.yaml").write_text(yaml.safe_dump(BOOK), encoding="utf-8")
     settings = Settings(hours_file=tmp_path / "hours.yaml", clock_offset_seconds=3 * 3600)
     service = HoursService(settings, shipped_lines())
     assert service.is_open("business", at("2026-11-30T06:30"))[0] is True             # 09:30 on the shifted clock
@@ -79,6 +79,8 @@ def test_bad_hours_are_refused_with_the_field(lines, error):
 def test_config_check_reads_hours_yaml(tmp_path):
     folder = tmp_path / "config"
     shutil.copytree(CONFIG_DIR, folder)
+    assert check_config(folder) == [] and yaml.safe_load((folder / "hours.yaml").read_text()) == {"lines": {}}
+    (folder / "hours.yaml").write_text(yaml.safe_dump(BOOK), encoding="utf-8")
     assert check_config(folder) == []
     (folder / "hours.yaml").write_text("lines:\n  water: {closed: {prompt: nope, queue: general}}\n", encoding="utf-8")
     assert [str(p) for p in check_config(folder)] == [
