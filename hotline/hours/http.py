@@ -42,4 +42,6 @@ async def put_hours(body: HoursUpdate, hours: HoursDep, redis: RedisDep, user: A
         await hours.replace(redis, actor_of(user, request), {"lines": body.lines}, body.note)
     except HoursError as exc:
         raise HTTPException(422, str(exc).removeprefix("hours: ")) from None
+    except OSError as exc:      # e.g. a read-only config mount: nothing was changed
+        raise HTTPException(503, f"cannot write hours.yaml: {exc.strerror or exc}") from None
     return _view(hours)

@@ -64,6 +64,8 @@ async def _run(coro):
         raise HTTPException(422, str(exc)) from None
     except ApplyError as exc:   # the files are written; Asterisk catches up at its next reload
         raise HTTPException(502, f"saved, but not applied to Asterisk: {exc}") from None
+    except OSError as exc:      # e.g. a read-only config mount: nothing was changed
+        raise HTTPException(503, f"cannot write the config file: {exc.strerror or exc}") from None
 
 
 @router.get("/api/lines")
