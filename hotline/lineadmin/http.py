@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from hotline.admin.http import actor_of
 from hotline.api.deps import AdminUser, RedisDep, SupervisorUser, feature
 from hotline.auth.users import Role
-from hotline.lineadmin.apply import ApplyError
 from hotline.lineadmin.service import AdminInvalid, LinesAdmin, NotFound
 
 router = APIRouter(tags=["admin: lines and agents"])
@@ -62,8 +61,6 @@ async def _run(coro):
         raise HTTPException(404, str(exc)) from None
     except AdminInvalid as exc:
         raise HTTPException(422, str(exc)) from None
-    except ApplyError as exc:   # the files are written; Asterisk catches up at its next reload
-        raise HTTPException(502, f"saved, but not applied to Asterisk: {exc}") from None
     except OSError as exc:      # e.g. a read-only config mount: nothing was changed
         raise HTTPException(503, f"cannot write the config file: {exc.strerror or exc}") from None
 
@@ -78,7 +75,9 @@ async def get_lines(admin: LinesDep, _: SupervisorUser) -> dict:
 @router.patch("/api/lines/{name}")
 async def patch_line(name: str, body: LineChange, admin: LinesDep, redis: RedisDep, user: AdminUser,
                      request: Request) -> dict:
-    """Change a line; applied to Asterisk at once (QueueReload of that queue: waiting callers stay)."""
+    """Change a line; applied to Asterisk at once (QueueReload of that queue: waiting callers stay). `applied`
+    lists what was done; an entry starting "not applied to Asterisk" means saved (and audited) but Asterisk
+    was not reachable."""
     changes = body.model_dump(exclude_none=True, exclude={"note"})
     return await _run(admin.update_line(redis, actor_of(user, request), name, changes, body.note))
 

@@ -17,10 +17,11 @@ from hotline.auth.users import Directory, User, hash_password, users_file
 from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, LinesError, parse_lines
 from hotline.core.logging import log_event
-from hotline.lineadmin.apply import apply_lines, sign_out
+from hotline.lineadmin.apply import ApplyError, apply_lines, sign_out
 
 log = logging.getLogger("hotline.lineadmin")
 MIN_PASSWORD = 8
+NOT_APPLIED = "not applied to Asterisk (saved; `hotline pbx up` or the next change applies it)"
 LINE_FIELDS = ("label", "max_wait_seconds", "service_level_seconds", "members", "login_members")
 
 
@@ -114,7 +115,10 @@ class LinesAdmin:
             self._cross_check(catalogue, edited)
             steps = await self._commit(catalogue if catalogue is not self.lines else None, edited)
             if updated.disabled and not old.disabled and updated.endpoint:
-                steps += await sign_out(self.ami, self.lines, updated.endpoint)
+                try:
+                    steps += await sign_out(self.ami, self.lines, updated.endpoint)
+                except ApplyError as exc:
+                    steps.append(f"{NOT_APPLIED}: {exc}")
             after = user_view(updated, catalogue)
             await audit.record(redis, actor, "user.update", f"user:{username}", before, after, note)
             return {"user": after, "applied": steps}
@@ -201,7 +205,11 @@ class LinesAdmin:
             await asyncio.to_thread(write_yaml, self.settings.queues_file, lines_data(lines))
             old = LineCatalogue.model_validate(self.lines.model_dump())
             self.lines.replace_from(lines)
-            steps = await apply_lines(self.settings, self.ami, old, lines)
+            try:
+                steps = await apply_lines(self.settings, self.ami, old, lines)
+            except ApplyError as exc:   # saved and audited all the same; Asterisk reads the files at its reload
+                log_event(log, "lines not applied to asterisk", logging.WARNING, error=str(exc))
+                steps = [f"{NOT_APPLIED}: {exc}"]
         log_event(log, "lines/users changed", lines=lines is not None, users=directory is not None)
         return steps
 

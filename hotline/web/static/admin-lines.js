@@ -13,7 +13,12 @@ Admin.tab("lines", {
     const note = el("input", { size: 40, placeholder: "修改说明（记入操作记录）", class: "admin-only" });
 
     async function run(action, done) {
-      try { const r = await action(); flash(done(r)); await Admin.show("lines"); } catch (err) { flash(errorText(err), "error"); }
+      try {
+        const r = await action();
+        const failed = ((r && r.applied) || []).filter((step) => step.startsWith("not applied"));
+        flash(failed.length ? "已保存，但未能应用到交换机：" + failed.join("\n") : done(r), failed.length ? "error" : "ok");
+        await Admin.show("lines");
+      } catch (err) { flash(errorText(err), "error"); }
     }
 
     // --- lines ------------------------------------------------------------------------------------

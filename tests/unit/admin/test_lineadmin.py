@@ -113,3 +113,14 @@ async def test_accounts_create_bind_disable_and_reset_without_leaking_hashes(adm
     assert "pbkdf2" not in everything and "password_hash" not in everything and "pw-5" not in everything
     assert '+  "disabled": true' in entries[2]["diff"]
     assert check_config(admin.settings.config_dir) == []
+
+
+async def test_asterisk_away_the_edit_is_saved_audited_and_says_so(admin, unit_redis):
+    async def down(action, **fields):
+        from telephony.ami.errors import AmiError
+        raise AmiError("not connected")
+    admin.ami.send_action = down
+    result = await admin.update_line(unit_redis, ADMIN, "general", {"members": ["agent3", "agent1"]}, "")
+    assert result["applied"][0].startswith("not applied to Asterisk") and "not connected" in result["applied"][0]
+    assert load_lines(admin.settings.queues_file).get("general").members == ["agent3", "agent1"]
+    assert [e["target"] for e in await audit.entries(unit_redis)] == ["line:general"]
