@@ -18,41 +18,22 @@ from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, LinesError, parse_lines
 from hotline.core.logging import log_event
 from hotline.lineadmin.apply import ApplyError, apply_lines, sign_out
+from hotline.lineadmin.data import (
+    AdminInvalid,
+    NotFound,
+    checked_password,
+    existing_user,
+    first_error,
+    line_view,
+    lines_data,
+    parse_user,
+    user_view,
+    users_data,
+)
 
 log = logging.getLogger("hotline.lineadmin")
-MIN_PASSWORD = 8
 NOT_APPLIED = "not applied to Asterisk (saved; `hotline pbx up` or the next change applies it)"
 LINE_FIELDS = ("label", "max_wait_seconds", "service_level_seconds", "members", "login_members")
-
-
-class AdminInvalid(ValueError):
-    """The edit breaks a schema or a cross-file rule; the message says which (422)."""
-
-
-class NotFound(LookupError):
-    pass
-
-
-def line_view(lines: LineCatalogue, directory: Directory) -> list[dict]:
-    names = {u.endpoint: u.display_name for u in directory.users if u.endpoint}
-    return [line.model_dump(mode="json") | {"agent_names": {e: names.get(e, "") for e in line.agents}}
-            for line in lines.queues]
-
-
-def user_view(user: User, lines: LineCatalogue) -> dict:
-    return user.public(lines) | {"disabled": user.disabled}    # public(): no password hash
-
-
-def users_data(directory: Directory) -> dict:
-    """users.yaml as written back: settings, then each user with its hash (model_dump leaves hashes out)."""
-    data = directory.model_dump(mode="json", exclude={"users"})
-    data["users"] = [{k: v for k, v in (u.model_dump(mode="json") | {"password_hash": u.password_hash}).items()
-                      if v is not None and not (k == "disabled" and v is False)} for u in directory.users]
-    return data
-
-
-def lines_data(lines: LineCatalogue) -> dict:
-    return {"queues": [line.model_dump(mode="json") for line in lines.queues]}
 
 
 class LinesAdmin:
@@ -88,8 +69,8 @@ class LinesAdmin:
             directory = get_directory()
             if directory.get(fields.get("username", "")):
                 raise AdminInvalid(f"user {fields['username']!r} already exists")
-            hashed = await asyncio.to_thread(hash_password, _checked_password(password))
-            edited = self._directory(directory, directory.users + [_user({**fields, "password_hash": hashed})])
+            hashed = await asyncio.to_thread(hash_password, checked_password(password))
+            edited = self._directory(directory, directory.users + [parse_user({**fields, "password_hash": hashed})])
             user = edited.get(fields["username"])
             assert user is not None
             catalogue = self._with_lines(user.endpoint, lines) if lines is not None else self.lines
@@ -103,11 +84,11 @@ class LinesAdmin:
                           lines: list[str] | None, note: str) -> dict:
         async with self._lock:
             directory = get_directory()
-            old = _existing(directory, username)
+            old = existing_user(directory, username)
             before = user_view(old, self.lines)
             if username == actor.username and (changes.get("disabled") or changes.get("role", "admin") != "admin"):
                 raise AdminInvalid("an admin cannot disable or demote their own account")
-            updated = _user(old.model_dump() | {"password_hash": old.password_hash} | changes)
+            updated = parse_user(old.model_dump() | {"password_hash": old.password_hash} | changes)
             edited = self._directory(directory, [updated if u.username == username else u for u in directory.users])
             catalogue = self._rebind(old.endpoint, updated.endpoint)
             if lines is not None:
@@ -126,8 +107,8 @@ class LinesAdmin:
     async def reset_password(self, redis, actor: audit.Actor, username: str, password: str, note: str) -> dict:
         async with self._lock:
             directory = get_directory()
-            old = _existing(directory, username)
-            hashed = await asyncio.to_thread(hash_password, _checked_password(password))
+            old = existing_user(directory, username)
+            hashed = await asyncio.to_thread(hash_password, checked_password(password))
             updated = old.model_copy(update={"password_hash": hashed})
             edited = self._directory(directory, [updated if u.username == username else u for u in directory.users])
             await self._commit(None, edited)
@@ -137,8 +118,9 @@ class LinesAdmin:
             return {"user": user_view(updated, self.lines)}
 
     # --- building and checking ----------------------------------------------------------------------
-    def _catalogue(self, edit) -> LineCatalogue:
-        data = {"queues": [edit(line.model_dump(mode="json")) for line in self.lines.queues]}
+    def _catalogue(self, edit, base: LineCatalogue | None = None) -> LineCatalogue:
+        """The catalogue with `edit` applied to each line's data, validated like queues.yaml."""
+        data = {"queues": [edit(line.model_dump(mode="json")) for line in (base or self.lines).queues]}
         try:
             return parse_lines(data, "queues")
         except LinesError as exc:
@@ -170,18 +152,14 @@ class LinesAdmin:
                 return line if joined else line | {"login_members": line["login_members"] + [endpoint]}
             return line | {"members": [e for e in line["members"] if e != endpoint],
                            "login_members": [e for e in line["login_members"] if e != endpoint]}
-        saved, self.lines = self.lines, base
-        try:
-            return self._catalogue(edit)
-        finally:
-            self.lines = saved
+        return self._catalogue(edit, base)
 
     def _directory(self, directory: Directory, users: list[User]) -> Directory:
         try:
             return Directory.model_validate(directory.model_dump() | {"users": [
                 u.model_dump() | {"password_hash": u.password_hash} for u in users]})
         except ValueError as exc:
-            raise AdminInvalid(_first_error(exc)) from None
+            raise AdminInvalid(first_error(exc)) from None
 
     def _cross_check(self, lines: LineCatalogue, directory: Directory) -> None:
         """hotline config check's rules between the two files: agents on this PBX's phones, every line member
@@ -212,32 +190,3 @@ class LinesAdmin:
                 steps = [f"{NOT_APPLIED}: {exc}"]
         log_event(log, "lines/users changed", lines=lines is not None, users=directory is not None)
         return steps
-
-
-def _checked_password(password: str) -> str:
-    if len(password) < MIN_PASSWORD:
-        raise AdminInvalid(f"password too short (at least {MIN_PASSWORD} characters)")
-    return password
-
-
-def _existing(directory: Directory, username: str) -> User:
-    user = directory.get(username)
-    if user is None:
-        raise NotFound(f"no user {username!r}")
-    return user
-
-
-def _user(data: dict) -> User:
-    try:
-        return User.model_validate(data)
-    except ValueError as exc:
-        raise AdminInvalid(_first_error(exc)) from None
-
-
-def _first_error(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        err = errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        return f"{where + ': ' if where else ''}{err['msg'].removeprefix('Value error, ')}"
-    return str(exc)
