@@ -76,6 +76,9 @@ def test_production_with_real_secrets_and_sandbox_with_defaults_pass_the_check(u
     users({"admin": "a-real-password"})
     assert sandbox_defaults(Settings(env="production", ami_secret="long-random")) == []
     refuse_sandbox_defaults(Settings(env="production", ami_secret="long-random"))
+    shifted = Settings(env="production", ami_secret="long-random", clock_offset_seconds=3600)   # tests/demos only
+    assert sandbox_defaults(shifted) == [
+        "HOTLINE_CLOCK_OFFSET_SECONDS is set: it is for tests and demos only (opening hours)"]
 
 
 async def test_hotline_call_removes_its_sipp_logs(tmp_path, monkeypatch):
