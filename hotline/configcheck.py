@@ -18,6 +18,7 @@ from hotline.auth.users import Directory, Role
 from hotline.core.config import CONFIG_DIR, CONFIG_FILES, SETTINGS_FILE, Settings, SettingsFileError
 from hotline.core.lines import PARTNERS_FILE, LineCatalogue
 from hotline.core.partners import Partner, check_partners
+from hotline.hours.model import HoursBook
 from hotline.kb.seed import KbSeed
 from hotline.reports.places import Gazetteer
 from hotline.supervision.config import OverflowConfig
@@ -123,6 +124,7 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
     if files["kb_file"].exists():   # optional: a hotline may start with an empty knowledge base
         _kb_refs(c, files["kb_file"], c.model(files["kb_file"], KbSeed), taxonomy, names)
     _survey_refs(c, config_dir / SETTINGS_FILE, settings, names, known_prompts if texts else None)
+    _hours(c, files["hours_file"], names, known_prompts if texts else None)
     return c.problems
 
 
@@ -147,6 +149,19 @@ def _survey_refs(c: _Checker, path: Path, settings: Settings | None, names: list
     for prompt in ("survey", "survey-thanks"):
         if known is not None and settings.survey_enabled and prompt not in known:
             c.add(path, "survey_enabled", f"the survey needs prompt {prompt!r} (config/prompts.yaml)")
+
+
+def _hours(c: _Checker, path: Path, names: list[str] | None, known: set[str] | None) -> None:
+    """hours.yaml is optional (every line always open without it); its lines and prompts must exist."""
+    hours = c.model(path, HoursBook) if path.exists() else None
+    if hours is None:
+        return
+    for problem in hours.check_lines(names) if names is not None else []:
+        field, _, reason = problem.partition(": ")
+        c.add(path, field, reason)
+    for line, entry in hours.lines.items():
+        if known is not None and entry.closed.prompt not in known:
+            c.add(path, f"lines.{line}.closed.prompt", f"prompt {entry.closed.prompt!r} does not exist (prompts.yaml)")
 
 
 def _lines_vs_phones(c: _Checker, path: Path, lines: LineCatalogue, phones: set[str],

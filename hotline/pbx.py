@@ -1,9 +1,14 @@
 """The hotline's Asterisk sandbox: telephony's PbxSandbox fed with the line catalogue's queues."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from hotline.core.config import Settings
-from hotline.core.lines import LinesError, load_lines
+from hotline.core.lines import LineCatalogue, LinesError, load_lines
 from telephony.pbx import PbxConfigError, PbxSandbox
+
+LINE_FILES = ("queues.conf", "extensions.conf")   # what a line edit changes (members, servicelevel, max wait)
 
 
 def catalogue_queues(settings: Settings):
@@ -29,3 +34,21 @@ def catalogue_partners(settings: Settings):
 def sandbox(settings: Settings | None = None) -> PbxSandbox:
     settings = settings or Settings()
     return PbxSandbox(settings, catalogue_queues(settings), partners=catalogue_partners(settings))
+
+
+def write_line_config(settings: Settings, lines: LineCatalogue) -> Path | None:
+    """Re-render the files a line edit changes into the running instance's etc/ (atomically, 0600), so a
+    QueueReload and the next Asterisk start read the edited lines. None when this host has no instance
+    directory (the PBX runs elsewhere: `hotline pbx up` there renders from the same queues.yaml)."""
+    box = PbxSandbox(settings, lines.pbx_queues, partners=lines.pbx_partners)
+    etc = box.host_dir / "etc"
+    if not etc.is_dir():
+        return None
+    rendered = box.render_config()
+    for name in LINE_FILES:
+        tmp = etc / f".{name}.tmp"
+        tmp.unlink(missing_ok=True)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as out:
+            out.write(rendered[name])
+        tmp.replace(etc / name)
+    return etc

@@ -18,6 +18,8 @@ def sandbox_defaults(settings: Settings) -> list[str]:
                         "(e.g. PJSIP/{number}@my-trunk) or set HOTLINE_FOLLOWUP_ENABLED=false")
     if settings.followup_clock:
         problems.append("HOTLINE_FOLLOWUP_CLOCK is a test/demo setting (it fakes the 回访 hours); unset it")
+    if settings.clock_offset_seconds:
+        problems.append("HOTLINE_CLOCK_OFFSET_SECONDS is set: it is for tests and demos only (opening hours)")
     try:
         users = load_directory().users
     except UsersFileError as exc:

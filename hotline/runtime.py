@@ -17,7 +17,9 @@ from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
+from hotline.hours.service import HoursService
 from hotline.kb.service import KnowledgeBase
+from hotline.lineadmin.service import LinesAdmin
 from hotline.partners.service import PartnersFeature
 from hotline.reports.monitor import HotspotMonitor
 from hotline.supervision.config import load_config
@@ -48,6 +50,8 @@ class Features:
     hotspots: HotspotMonitor | None = None
     partners: PartnersFeature | None = None     # 水电气热 transfers (issue 13)
     survey: SurveyFeature | None = None   # end-of-call survey, 回访 calls, 满意率
+    hours: HoursService | None = None          # opening hours: no loop of its own (not started/stopped)
+    line_admin: LinesAdmin | None = None       # lines and accounts edited from /admin (no loop either)
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
@@ -110,16 +114,17 @@ def build_features(runtime: Runtime) -> Features:
     kb = KnowledgeBase(runtime.redis, today=runtime.settings.today, categories=set(default_taxonomy().category_names),
                        lines=set(runtime.lines.names), seed_file=runtime.settings.kb_file)
     agents = AgentsFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn, hints=kb.hints_for)
+    hours = HoursService(runtime.settings, runtime.lines)   # a bad hours.yaml stops the start, like overflow
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
-                            overflow=supervision.overflow_for, lines=runtime.lines)
+                            overflow=supervision.overflow_for, lines=runtime.lines, is_open=hours.is_open)
     partners = PartnersFeature(runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
     hotspots = HotspotMonitor(runtime.redis, supervision.notice, runtime.spawn)   # alerts go to the supervisors
     survey = SurveyFeature(runtime.settings, runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
     calls.on_agi("survey", survey.end_of_call(calls.journal).handle)
     calls.on_agi("followup", survey.dialer.handle_call)
     return Features(calls=calls, agents=agents, supervision=supervision, kb=kb, hotspots=hotspots, partners=partners,
-                    survey=survey)
+                    survey=survey, hours=hours, line_admin=LinesAdmin(runtime.settings, runtime.lines, runtime.ami))
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

@@ -17,7 +17,7 @@ from ivr.journal import Journal, SpooledJournal, new_call_id
 from ivr.menu_runner import run_menu
 from ivr.menus.schema import MenuTree, QueueAction, TransferAction
 from ivr.menus.store import MenuStore
-from ivr.ports import OverflowPolicy, TicketOpener
+from ivr.ports import OpeningHours, OverflowPolicy, TicketOpener, always_open
 from ivr.spool import REDIS_AWAY, Spool
 from ivr.transfer import MenuTransfer, returning
 from telephony.agi import AgiHangup
@@ -56,6 +56,7 @@ class CallFlow:
     overflow_action: OverflowPolicy
     spool: Spool | None = None    # writes wait here while Redis is away (default: in the state dir)
     lines: LineCatalogue | None = None   # the partners of menu action `transfer` (none: the caller stays)
+    is_open: OpeningHours = always_open   # opening hours, checked when the caller picks a line
     _menu: tuple[int, MenuTree] | None = field(default=None, init=False, repr=False)
     active_calls: set[str] = field(default_factory=set, init=False, repr=False)   # call ids in the flow now
 
@@ -110,11 +111,16 @@ class CallFlow:
                 if await self.transfers.start(channel, call_id, action, draft):
                     return
                 action = QueueAction(action="queue", queue=action.queue, record=action.record)
-            queue = await self._apply_overflow(channel, call_id, action.queue)
+            queue, closed = await self._apply_hours(channel, call_id, action.queue)
+            if closed is None:
+                queue = await self._apply_overflow(channel, call_id, queue)
             await self.journal.update(call_id, route=queue)
             draft["route"] = queue
+            callback = bool(closed and closed.get("callback"))   # closed line: the caller leaves a description
+            if closed is not None:
+                draft["after_hours"] = {"line": action.queue, "callback": callback}
             recording = None
-            if action.record:
+            if action.record or callback:
                 stage = "recording"
                 recording = await self._record_description(channel, call_id, tree)
             if recording is None:  # the ticket says so at once, instead of a transcript "pending" forever
@@ -122,6 +128,9 @@ class CallFlow:
             ticket_id = await self._open_ticket(draft, recording)
             if recording and recording["ended_by"] == "hangup":  # what was said is kept and transcribed
                 raise AgiHangup(channel.channel)
+            if callback:
+                await self._end_for_callback(channel, call_id, ticket_id)
+                return
             stage = "queue"
             await self._queue(channel, call_id, queue, ticket_id)
             log_event(log, "call routed", route=queue, menu_version=version, **fields)
@@ -160,6 +169,26 @@ class CallFlow:
             await self.journal.record(call_id, "overflow_announce", queue=queue, prompt=action["prompt"],
                                       played_seconds=played)
         return queue
+
+    async def _apply_hours(self, channel: AgiChannel, call_id: str, queue: str) -> tuple[str, dict | None]:
+        """The line's opening hours at the key press: open → (queue, None); closed → its prompt, then the
+        fallback line (or the same line's ticket, for a call-back)."""
+        is_open, fallback = self.is_open(queue, time.time())
+        if is_open:
+            return queue, None
+        closed = fallback or {"queue": FALLBACK_LINE}
+        target = closed.get("queue") or queue
+        await self.journal.record(call_id, "after_hours", queue=queue, to_queue=target,
+                                  callback=bool(closed.get("callback")), reason=closed.get("reason", ""),
+                                  prompt=closed.get("prompt"))
+        if closed.get("prompt"):
+            await channel.play(self._sound(closed["prompt"]))
+        return target, closed
+
+    async def _end_for_callback(self, channel: AgiChannel, call_id: str, ticket_id: str | None) -> None:
+        await self.journal.record(call_id, "callback_requested", ticket_id=ticket_id)
+        await channel.play(self._sound("goodbye"))
+        await channel.command("HANGUP")
 
     async def _record_description(self, channel: AgiChannel, call_id: str, tree: MenuTree) -> dict | None:
         if await channel.play(self._sound(tree.record_prompt), "*#"):

@@ -26,3 +26,14 @@ class SurveyRecorder(Protocol):
     async def __call__(self, result: dict) -> None:
         """A caller's survey answer: {call_id, ticket_id, line, agent, answer ("1"/"2"/"3"/"none")}."""
         ...
+
+
+class OpeningHours(Protocol):
+    def __call__(self, line: str, now: float) -> tuple[bool, dict | None]:
+        """(open, fallback) for a caller pressing `line`'s key at epoch `now`. Closed: fallback is
+        {"prompt": ..., "queue": another line} or {"prompt": ..., "callback": True} (record, ticket, goodbye)."""
+        ...
+
+
+def always_open(line: str, now: float) -> tuple[bool, dict | None]:
+    return True, None

@@ -18,7 +18,7 @@ from ivr.events import JournalConsumer
 from ivr.flow import CallFlow, spool_path
 from ivr.journal import Journal, SpooledJournal
 from ivr.menus.store import MenuStore
-from ivr.ports import OverflowPolicy, TicketOpener
+from ivr.ports import OpeningHours, OverflowPolicy, TicketOpener, always_open
 from ivr.reconcile import Reconciler
 from ivr.spool import Spool
 from ivr.transfer import TransferJournal
@@ -40,12 +40,13 @@ async def write_heartbeat(ami, epoch: int | None = None) -> None:
 
 class CallFlowFeature:
     def __init__(self, settings: Settings, ami: AmiManager, agi: AsyncAgi, redis, spawn: Spawn, *,
-                 open_ticket: TicketOpener, overflow: OverflowPolicy, lines: LineCatalogue | None = None) -> None:
+                 open_ticket: TicketOpener, overflow: OverflowPolicy, lines: LineCatalogue | None = None,
+                 is_open: OpeningHours = always_open) -> None:
         self.settings, self.ami, self.agi, self.spawn = settings, ami, agi, spawn
         self.spool = Spool(spool_path(settings))
         self.menus = MenuStore(redis)
         self.flow = CallFlow(settings, redis, Journal(redis), self.menus, open_ticket, overflow, spool=self.spool,
-                             lines=lines)
+                             lines=lines, is_open=is_open)
         assert isinstance(self.flow.journal, SpooledJournal)
         self.journal = self.flow.journal   # spooled: the journal consumer and the reconciler write through it too
         self.in_flow: set[str] = set()   # channels this process is walking through the menu

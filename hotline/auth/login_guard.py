@@ -77,7 +77,7 @@ def check_password(directory: Directory, username: str, password: str) -> User |
     user = directory.get(username)
     encoded = user.password_hash if user else _dummy_hash(_work_factor(directory))
     ok = verify_password(password, encoded)
-    return user if ok and user is not None else None
+    return user if ok and user is not None and not user.disabled else None
 
 
 async def authenticate(redis, directory: Directory, username: str, password: str, address: str | None) -> User:
@@ -140,6 +140,6 @@ def session_user(directory: Directory, token: str, stored: str | None) -> User |
     username, _, rest = (stored or "").partition("|")
     fingerprint, _, signature = rest.partition("|")
     user = directory.get(username) if username and signature else None
-    if user is None or not hmac.compare_digest(fingerprint, _fingerprint(user)):
+    if user is None or user.disabled or not hmac.compare_digest(fingerprint, _fingerprint(user)):
         return None
     return user if hmac.compare_digest(signature, _signature(token, username, fingerprint)) else None

@@ -39,6 +39,11 @@ def get_directory(path: Path | None = None) -> Directory:
     return directory
 
 
+def forget_directory() -> None:
+    """Drop the cached users.yaml (the admin service calls it right after rewriting the file)."""
+    _cache.clear()
+
+
 def allowed(user: User, roles: tuple[str, ...], method: str) -> bool:
     if user.role is Role.admin or user.role.value in roles:
         return True

@@ -54,6 +54,7 @@ class User(BaseModel):
     role: Role
     # the PJSIP endpoint (agentN) an agent's calls ring; the lines it serves are in config/queues.yaml
     endpoint: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    disabled: bool = False   # cannot log in; existing sessions stop working (set from /admin)
     password_hash: str = Field(repr=False, exclude=True)
 
     @model_validator(mode="before")
@@ -83,7 +84,7 @@ class User(BaseModel):
 
     def public(self, lines: LineCatalogue) -> dict:
         """What the console and API show: the user plus the lines it serves (from the catalogue)."""
-        return self.model_dump(mode="json") | {"queues": lines.queues_for(self.endpoint)}
+        return self.model_dump(mode="json", exclude={"disabled"}) | {"queues": lines.queues_for(self.endpoint)}
 
 
 class Directory(BaseModel):

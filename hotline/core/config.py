@@ -25,7 +25,7 @@ SETTINGS_FILE = "hotline.toml"
 # file settings derived from config_dir unless given one by one
 CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
                 "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml",
-                "kb_file": "kb.yaml"}
+                "kb_file": "kb.yaml", "hours_file": "hours.yaml"}
 
 
 _HOURS = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
@@ -103,15 +103,28 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=500, ge=1, le=100_000)
     redis_pool_timeout: float = Field(default=10.0, gt=0)
 
-    # the hotline's time zone: opening hours, article validity, reports' days
-    timezone: str = "Asia/Shanghai"
-
     # web app (API, agent console, wallboard)
     http_host: str = "127.0.0.1"
     http_port: int = 8012
 
     # supervision: alert rules, webhooks, overflow actions (tests point the controller at their own file)
     overflow_file: Path = CONFIG_DIR / "overflow.yaml"
+
+    # opening hours and holidays per line (hotline/hours): evaluated in the hotline's time zone
+    hours_file: Path = CONFIG_DIR / "hours.yaml"
+    timezone: str = "Asia/Shanghai"   # also the day of knowledge-base validity and of reports
+    # TEST/DEMO ONLY: shifts the clock the opening hours are checked against (seconds; e.g. to see the
+    # out-of-hours path at noon). Nothing else reads it. `hotline up` in production refuses a non-zero value.
+    clock_offset_seconds: float = Field(default=0.0, ge=-400 * 86400, le=400 * 86400)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -180,15 +193,6 @@ class Settings(BaseSettings):
         from hotline.core.redis_client import parse_sentinels
 
         parse_sentinels(value)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
         return value
 
     def today(self) -> dt.date:

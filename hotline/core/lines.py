@@ -112,6 +112,12 @@ class LineCatalogue(BaseModel):
     def endpoints(self) -> set[str]:
         return {e for line in self.queues for e in line.agents}
 
+    def replace_from(self, edited: LineCatalogue) -> None:
+        """Swap in an edited catalogue (the /admin lines tab) in place: every feature holding this object
+        (tickets, agents, supervision, the call flow) sees the change without a restart. Only the admin
+        service calls it, after validating and writing queues.yaml."""
+        object.__setattr__(self, "queues", edited.queues)
+
     def pbx_queues(self) -> list[dict]:
         """Plain data for the Asterisk renderer (telephony knows no hotline rule, only these fields)."""
         return [line.model_dump(include={"name", "label", "asterisk_queue", "members", "max_wait_seconds",

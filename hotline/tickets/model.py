@@ -137,6 +137,13 @@ class Repeat(BaseModel):
     label: Text(LABEL_MAX) | None = None
 
 
+# --- opening hours (hotline/hours): the caller pressed a line's key while it was closed -------------------
+class AfterHours(BaseModel):
+    model_config = STRICT
+    line: Text(LABEL_MAX)          # the line the caller chose (the ticket's `line` is where the call went)
+    callback: bool = False         # the caller left a description to be called back during opening hours
+
+
 AuditValue = bool | int | float | Text(AUDIT_VALUE_MAX) | Annotated[list[Text(AUDIT_VALUE_MAX)], Field(max_length=6)] | None
 
 
@@ -231,6 +238,8 @@ class Ticket(BaseModel):
     audit_dropped: int = 0  # older entries left out to keep the trail within AUDIT_MAX
     # -- partner transfers (issue 13): one record per transfer, newest last --------------------------------
     transfers: Annotated[list[TransferRecord], Field(max_length=TRANSFERS_MAX)] = []
+    # --- opening hours (hotline/hours): set when the call came in while its line was closed
+    after_hours: AfterHours | None = None
 
     def record(self, who: str, action: str, changes: dict | None = None) -> None:
         """Append a compact audit entry; past AUDIT_MAX the oldest after 'created' make room."""

@@ -19,11 +19,13 @@ from hotline.tickets.model import (
     ERROR_MAX,
     HINT_MAX,
     HINTS_MAX,
+    LABEL_MAX,
     MATCHED_MAX,
     NAME_MAX,
     RETRYABLE,
     SUMMARY_MAX,
     WORD_MAX,
+    AfterHours,
     Ticket,
     TicketChanges,
     Transcript,
@@ -74,6 +76,9 @@ def _new_ticket(call: dict, lines: LineCatalogue) -> Ticket:
         ticket.transcript = Transcript(status="no_recording", error=clip(call["no_recording"], ERROR_MAX))
     if call.get("intake") in ("without_menu", "interrupted"):
         ticket.intake = call["intake"]
+    if isinstance(call.get("after_hours"), dict):   # opening hours: closed line, maybe a call-back wanted
+        ticket.after_hours = AfterHours(line=clip(call["after_hours"].get("line"), LABEL_MAX),
+                                        callback=bool(call["after_hours"].get("callback")))
     ticket.record(SYSTEM, "created", {"line": route, "intake": ticket.intake})
     return ticket
 

@@ -82,6 +82,9 @@ def test_production_with_real_secrets_and_sandbox_with_defaults_pass_the_check(u
     assert [p.split()[0] for p in problems] == ["HOTLINE_FOLLOWUP_DIAL", "HOTLINE_FOLLOWUP_CLOCK"]
     assert sandbox_defaults(Settings(**{**real, "followup_dial": Settings().followup_dial,
                                         "followup_enabled": False})) == []
+    shifted = Settings(**real, clock_offset_seconds=3600)   # tests/demos only
+    assert sandbox_defaults(shifted) == [
+        "HOTLINE_CLOCK_OFFSET_SECONDS is set: it is for tests and demos only (opening hours)"]
 
 
 async def test_hotline_call_removes_its_sipp_logs(tmp_path, monkeypatch):

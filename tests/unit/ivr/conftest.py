@@ -28,7 +28,8 @@ async def flow_rig(fake_ami, unit_redis, tmp_path):
     journal, menus = Journal(unit_redis), MenuStore(unit_redis)
     rig = FlowRig(settings, unit_redis, ami, agi, FakeAsyncAgi(fake_ami), journal, menus, FakeTickets(),
                   FakeOverflow())
-    flow = CallFlow(settings, unit_redis, journal, menus, rig.tickets.open_draft, rig.overflow.action)
+    flow = CallFlow(settings, unit_redis, journal, menus, rig.tickets.open_draft, rig.overflow.action,
+                    is_open=rig.is_open)
     rig.flow = flow   # type: ignore[attr-defined]  # tests of the flow's parts (partner transfers: lines)
 
     def on_start(channel: str, env: dict) -> None:  # as ivr.service does, keeping the task to await

@@ -91,7 +91,11 @@ class FlowRig:
     tickets: FakeTickets
     overflow: FakeOverflow
     flows: dict[str, asyncio.Task] = field(default_factory=dict)
+    closed: dict[str, dict] = field(default_factory=dict)   # opening hours: line -> its fallback while closed
     _numbers: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def is_open(self, line: str, now: float) -> tuple[bool, dict | None]:
+        return (False, self.closed[line]) if line in self.closed else (True, None)
 
     async def call(self, caller: ScriptedCaller, number: str = "13812345678") -> tuple[FakeChannel, str]:
         """One call through the flow, to the flow's end; returns the channel and its call id."""

@@ -171,3 +171,28 @@ async def test_each_call_gets_its_own_journal(flow_rig):
     calls = [await flow_rig.journal_with(call_id, "route") for _, call_id in (first, second)]
     assert [(c["caller"], c["route"]) for c in calls] == [("13800000001", "business"), ("13800000002", "tourism")]
     assert first[1] != second[1]
+
+
+async def test_a_closed_line_plays_its_prompt_and_goes_to_the_fallback_line(flow_rig):
+    flow_rig.closed["tourism"] = {"prompt": "after-hours", "queue": "general", "reason": "outside hours"}
+    channel, call_id = await flow_rig.call(ScriptedCaller(["9"]))
+    call = await flow_rig.journal_with(call_id, "route")
+    closed = next(e for e in call["events"] if e["event"] == "after_hours")
+    assert (closed["queue"], closed["to_queue"], closed["callback"]) == ("tourism", "general", False)
+    assert call["route"] == channel.variables["HOTLINE_QUEUE"] == "general"
+    assert played(channel) == ["welcome", "after-hours", "record-description"]
+    assert flow_rig.overflow.asked == []          # the fallback line is where the caller goes, no overflow
+    [draft] = flow_rig.tickets.drafts
+    assert draft["after_hours"] == {"line": "tourism", "callback": False} and draft["route"] == "general"
+
+
+async def test_a_closed_line_with_callback_records_tickets_and_hangs_up(flow_rig):
+    flow_rig.closed["business"] = {"prompt": "after-hours-callback", "callback": True, "reason": "holiday 春节"}
+    channel, call_id = await flow_rig.call(ScriptedCaller(["1"]))
+    call = await flow_rig.journal_with(call_id, "callback_requested")
+    assert event_names(call)[3:] == ["key", "after_hours", "recording_started", "recording", "asr_job_published",
+                                     "callback_requested"]
+    assert "HOTLINE_QUEUE" not in channel.variables and channel.commands[-1] == "HANGUP"
+    assert played(channel) == ["welcome", "after-hours-callback", "record-description", "goodbye"]
+    [draft] = flow_rig.tickets.drafts
+    assert draft["after_hours"] == {"line": "business", "callback": True} and draft["route"] == "business"

@@ -40,7 +40,10 @@ def test_manager_user_has_only_the_needed_permissions(rendered):
 def test_queues_are_prefixed_because_queues_conf_reserves_general(rendered):
     queues = rendered["queues.conf"]
     assert "[hotline-general]" in queues and "member => PJSIP/agent3,0,agent3" in queues
-    assert "Queue(hotline-business,ct,,,600)" in rendered["extensions.conf"]
+    # option c (survey) and t (transfers); the max wait is a global (changed live by AMI Setvar from /admin),
+    # its default rendered in [globals]
+    assert "Queue(hotline-business,ct,,,${HOTLINE_MAXWAIT_business})" in rendered["extensions.conf"]
+    assert "HOTLINE_MAXWAIT_business=600" in rendered["extensions.conf"].split("[from-callers]")[0]
     assert rendered["queues.conf"].count("[general]") == 1
 
 
