@@ -17,6 +17,7 @@ from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
+from hotline.dispatch.service import DispatchFeature
 from hotline.supervision.config import load_config
 from hotline.supervision.service import SupervisionService
 from hotline.tickets import service as tickets
@@ -39,10 +40,11 @@ class Features:
     calls: CallFlowFeature | None = None
     agents: AgentsFeature | None = None
     supervision: SupervisionService | None = None
+    dispatch: DispatchFeature | None = None
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.agents, self.calls) if f is not None]
+        return [f for f in (self.supervision, self.agents, self.calls, self.dispatch) if f is not None]
 
 
 @dataclass
@@ -101,7 +103,8 @@ def build_features(runtime: Runtime) -> Features:
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
                             overflow=supervision.overflow_for)
-    return Features(calls=calls, agents=agents, supervision=supervision)
+    dispatch = DispatchFeature(runtime.redis, runtime.settings.units_file)   # an unreadable units.yaml stops the start
+    return Features(calls=calls, agents=agents, supervision=supervision, dispatch=dispatch)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

@@ -22,7 +22,8 @@ SHARED_MODELS = PROJECT_DIR.parent / "shared" / "models"
 SETTINGS_FILE = "hotline.toml"
 # file settings derived from config_dir unless given one by one
 CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
-                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml"}
+                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml",
+                "units_file": "units.yaml"}
 
 
 class SettingsFileError(ValueError):
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     prompts_file: Path = CONFIG_DIR / "prompts.yaml"
     users_file: Path = CONFIG_DIR / "users.yaml"
     taxonomy_file: Path = CONFIG_DIR / "taxonomy.yaml"
+    units_file: Path = CONFIG_DIR / "units.yaml"        # 承办单位 and 派单 rules (hotline.dispatch)
 
     # production: `hotline up` refuses sandbox-only defaults (hotline/core/production.py)
     env: Literal["sandbox", "production"] = "sandbox"

@@ -89,6 +89,13 @@ QUEUE_HISTORY = Key("hotline:queue-history:{queue}", "supervision", "list of JSO
 AUDIT = Key("hotline:audit", "admin", "stream", "MAXLEN ~100,000",
             "every admin change: actor, role, source address, action, target, before/after JSON, readable diff")
 
+# --- dispatch: 派单 and the 150 s measure ----------------------------------------------------------
+DISPATCH_DAY = Key("hotline:dispatch:day:{day}", "dispatch", "hash", "40 days",
+                   "one day's dispatches: `n` / `ok` (within 150 s) / `sum` (seconds) per `line:{line}` and "
+                   "`agent:{agent}` (wallboard share, /metrics)")
+DISPATCH_HISTOGRAM = Key("hotline:dispatch:histogram", "dispatch", "hash", "forever",
+                         "call start → dispatch seconds per line: bucket counts, sum, count (hotline_dispatch_seconds)")
+
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 
 
