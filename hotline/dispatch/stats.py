@@ -70,7 +70,7 @@ class DispatchCollector:
         hist = HistogramMetricFamily("hotline_dispatch_seconds", "Call start to dispatch (派单), per line",
                                      labels=["line"])
         for line in sorted({f.split(":")[0] for f in self.histogram}):
-            buckets = [(str(b), float(self.histogram.get(f"{line}:le:{b}", 0))) for b in BUCKETS]
+            buckets = [(str(float(b)), float(self.histogram.get(f"{line}:le:{b}", 0))) for b in BUCKETS]
             count = float(self.histogram.get(f"{line}:count", 0))
             hist.add_metric([line], buckets + [("+Inf", count)], float(self.histogram.get(f"{line}:sum", 0)))
         yield hist

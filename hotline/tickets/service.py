@@ -11,8 +11,8 @@ import time
 from pydantic import ValidationError
 
 from hotline.core.lines import LineCatalogue, UnknownLine
-from hotline.dispatch.suggestion import suggest_onto
 from hotline.core.logging import log_event, mask_number
+from hotline.dispatch.suggestion import suggest_onto
 from hotline.tickets import passes, repeat, store, summary
 from hotline.tickets.classifier import classify
 from hotline.tickets.model import (
