@@ -28,8 +28,8 @@ def suggest(text: str, line: str = typer.Option("general", help="the line the ca
     from hotline.dispatch.directory import load_units
     from hotline.dispatch.evaluate import route
 
-    unit, rule, category = route(load_units(), text, line)
-    typer.echo(f"{unit} (rule {rule}, category {category})")
+    found, category = route(load_units(), text, line)
+    typer.echo(f"{found.unit} {found.unit_name} (rule {found.rule}, category {category}, place {found.place or '—'})")
 
 
 @app.command()

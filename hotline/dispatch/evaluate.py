@@ -12,7 +12,7 @@ import yaml
 
 from hotline.core.config import PROJECT_DIR
 from hotline.dispatch.directory import UnitsConfig, load_units
-from hotline.dispatch.router import suggest
+from hotline.dispatch.router import Suggestion, suggest
 from hotline.tickets.classifier import classify
 
 LABELLED = PROJECT_DIR / "tests" / "data" / "dispatch_labelled.yaml"
@@ -37,18 +37,17 @@ def category_only(config: UnitsConfig) -> UnitsConfig:
     return config.model_copy(update={"rules": rules})
 
 
-def route(config: UnitsConfig, text: str, line: str = "general") -> tuple[str, str, str]:
-    """(unit, rule, category) for a caller's words, as a ticket's suggestion would be made."""
+def route(config: UnitsConfig, text: str, line: str = "general") -> tuple[Suggestion, str]:
+    """(suggestion, category) for a caller's words, as a ticket's suggestion would be made."""
     result = classify(text, None, [], line)
-    found = suggest(config, result.category, [text, *result.location_hints, " ".join(result.matched)])
-    return found.unit, found.rule, result.category
+    return suggest(config, result.category, [text, *result.location_hints, " ".join(result.matched)]), result.category
 
 
 def evaluate(items: list[dict], config: UnitsConfig) -> list[Outcome]:
     outcomes = []
     for item in items:
-        unit, rule, category = route(config, item["text"], item.get("line", "general"))
-        outcomes.append(Outcome(item["text"], item["unit"], unit, rule, category))
+        found, category = route(config, item["text"], item.get("line", "general"))
+        outcomes.append(Outcome(item["text"], item["unit"], found.unit, found.rule, category))
     return outcomes
 
 

@@ -64,6 +64,21 @@ async def put_units(dispatch: Dispatch, redis: RedisDep, user: AdminUser, reques
     return after
 
 
+class TryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    text: str = Field(min_length=1, max_length=2000)
+    line: str = Field(default="general", max_length=32)
+
+
+@router.post("/api/dispatch/suggest")
+async def try_rules(body: TryRequest, dispatch: Dispatch, _: SupervisorUser) -> dict:
+    """Which unit these words would be suggested to (the admin page's 试算): unit, rule, category, place."""
+    from hotline.dispatch.evaluate import route
+
+    found, category = route(_directory(dispatch), body.text, body.line)
+    return {**found.to_dict(), "category": category}
+
+
 @router.post("/api/tickets/{ticket_id}/dispatch")
 async def dispatch_ticket(ticket_id: str, body: DispatchRequest, dispatch: Dispatch, redis: RedisDep,
                           user: AgentOrSupervisor) -> dict:

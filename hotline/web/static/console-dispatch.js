@@ -46,6 +46,7 @@ window.ConsoleDispatch = (() => {
         (ticket.dispatch_seconds > 150 ? "（超过 150 秒目标）" : "（150 秒内）");
     }
     for (const c of [unitSelect, note, button]) c.disabled = dispatched;
+    for (const id of ["save-ticket", "submit-ticket"]) document.getElementById(id).disabled = dispatched;  // 409 now
   }
 
   async function dispatch() {
