@@ -57,7 +57,10 @@ async def put_units(dispatch: Dispatch, redis: RedisDep, user: AdminUser, reques
         config = parse_units(document, default_taxonomy().category_names, "units")
     except UnitsError as exc:
         raise HTTPException(422, str(exc).removeprefix("units is invalid: ")) from exc
-    save_units(config, dispatch.units_file)
+    try:
+        save_units(config, dispatch.units_file)
+    except OSError as exc:   # a read-only config dir (a container image): say so, change nothing
+        raise HTTPException(503, f"cannot write the units directory: {exc.strerror or exc}") from exc
     after = dispatch.directory().model_dump(mode="json")
     await audit.record(redis, actor_of(user, request), "dispatch.units", "units",
                        before.model_dump(mode="json"), after, note)
