@@ -43,11 +43,9 @@ def evaluate(labelled: Path = typer.Option(None, help="default: tests/data/dispa
 
 @app.command("apply")
 def apply_file(path: Path, note: str = typer.Option("", help="why (kept in the audit trail)")) -> None:
-    """Replace the directory with FILE (validated against the taxonomy first), audited as an admin change."""
-    from hotline.admin import audit
-    from hotline.core.config import get_settings
-    from hotline.core.redis_client import redis_client
-    from hotline.dispatch.directory import UnitsError, load_units, read_units, save_units
+    """Replace the directory with FILE (validated against the taxonomy first), audited as an admin change;
+    refused, unchanged, while Redis (the audit trail) is unreachable."""
+    from hotline.dispatch.directory import UnitsError, load_units, read_units
     from hotline.tickets.taxonomy import default_taxonomy
 
     try:
@@ -56,14 +54,30 @@ def apply_file(path: Path, note: str = typer.Option("", help="why (kept in the a
     except UnitsError as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(1) from None
-    save_units(config)
+    try:
+        asyncio.run(_save_audited(before, config, note))
+    except (ConnectionError, OSError) as exc:
+        typer.secho(f"not changed: Redis (the audit trail) is not reachable ({exc}); `hotline redis up`",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
 
-    async def record() -> None:
-        client = redis_client(get_settings())
-        try:
-            await audit.record(client, audit.Actor(getpass.getuser(), "admin", "cli"), "dispatch.units", "units",
-                               before.model_dump(mode="json"), config.model_dump(mode="json"), note)
-        finally:
-            await client.aclose()
-    asyncio.run(record())
+
+async def _save_audited(before, config, note: str) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from hotline.admin import audit
+    from hotline.core.config import get_settings
+    from hotline.core.redis_client import redis_client
+    from hotline.dispatch.directory import save_units
+
+    client = redis_client(get_settings())
+    try:
+        await client.ping()                 # no change that the audit trail could not record
+        save_units(config)
+        await audit.record(client, audit.Actor(getpass.getuser(), "admin", "cli"), "dispatch.units", "units",
+                           before.model_dump(mode="json"), config.model_dump(mode="json"), note)
+    except RedisConnectionError as exc:
+        raise ConnectionError(str(exc)) from exc
+    finally:
+        await client.aclose()
     typer.echo(f"✔ {len(config.units)} units, {len(config.rules)} rules written to {get_settings().units_file}")

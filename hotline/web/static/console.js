@@ -173,7 +173,7 @@ function renderPrevious(list) {
   for (const t of list) {
     const row = body.insertRow();
     const when = t.created_at ? new Date(t.created_at * 1000).toLocaleString("zh-CN") : "";
-    for (const text of [when, t.id, t.category, t.request_type, t.status === "submitted" ? "已提交" : "草稿", t.summary])
+    for (const text of [when, t.id, t.category, t.request_type, { submitted: "已提交", dispatched: "已派单" }[t.status] || "草稿", t.summary])
       row.insertCell().textContent = text || "";
   }
 }
