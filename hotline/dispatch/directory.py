@@ -50,7 +50,7 @@ class Place(_Strict):
     name: str
     kind: PlaceKind
     within: str | None = None          # the enclosing place (a street's district, a 小区's street)
-    aliases: list[str] = []            # other spellings callers use (滨海 for 滨海新区)
+    aliases: list[str] = Field(default=[], max_length=20)   # other spellings callers use (滨海 for 滨海新区)
 
     @field_validator("name", "aliases")
     @classmethod
@@ -64,9 +64,9 @@ class Place(_Strict):
 class Rule(_Strict):
     id: str = Field(pattern=_ID)
     unit: str
-    categories: list[str] = []         # empty: any category
-    places: list[str] = []             # names in `places`; empty: anywhere
-    keywords: list[str] = []           # words of the caller's (any one); empty: no condition
+    categories: list[str] = Field(default=[], max_length=50)   # empty: any category
+    places: list[str] = Field(default=[], max_length=200)      # names in `places`; empty: anywhere
+    keywords: list[str] = Field(default=[], max_length=100)    # words of the caller's (any one); empty: no condition
     priority: int = Field(default=0, ge=-1000, le=1000)
     note: str = Field(default="", max_length=200)
 
@@ -90,9 +90,10 @@ class Rule(_Strict):
 
 class UnitsConfig(_Strict):
     version: int = 1
-    units: list[Unit] = Field(min_length=1)
-    places: list[Place] = []
-    rules: list[Rule] = []
+    # bounded, so one PUT cannot make every classification slow
+    units: list[Unit] = Field(min_length=1, max_length=1000)
+    places: list[Place] = Field(default=[], max_length=5000)
+    rules: list[Rule] = Field(default=[], max_length=2000)
     default_unit: str
     # the external work-order system: every dispatch is POSTed here (hotline/dispatch/webhook.py)
     webhooks: WebhookConfig = WebhookConfig()
