@@ -4,20 +4,8 @@ from __future__ import annotations
 import typer
 
 from hotline.auth import cli as users_cli
-from hotline.commands import (
-    asr,
-    calls,
-    config,
-    deploy,
-    dispatch,
-    lifecycle,
-    menus,
-    models,
-    pbx,
-    prompts,
-    redis_server,
-    tickets,
-)
+from hotline.commands import asr, calls, config, deploy, lifecycle, menus, models, pbx, prompts, redis_server, tickets
+from hotline.commands.dispatch import app as dispatch_app
 
 app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")
 lifecycle.register(app)  # up, down, status, doctor, serve
@@ -32,7 +20,8 @@ app.add_typer(prompts.app, name="prompts", help="Voice prompts: build defaults, 
 app.add_typer(users_cli.app, name="users", help="Console users: list, set passwords.")
 app.add_typer(config.app, name="config", help="Configuration files: check them all together.")
 app.add_typer(deploy.app, name="deploy", help="Container images for docker-compose.yml.")
-app.add_typer(dispatch.app, name="dispatch", help="承办单位 directory and 派单 rules: units, suggest, evaluate, apply.")
+app.add_typer(dispatch_app, name="dispatch",
+              help="承办单位 directory and 派单 rules: units, suggest, evaluate, apply.")
 
 if __name__ == "__main__":
     app()
