@@ -10,9 +10,11 @@
     '<table id="dispatch-agents"><thead><tr><th>坐席</th><th>已派单</th><th>150 秒内</th><th>达标率</th><th>平均用时</th></tr></thead><tbody></tbody></table></div>';
   document.querySelector(".history-panel").before(panel);
 
-  const lineLabel = (line) => {
-    const known = typeof cards !== "undefined" && cards.get(line);   // wallboard.js's queue cards
-    return known ? known.el.querySelector(".label").textContent : line;
+  let labels = null;   // line -> label (企业服务 …), read once from /api/queues
+  const lineLabel = (line) => (labels && labels[line]) || line;
+  const get = async (path) => {
+    const response = await fetch(path, { headers: { Authorization: "Bearer " + token } });
+    return response.ok ? response.json() : null;
   };
   const share = (row) => (row.share == null ? "—" : (row.share * 100).toFixed(0) + "%");
 
@@ -29,9 +31,12 @@
   }
 
   async function refresh() {
-    const response = await fetch("/api/dispatch/stats", { headers: { Authorization: "Bearer " + token } });
-    if (!response.ok) return;
-    const data = await response.json();
+    if (!labels) {
+      const queues = await get("/api/queues?history_minutes=0");
+      if (queues) labels = Object.fromEntries(queues.queues.map((q) => [q.queue, q.label]));
+    }
+    const data = await get("/api/dispatch/stats");
+    if (!data) return;
     fill("dispatch-lines", data.lines, "line", lineLabel);
     fill("dispatch-agents", data.agents, "agent", (a) => a);
   }
