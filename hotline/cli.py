@@ -18,6 +18,7 @@ from hotline.commands import (
     redis_server,
     tickets,
 )
+from hotline.commands.dispatch import app as dispatch_app
 from hotline.commands.reports import app as reports_app
 
 app = typer.Typer(no_args_is_help=True, help="12345 hotline IVR service (Asterisk AMI controller).")
@@ -35,6 +36,8 @@ app.add_typer(users_cli.app, name="users", help="Console users: list, set passwo
 app.add_typer(config.app, name="config", help="Configuration files: check them all together.")
 app.add_typer(deploy.app, name="deploy", help="Container images for docker-compose.yml.")
 app.add_typer(kb.app, name="kb", help="Knowledge base (知识库): import, search.")
+app.add_typer(dispatch_app, name="dispatch",
+              help="承办单位 directory and 派单 rules: units, suggest, evaluate, apply.")
 
 if __name__ == "__main__":
     app()

@@ -2,7 +2,7 @@
 
 Each problem is one `Problem(file, field, reason)`, printed `file:field: reason`. Each file is checked
 with the schema its feature loads it with; the cross-file rules (menus name lines and prompts, lines
-name agents' phones, overflow rules and taxonomy priors name lines) are here, the only place that sees
+name agents' phones, overflow rules and taxonomy priors name lines, dispatch rules name categories) are here, the only place that sees
 all files at once.
 """
 from __future__ import annotations
@@ -18,6 +18,7 @@ from hotline.auth.users import Directory, Role
 from hotline.core.config import CONFIG_DIR, CONFIG_FILES, SETTINGS_FILE, Settings, SettingsFileError
 from hotline.core.lines import PARTNERS_FILE, LineCatalogue
 from hotline.core.partners import Partner, check_partners
+from hotline.dispatch.directory import UnitsConfig
 from hotline.hours.model import HoursBook
 from hotline.kb.seed import KbSeed
 from hotline.reports.places import Gazetteer
@@ -106,6 +107,8 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
     overflow = c.model(files["overflow_file"], OverflowConfig)
     taxonomy = c.model(files["taxonomy_file"], Taxonomy)
     c.model(config_dir / "places.yaml", Gazetteer)   # the hotspot reports' gazetteer
+    # 承办单位 and 派单 rules: the rules' categories must be the taxonomy's
+    c.model(files["units_file"], UnitsConfig, {"categories": taxonomy.category_names if taxonomy else None})
     if names is not None:
         _names_lines(c, files["overflow_file"], overflow, taxonomy, files["taxonomy_file"], names)
     if lines:

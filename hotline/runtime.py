@@ -17,6 +17,7 @@ from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
 from hotline.core.redis_client import redis_client
+from hotline.dispatch.service import DispatchFeature
 from hotline.hours.service import HoursService
 from hotline.kb.service import KnowledgeBase
 from hotline.lineadmin.service import LinesAdmin
@@ -52,11 +53,12 @@ class Features:
     survey: SurveyFeature | None = None   # end-of-call survey, 回访 calls, 满意率
     hours: HoursService | None = None          # opening hours: no loop of its own (not started/stopped)
     line_admin: LinesAdmin | None = None       # lines and accounts edited from /admin (no loop either)
+    dispatch: DispatchFeature | None = None    # 承办单位 and 派单 rules, the 150 s measure
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
         return [f for f in (self.supervision, self.kb, self.agents, self.partners, self.survey, self.calls,
-                            self.hotspots) if f is not None]
+                            self.hotspots, self.dispatch) if f is not None]
 
 
 @dataclass
@@ -123,8 +125,10 @@ def build_features(runtime: Runtime) -> Features:
     survey = SurveyFeature(runtime.settings, runtime.redis, runtime.ami, runtime.lines, spawn=runtime.spawn)
     calls.on_agi("survey", survey.end_of_call(calls.journal).handle)
     calls.on_agi("followup", survey.dialer.handle_call)
+    dispatch = DispatchFeature(runtime.redis, runtime.settings.units_file)   # an unreadable units.yaml stops the start
     return Features(calls=calls, agents=agents, supervision=supervision, kb=kb, hotspots=hotspots, partners=partners,
-                    survey=survey, hours=hours, line_admin=LinesAdmin(runtime.settings, runtime.lines, runtime.ami))
+                    survey=survey, hours=hours, line_admin=LinesAdmin(runtime.settings, runtime.lines, runtime.ami),
+                    dispatch=dispatch)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

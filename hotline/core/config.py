@@ -25,7 +25,7 @@ SETTINGS_FILE = "hotline.toml"
 # file settings derived from config_dir unless given one by one
 CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
                 "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml",
-                "kb_file": "kb.yaml", "hours_file": "hours.yaml"}
+                "kb_file": "kb.yaml", "hours_file": "hours.yaml", "units_file": "units.yaml"}
 
 
 _HOURS = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     users_file: Path = CONFIG_DIR / "users.yaml"
     taxonomy_file: Path = CONFIG_DIR / "taxonomy.yaml"
     kb_file: Path = CONFIG_DIR / "kb.yaml"   # knowledge-base seed, imported into an empty knowledge base
+    units_file: Path = CONFIG_DIR / "units.yaml"        # 承办单位 and 派单 rules (hotline.dispatch)
 
     # production: `hotline up` refuses sandbox-only defaults (hotline/core/production.py)
     env: Literal["sandbox", "production"] = "sandbox"

@@ -120,6 +120,12 @@ FOLLOWUPS_DUE = Key("hotline:followups:due", "survey", "zset (score = next try e
                     "ticket ids whose 回访 call is pending")
 TICKETS_REVIEW = Key("hotline:tickets:review:unsatisfied", "tickets", "zset (score = when rated)", "forever",
                      "tickets rated 不满意 (3) at the end of the call or in the 回访: the supervisors' review list")
+# --- dispatch: 派单 and the 150 s measure ----------------------------------------------------------
+DISPATCH_DAY = Key("hotline:dispatch:day:{day}", "dispatch", "hash", "40 days",
+                   "one day's dispatches: `n` / `ok` (within 150 s) / `sum` (seconds) per `line:{line}` and "
+                   "`agent:{agent}` (wallboard share, /metrics)")
+DISPATCH_HISTOGRAM = Key("hotline:dispatch:histogram", "dispatch", "hash", "forever",
+                         "call start → dispatch seconds per line: bucket counts, sum, count (hotline_dispatch_seconds)")
 
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 

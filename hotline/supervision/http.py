@@ -12,6 +12,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from hotline.api.deps import RuntimeDep, SupervisorUser, feature, ws_user
 from hotline.core.processes import read_state
+from hotline.dispatch.stats import DispatchCollector
 from hotline.supervision.service import SupervisionService
 from hotline.web import page
 
@@ -87,6 +88,7 @@ async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
         registry.register(_ProcessCollector(runtime.settings.state_dir))
     if getattr(runtime.features, "survey", None) is not None:   # 满意率 (hotline/survey)
         registry.register(await runtime.features.survey.metrics_collector())
+    registry.register(await DispatchCollector.snapshot(runtime.redis))   # the 150 s 派单 measure
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

@@ -37,7 +37,7 @@ async def _workable(redis, ticket_id: str, user: User) -> dict:
 
 @router.get("")
 async def list_tickets(runtime: RuntimeDep, user: AgentUser,
-                       status_: Literal["draft", "claimed", "submitted"] | None = Query(None, alias="status"),
+                       status_: Literal["draft", "claimed", "submitted", "dispatched"] | None = Query(None, alias="status"),
                        line: str | None = Query(None, max_length=32, description="a line of config/queues.yaml"),
                        category: str | None = Query(None, max_length=40),
                        limit: int = Query(50, ge=1, le=500),

@@ -17,7 +17,8 @@ from hotline.tickets.taxonomy import default_taxonomy
 # failed: the job raised (retried, then dead-lettered); no_recording: the caller left no description
 TranscriptStatus = Literal["pending", "done", "unavailable", "no_speech", "error", "failed", "no_recording"]
 RETRYABLE = ("pending", "failed")  # transcript states an ASR job still has to settle
-TicketStatus = Literal["draft", "claimed", "submitted"]
+TicketStatus = Literal["draft", "claimed", "submitted", "dispatched"]
+FINAL_STATUSES = ("submitted", "dispatched")  # no more edits, no late re-classification
 # how the request came in: through the voice menu, taken by the dialplan alone (controller away), or from a
 # call the controller stopped handling between the menu and the ticket (reconciled afterwards)
 Intake = Literal["menu", "without_menu", "interrupted"]
@@ -234,6 +235,18 @@ class Ticket(BaseModel):
     survey_at: float | None = None
     result: HandlingResult | None = None      # the handling department's result
     followup: FollowupState | None = None     # the 回访 call and the caller's answer in it
+    # --- dispatch (精准派单, hotline/dispatch): the unit the routing rules suggest (re-derived with the
+    # classification, config/units.yaml) and the rule that chose it; then the unit the agent dispatched to
+    suggested_unit: Text(ID_MAX) = ""
+    suggested_unit_name: Text(LABEL_MAX) = ""
+    suggested_rule: Text(ID_MAX) = ""
+    dispatched_unit: Text(ID_MAX) = ""
+    dispatched_unit_name: Text(LABEL_MAX) = ""
+    dispatched_by: Text(NAME_MAX) = ""
+    dispatched_at: float | None = None
+    dispatch_note: Text(NOTES_MAX) = ""
+    dispatch_seconds: float | None = None   # call start (started_at, else created_at) → dispatch: the 150 s target
+    # --- end dispatch
     audit: Annotated[list[AuditEntry], Field(max_length=AUDIT_MAX)] = []
     audit_dropped: int = 0  # older entries left out to keep the trail within AUDIT_MAX
     # -- partner transfers (issue 13): one record per transfer, newest last --------------------------------

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from hotline.core import keys
 from hotline.tickets import store
-from hotline.tickets.model import FollowupState, HandlingResult, Ticket, clip
+from hotline.tickets.model import FINAL_STATUSES, FollowupState, HandlingResult, Ticket, clip
 from hotline.tickets.service import SYSTEM, TicketConflict, TicketInvalid
 from hotline.tickets.store import dump
 
@@ -37,7 +37,7 @@ async def record_survey(redis, ticket_id: str, answer: str) -> dict:
 async def record_result(redis, ticket_id: str, text: str, handled_by: str, reported_by: str) -> dict:
     """The handling department's result on a submitted ticket; the 回访 is scheduled by the caller of this."""
     def note(ticket: Ticket) -> str:
-        if ticket.status != "submitted":
+        if ticket.status not in FINAL_STATUSES:   # submitted, or already dispatched to the handling unit
             raise TicketConflict(f"ticket {ticket.id} is {ticket.status}: a result needs a submitted ticket")
         ticket.result = HandlingResult(text=text, handled_by=handled_by, reported_by=clip(reported_by, 64),
                                        at=time.time())

@@ -12,11 +12,13 @@ from pydantic import ValidationError
 
 from hotline.core.lines import LineCatalogue, UnknownLine
 from hotline.core.logging import log_event, mask_number
+from hotline.dispatch.suggestion import suggest_onto
 from hotline.tickets import passes, repeat, store, summary
 from hotline.tickets.classifier import classify
 from hotline.tickets.model import (
     CLASSIFIED_FIELDS,
     ERROR_MAX,
+    FINAL_STATUSES,
     HINT_MAX,
     HINTS_MAX,
     LABEL_MAX,
@@ -141,7 +143,7 @@ async def _repeat_links(redis, ticket: Ticket) -> repeat.Repeat:
 def _apply_classification(ticket: Ticket) -> None:
     """Category, 诉求类型, urgency, places and the suggested summary from both passes; fields the agent
     edited are never touched, and a submitted ticket keeps what was submitted."""
-    if ticket.status == "submitted":
+    if ticket.status in FINAL_STATUSES:
         return
     text, pinyin, hits = passes.evidence(ticket)
     result = classify(text, pinyin, hits, ticket.line)
@@ -154,6 +156,7 @@ def _apply_classification(ticket: Ticket) -> None:
     ticket.matched = [clip(w, WORD_MAX) for w in result.matched[:MATCHED_MAX]]
     suggested = summary.suggest(text, ticket.request_type, ticket.category, ticket.location_hints)
     ticket.suggested_summary = clip(suggested, SUMMARY_MAX) or ""
+    suggest_onto(ticket)   # the 承办单位 the routing rules pick (hotline/dispatch)
 
 
 async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | None = None,
@@ -250,8 +253,8 @@ async def list_tickets(redis, status: str | None = None, line: str | None = None
 
 
 def _apply_changes(ticket: Ticket, given: dict, who: str) -> str | None:
-    if ticket.status == "submitted":
-        raise TicketConflict(f"ticket {ticket.id} is already submitted")
+    if ticket.status in FINAL_STATUSES:
+        raise TicketConflict(f"ticket {ticket.id} is already {ticket.status}")
     if ticket.status == "claimed" and ticket.agent not in (None, who) and who != SYSTEM:
         raise TicketConflict(f"ticket {ticket.id} is claimed by {ticket.agent}")
     changes = {k: v for k, v in given.items() if getattr(ticket, k) != v}
@@ -261,6 +264,8 @@ def _apply_changes(ticket: Ticket, given: dict, who: str) -> str | None:
         return None
     for key, value in changes.items():
         setattr(ticket, key, value)
+    if {"category", "address", "location_hints"} & set(changes):
+        suggest_onto(ticket)
     if changes.get("status") == "claimed":
         ticket.agent = who
     elif changes.get("status") == "draft":
@@ -281,7 +286,7 @@ async def update_ticket(redis, ticket_id: str, changes: dict, who: str) -> dict:
     return dump(ticket)
 
 
-def _submission_problems(ticket: Ticket) -> list[str]:
+def submission_problems(ticket: Ticket) -> list[str]:
     tax = default_taxonomy()
     problems = []
     if ticket.category not in tax.category_names:
@@ -295,11 +300,11 @@ def _submission_problems(ticket: Ticket) -> list[str]:
 
 async def submit_ticket(redis, ticket_id: str, who: str) -> dict:
     def submit(ticket: Ticket) -> str:
-        if ticket.status == "submitted":
-            raise TicketConflict(f"ticket {ticket.id} is already submitted")
+        if ticket.status in FINAL_STATUSES:
+            raise TicketConflict(f"ticket {ticket.id} is already {ticket.status}")
         if ticket.status == "claimed" and ticket.agent not in (None, who):
             raise TicketConflict(f"ticket {ticket.id} is claimed by {ticket.agent}")
-        problems = _submission_problems(ticket)
+        problems = submission_problems(ticket)
         if problems:
             raise TicketInvalid("; ".join(problems))
         ticket.status, ticket.agent, ticket.submitted_at = "submitted", who, time.time()

@@ -27,7 +27,7 @@ from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event, mask_number
 from hotline.tickets import jobs, service, store
 from hotline.tickets.jobs import GROUP, STREAM
-from hotline.tickets.model import RETRYABLE, clip
+from hotline.tickets.model import FINAL_STATUSES, RETRYABLE, clip
 from hotline.tickets.passes import PASSES
 
 log = logging.getLogger("hotline.tickets.worker")
@@ -184,7 +184,7 @@ class Worker:
             return False
         ticket = await store.load(self.redis, ticket_id)
         # a ticket the agent already submitted needs no late pass (and a new group replays old jobs)
-        return getattr(ticket, self.pass_.field).status not in RETRYABLE or ticket.status == "submitted"
+        return getattr(ticket, self.pass_.field).status not in RETRYABLE or ticket.status in FINAL_STATUSES
 
     async def _transcript(self, fields: dict) -> dict:
         if self.engine is None:

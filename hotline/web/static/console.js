@@ -80,10 +80,11 @@ function tick() {
   const box = $("countdown");
   const started = current && current.call && current.call.started_at;
   if (!started) { box.textContent = "—"; return; }
-  const done = current.ticket && current.ticket.status === "submitted" && current.ticket.submitted_at;
-  if (done) {  // the clock stops when the ticket is in
-    const used = Math.round(current.ticket.submitted_at - started);
-    box.textContent = "已提交，用时 " + used + " 秒";
+  const t = current.ticket, dispatched = t && t.status === "dispatched" && t.dispatched_at;
+  const done = dispatched || (t && t.status === "submitted" && t.submitted_at);
+  if (done) {  // the clock stops when the ticket is in (dispatched: the 150 s target's end)
+    const used = Math.round(done - started);
+    box.textContent = (dispatched ? "已派单，用时 " : "已提交，用时 ") + used + " 秒";
     box.className = "countdown" + (used > TARGET_SECONDS ? " over" : "");
     return;
   }
@@ -105,7 +106,7 @@ function fillTicket(ticket, onlyClean) {
   if (!ticket) return;
   $("ticket-id").textContent = ticket.id || "";
   const status = pick(ticket, "status") || "draft";
-  $("ticket-status").textContent = status === "submitted" ? "已提交" : "草稿";
+  $("ticket-status").textContent = { submitted: "已提交", dispatched: "已派单" }[status] || "草稿";
   $("ticket-status").className = "badge " + status;
   renderTranscript(ticket);
   const values = { request_type: pick(ticket, "request_type"), category: pick(ticket, "category"), urgency: pick(ticket, "urgency"),
@@ -119,6 +120,7 @@ function fillTicket(ticket, onlyClean) {
     el.classList.remove("dirty");
   }
   if (!onlyClean) dirty.clear();
+  if (window.ConsoleDispatch) ConsoleDispatch.show(ticket);  // console-dispatch.js: the 派单 panel
 }
 
 // The 汉字 pass (ticket.hanzi) is what the caller said; the fast pass (ticket.transcript) gives pinyin and
@@ -173,7 +175,7 @@ function renderPrevious(list) {
   for (const t of list) {
     const row = body.insertRow();
     const when = t.created_at ? new Date(t.created_at * 1000).toLocaleString("zh-CN") : "";
-    for (const text of [when, t.id, t.category, t.request_type, t.status === "submitted" ? "已提交" : "草稿", t.summary])
+    for (const text of [when, t.id, t.category, t.request_type, { submitted: "已提交", dispatched: "已派单" }[t.status] || "草稿", t.summary])
       row.insertCell().textContent = text || "";
   }
 }
