@@ -13,6 +13,8 @@ import uvicorn
 
 from hotline.agents.service import AgentsFeature
 from hotline.api.app import create_app
+from hotline.callback.config import load_config as load_callback_config
+from hotline.callback.service import CallbackFeature
 from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
@@ -39,10 +41,11 @@ class Features:
     calls: CallFlowFeature | None = None
     agents: AgentsFeature | None = None
     supervision: SupervisionService | None = None
+    callbacks: CallbackFeature | None = None
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.agents, self.calls) if f is not None]
+        return [f for f in (self.supervision, self.agents, self.callbacks, self.calls) if f is not None]
 
 
 @dataclass
@@ -101,7 +104,12 @@ def build_features(runtime: Runtime) -> Features:
     calls = CallFlowFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis, runtime.spawn,
                             open_ticket=partial(tickets.open_draft, runtime.redis, lines=runtime.lines),
                             overflow=supervision.overflow_for)
-    return Features(calls=calls, agents=agents, supervision=supervision)
+    # 预约回拨: the offer follows supervision's live queue model; the ticket says 预约回拨 / 回拨未接通
+    callbacks = CallbackFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis,
+                                load_callback_config(runtime.settings.callback_file, runtime.lines.names),
+                                supervision.model, mark_ticket=partial(tickets.set_callback, runtime.redis),
+                                spawn=runtime.spawn)
+    return Features(calls=calls, agents=agents, supervision=supervision, callbacks=callbacks)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

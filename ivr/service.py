@@ -70,6 +70,8 @@ class CallFlowFeature:
         await self.agi.close()
 
     def _on_start(self, channel: str, env: dict) -> None:
+        if env.get("agi_arg_1") == "callback":   # a caller asking for a call-back from the queue: hotline/callback
+            return
         self.spawn(self._on_call(channel, env), f"call {channel}")   # one task per call
 
     async def _on_call(self, channel: str, env: dict) -> None:

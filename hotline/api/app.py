@@ -9,6 +9,7 @@ from hotline.agents import http as agents_http
 from hotline.api.headers import SecurityHeaders
 from hotline.api.routes import calls as calls_http, health
 from hotline.auth import http as auth_http
+from hotline.callback import http as callback_http
 from hotline.supervision import http as supervision_http
 from hotline.tickets import http as tickets_http
 from hotline.web import mount_static
@@ -20,7 +21,7 @@ def create_app(runtime=None) -> FastAPI:
     app = FastAPI(title="12345 hotline IVR", version="0.1.0")
     app.state.runtime = runtime
     for router in (health.router, auth_http.router, calls_http.router, tickets_http.router, agents_http.router,
-                   supervision_http.router, admin_http.router):
+                   supervision_http.router, admin_http.router, callback_http.router):
         app.include_router(router)
     mount_static(app)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role

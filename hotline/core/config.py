@@ -22,7 +22,8 @@ SHARED_MODELS = PROJECT_DIR.parent / "shared" / "models"
 SETTINGS_FILE = "hotline.toml"
 # file settings derived from config_dir unless given one by one
 CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
-                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml"}
+                "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml",
+                "callback_file": "callback.yaml"}
 
 
 class SettingsFileError(ValueError):
@@ -100,6 +101,13 @@ class Settings(BaseSettings):
 
     # supervision: alert rules, webhooks, overflow actions (tests point the controller at their own file)
     overflow_file: Path = CONFIG_DIR / "overflow.yaml"
+
+    # 预约回拨 (call-back at peaks, hotline/callback): per-line offer thresholds and retries in callback_file;
+    # callback_dial reaches the caller's phone, `{number}` the digits they confirmed (only 3-20 digits pass).
+    # The sandbox's callers are SIPp phones on 127.0.0.1; production points it at the trunk (PJSIP/{number}@trunk)
+    callback_file: Path = CONFIG_DIR / "callback.yaml"
+    callback_dial: str = Field(default="PJSIP/callers/sip:{number}@127.0.0.1:5561",
+                               pattern=r"^[^,|&;\n]*\{number\}[^,|&;\n]*$")   # no dialplan separators
 
     @model_validator(mode="before")
     @classmethod

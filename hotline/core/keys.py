@@ -89,6 +89,16 @@ QUEUE_HISTORY = Key("hotline:queue-history:{queue}", "supervision", "list of JSO
 AUDIT = Key("hotline:audit", "admin", "stream", "MAXLEN ~100,000",
             "every admin change: actor, role, source address, action, target, before/after JSON, readable diff")
 
+# --- callback: 预约回拨 (call-back at peaks, hotline/callback) --------------------------------------------
+CALLBACK = Key("hotline:callback:{call_id}", "callback", "hash", "90 days",
+               "a call-back of a call: number, line, position, status, attempts, next try, agent, outcome")
+CALLBACKS = Key("hotline:callbacks", "callback", "zset (score = requested at)", "ids of expired call-backs linger",
+                "call-back ids (= call ids), for the wallboard and /api/callbacks")
+CALLBACKS_OPEN = Key("hotline:callbacks:open", "callback", "zset (score = next try at)", "until done or failed",
+                     "call-backs not finished (waiting in the queue, dialing, retry due): recovered at start")
+CALLBACK_STATS = Key("hotline:callbacks:stats", "callback", "hash (HINCRBY)", "forever",
+                     "requested / connected / failed / attempts counters (/metrics)")
+
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 
 

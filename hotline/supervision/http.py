@@ -85,6 +85,9 @@ async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
     registry.register(_QueueCollector(service))
     if runtime.settings is not None:
         registry.register(_ProcessCollector(runtime.settings.state_dir))
+    if getattr(runtime.features, "callbacks", None) is not None:   # 预约回拨 (hotline/callback)
+        from hotline.callback.http import CallbackCollector
+        registry.register(CallbackCollector(runtime.features.callbacks))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
