@@ -40,7 +40,7 @@ class CallbackFeature:
 
     async def start(self) -> None:
         self.agi.on_start(self._on_agi_start)
-        self.ami.on_event(("DialEnd", "AgentConnect"), self.on_event)
+        self.ami.on_event(("DialEnd", "AgentConnect", "Hangup"), self.on_event)
         self.ami.on_connect(self.recover)
         self.spawn(self._loop(), "callback")
         log_event(log, "callback started", lines=list(self.config.lines))
@@ -151,8 +151,10 @@ class CallbackFeature:
             agent = (event.get("Interface") or "").split("/", 1)[-1]
             await self.store.update(call_id, status="dialing", agent=agent)
             await self.journal.record(call_id, "callback_dialing", agent=agent, attempt=int(attempt))
-        elif event.get("Context") == placeholder.DIAL_CONTEXT:   # the ;1 half dialled the caller
-            await self.outcome(call_id, int(attempt), event.get("DialStatus") or "")
+        elif event.get("Context") == placeholder.DIAL_CONTEXT:   # the ;1 half: it dialled the caller, or ended
+            # a Hangup after DialEnd is the end of a counted attempt (ignored); alone, the agent left first
+            status = event.get("DialStatus") or "HANGUP" if event.name == "DialEnd" else "HANGUP"
+            await self.outcome(call_id, int(attempt), status)
 
     async def outcome(self, call_id: str, attempt: int, status: str) -> None:
         async with self._lock:
