@@ -237,6 +237,7 @@ function handle(msg) {
       break;
   }
   renderBanner();
+  document.dispatchEvent(new CustomEvent("hotline:message", { detail: msg }));   // add-ons (console-*.js) listen
 }
 
 function connect() {
