@@ -108,7 +108,7 @@ def build_features(runtime: Runtime) -> Features:
     callbacks = CallbackFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis,
                                 load_callback_config(runtime.settings.callback_file, runtime.lines.names),
                                 supervision.model, mark_ticket=partial(tickets.set_callback, runtime.redis),
-                                spawn=runtime.spawn)
+                                spawn=runtime.spawn, labels=runtime.lines.labels())
     return Features(calls=calls, agents=agents, supervision=supervision, callbacks=callbacks)
 
 

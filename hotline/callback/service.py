@@ -28,12 +28,13 @@ TICK_S = 1.0
 
 class CallbackFeature:
     def __init__(self, settings: Settings, ami, agi, redis, config: CallbackConfig, model, *, mark_ticket,
-                 spawn) -> None:
+                 spawn, labels: dict[str, str] | None = None) -> None:
         self.settings, self.ami, self.agi, self.config, self.model = settings, ami, agi, config, model
         self.store = CallbackStore(redis)
         self.journal = Journal(redis)
         self.mark_ticket = mark_ticket       # (call_id, status, attempts) -> the ticket says 预约回拨 / 回拨未接通
         self.spawn = spawn
+        self.labels = labels or {}           # line -> 文旅服务专线 ... (the line catalogue)
         self.offer = OfferSwitch(settings, list(config.lines))
         self.counts: dict[str, int] = {}     # the last counts read (pending, connected, failed): /metrics
         self._lock = asyncio.Lock()          # one outcome or placement at a time
@@ -85,8 +86,9 @@ class CallbackFeature:
                                               self.config.confirm_timeout_seconds)
             if number and call_id and line:
                 await self.book(call_id, line, number, int(position or 1), ticket_id)
-                await channel.play_through(self._sound("callback-booked"))
+                # first: a controller that stops during the goodbye must not put the caller back in the queue
                 await channel.set_variable("HOTLINE_CALLBACK_RESULT", "booked")
+                await channel.play_through(self._sound("callback-booked"))
             elif call_id:
                 await self.journal.record(call_id, "callback_declined", offered=booked)
             await channel.release()   # booked: the dialplan hangs up; otherwise back to the queue, same place
@@ -189,8 +191,9 @@ class CallbackFeature:
     # --- views ---------------------------------------------------------------------------------------
     async def view(self, limit: int = 50) -> dict:
         now = time.time()
-        recent = [r | {"number": mask_number(r.get("number"))} for r in await self.store.recent(limit)]
-        lines = {line: {"offer_open": self.offer_open(line, now), "threshold_seconds": offer.threshold_seconds,
+        recent = [r | {"number": mask_number(r.get("number")), "label": self.labels.get(r.get("line", ""))}
+                  for r in await self.store.recent(limit)]
+        lines = {line: {"label": self.labels.get(line, line), "offer_open": self.offer_open(line, now), "threshold_seconds": offer.threshold_seconds,
                         "estimated_wait_s": _seconds(self.wait_of(line, now))}
                  for line, offer in self.config.lines.items()}
         return {"counts": await self.store.counts(), "lines": lines, "callbacks": recent}

@@ -28,11 +28,11 @@
     counts.replaceChildren(counter("pending", "待回拨", data.counts.pending), counter("connected", "已接通", data.counts.connected),
                            counter("failed", "回拨未接通", data.counts.failed));
     lines.replaceChildren(...Object.entries(data.lines).map(([line, s]) =>
-      el("span", "callback-line", `${line}：预计等待 ${fmtWait(s.estimated_wait_s)}，回拨提示${s.offer_open ? "开启" : "关闭"}　`)));
+      el("span", "callback-line", `${s.label || line}：预计等待 ${fmtWait(s.estimated_wait_s)}，回拨提示${s.offer_open ? "开启" : "关闭"}　`)));
     list.replaceChildren(...data.callbacks.map((c) => {
       const item = el("li", "callback-" + c.status);
       item.textContent = `${new Date(c.requested_at * 1000).toLocaleTimeString("zh-CN", { hour12: false })} ${c.number} ` +
-        `${c.line} · ${STATUS[c.status] || c.status} · 已拨 ${c.attempts} 次` + (c.agent ? ` · ${c.agent}` : "");
+        `${c.label || c.line} · ${STATUS[c.status] || c.status} · 已拨 ${c.attempts} 次` + (c.agent ? ` · ${c.agent}` : "");
       return item;
     }));
   }
