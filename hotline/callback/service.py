@@ -78,8 +78,8 @@ class CallbackFeature:
         names = ("HOTLINE_CALL_ID", "HOTLINE_ROUTE", "HOTLINE_TICKET_ID", "HOTLINE_CALLBACK_POSITION")
         try:
             call_id, line, ticket_id, position = [await channel.get_variable(n) for n in names]
-            booked = bool(call_id and line and self.offer_open(line, time.time())
-                          and not await self.store.get(call_id))
+            # the offer as announced now (the caller already left the queue: a fresh estimate would not count them)
+            booked = bool(call_id and line and self.offer.state.get(line) and not await self.store.get(call_id))
             number = None
             if booked:
                 number = await confirm_number(channel, self._sound, valid_number(env.get("agi_callerid")),
