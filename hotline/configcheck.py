@@ -111,7 +111,22 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
                 c.add(files["users_file"], f"users.{i}.endpoint",
                       f"{user.endpoint!r} is not a phone of this PBX (agent1..agent{agent_count}; agent_count)")
     _overflow_prompts(c, files["overflow_file"], known_prompts if texts else None)
+    _callback(c, files["callback_file"], names, known_prompts if texts else None)
     return c.problems
+
+
+def _callback(c: _Checker, path: Path, names: list[str] | None, known: set[str] | None) -> None:
+    """预约回拨 (optional file): its lines exist, and the prompts it plays do."""
+    from hotline.callback.config import PROMPTS, CallbackConfig
+
+    callback = c.model(path, CallbackConfig) if path.exists() else None
+    if callback is None:
+        return
+    for problem in callback.check_lines(names) if names is not None else []:
+        field, reason = problem.split(": ", 1)
+        c.add(path, field, reason)
+    for prompt in [p for p in PROMPTS if known is not None and callback.lines and p not in known]:
+        c.add(path, "lines", f"prompt {prompt!r} does not exist (prompts.yaml)")
 
 
 def _lines_vs_phones(c: _Checker, path: Path, lines: LineCatalogue, phones: set[str],

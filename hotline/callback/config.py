@@ -7,6 +7,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
+# what the offer, the confirmation and the agent's notice play (config/prompts.yaml)
+PROMPTS = ("callback-offer", "callback-confirm", "callback-confirm-keys", "callback-booked", "callback-agent",
+           *(f"digit-{d}" for d in range(10)))
+
+
 class CallbackConfigError(ValueError):
     """The file is missing, not YAML or breaks the schema; the message names the file and the field."""
 

@@ -236,3 +236,16 @@ def test_offering_lines_get_the_periodic_offer_and_the_key_exit(tmp_path):
     # Queue()'s 9th argument is the position: the placeholder and a caller sent back keep their place
     assert "Queue(hotline-tourism,,,,,,,,${HOTLINE_CALLBACK_POSITION})" in dialplan
     assert "Queue(hotline-tourism,,,,600,,,,${HOTLINE_CALLBACK_POSITION})" in dialplan
+
+
+def test_config_check_names_callback_problems(tmp_path):
+    import shutil
+
+    from hotline.configcheck import check_config
+    from hotline.core.config import CONFIG_DIR
+
+    folder = tmp_path / "config"
+    shutil.copytree(CONFIG_DIR, folder)
+    (folder / "callback.yaml").write_text("lines:\n  utilities: {}\n", encoding="utf-8")
+    assert [str(p) for p in check_config(folder)] == [
+        "callback.yaml:lines.utilities: unknown line; the lines are business, tourism, general (config/queues.yaml)"]
