@@ -6,7 +6,6 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-
 # what the offer, the confirmation and the agent's notice play (config/prompts.yaml)
 PROMPTS = ("callback-offer", "callback-confirm", "callback-confirm-keys", "callback-booked", "callback-agent",
            *(f"digit-{d}" for d in range(10)))
