@@ -146,17 +146,18 @@ class CallbackFeature:
     # --- AMI events: an agent took the placeholder; the caller answered or not ----------------------
     async def on_event(self, event) -> None:
         chanvars = getattr(event, "chanvars", None) or {}
-        call_id, attempt = chanvars.get("HOTLINE_CALL_ID"), chanvars.get("HOTLINE_CALLBACK_ATTEMPT")
-        if not call_id or not (attempt or "").isdigit():
+        call_id, number = chanvars.get("HOTLINE_CALL_ID"), chanvars.get("HOTLINE_CALLBACK_ATTEMPT") or ""
+        if not call_id or not number.isdigit():
             return
+        attempt = int(number)
         if event.name == "AgentConnect":
             agent = (event.get("Interface") or "").split("/", 1)[-1]
             await self.store.update(call_id, status="dialing", agent=agent)
-            await self.journal.record(call_id, "callback_dialing", agent=agent, attempt=int(attempt))
+            await self.journal.record(call_id, "callback_dialing", agent=agent, attempt=attempt)
         elif event.get("Context") == placeholder.DIAL_CONTEXT:   # the ;1 half: it dialled the caller, or ended
             # a Hangup after DialEnd is the end of a counted attempt (ignored); alone, the agent left first
             status = event.get("DialStatus") or "HANGUP" if event.name == "DialEnd" else "HANGUP"
-            await self.outcome(call_id, int(attempt), status)
+            await self.outcome(call_id, attempt, status)
 
     async def outcome(self, call_id: str, attempt: int, status: str) -> None:
         async with self._lock:
