@@ -115,15 +115,22 @@ class CallbackFeature:
         attempt = int(record.get("attempts", 0)) + 1
         dial = self.settings.callback_dial.format(number=record["number"])
         await self.store.update(call_id, status="queued", placed_attempt=attempt, position=position)
-        await placeholder.originate(self.ami, record, attempt, position, dial, self.config.ring_seconds)
+        try:
+            await placeholder.originate(self.ami, record, attempt, position, dial, self.config.ring_seconds)
+        except Exception as exc:  # AMI away or refused: the retry loop places it again (same attempt, same place)
+            due = time.time() + max(self.config.retry_interval_seconds, 5)
+            await self.store.update(call_id, status="retry", next_try_at=due, position=position)
+            await self.store.schedule(call_id, due)
+            log_event(log, "call-back placeholder not placed", logging.WARNING, call_id=call_id, error=repr(exc))
+            return
         log_event(log, "call-back placeholder queued", call_id=call_id, attempt=attempt, position=position)
 
     async def retry_due(self, now: float) -> None:
         """Retries whose time has come go back in at the head of the queue: they already had their turn."""
         for call_id in await self.store.open_ids(due_before=now):
             record = await self.store.get(call_id)
-            if record and record.get("status") == "retry":
-                await self.place(call_id, 1)
+            if record and record.get("status") == "retry":   # after a no-answer: the head; never placed: its place
+                await self.place(call_id, 1 if record.get("attempts") else int(record.get("position") or 1))
 
     async def recover(self) -> None:
         """After a (re)connect: every open call-back still has its placeholder, or its outcome is taken from

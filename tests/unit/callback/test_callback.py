@@ -249,3 +249,16 @@ def test_config_check_names_callback_problems(tmp_path):
     (folder / "callback.yaml").write_text("lines:\n  utilities: {}\n", encoding="utf-8")
     assert [str(p) for p in check_config(folder)] == [
         "callback.yaml:lines.utilities: unknown line; the lines are business, tourism, general (config/queues.yaml)"]
+
+
+async def test_a_placeholder_ami_refused_is_placed_again(feature):
+    async def refuse(name, **fields):
+        raise ConnectionError("AMI away")
+    feature.ami.send_action = refuse
+    await feature.book("c3", "tourism", "13800138000", 4, None)
+    assert (await feature.store.get("c3"))["status"] == "retry"
+    feature.ami = FakeAmi()
+    await feature.retry_due(now=10**10)
+    placed = feature.ami.originates()
+    assert placed[0]["Channel"] == "Local/cb-c3-1@hotline-callback-hold"
+    assert "__HOTLINE_CALLBACK_POSITION=4" in placed[0]["Variable"]   # its own place: it never had its turn
