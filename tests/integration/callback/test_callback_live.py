@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from unittest import mock
 
 import pytest
@@ -74,7 +75,9 @@ async def test_callback_keeps_the_place_survives_a_restart_and_retries(
            "HOTLINE_CALLBACK_DIAL": f"PJSIP/callers/sip:{{number}}@127.0.0.1:{callback_phone_port}"}
     base_url = f"http://{settings.http_host}:{settings.http_port}"
     caller_a, caller_b, caller_c = new_caller(), new_caller(), new_caller()
-    pbx.cli("queue pause member PJSIP/agent2 queue hotline-tourism")   # no agent free on 文旅 (key 9)
+    members = _members(pbx)   # agent2, and agent4 if an earlier test signed it in
+    for member in members:    # no agent free on 文旅 (key 9)
+        pbx.cli(f"queue pause member {member} queue hotline-tourism")
     try:
         with controller_with_env(**env) as controller:
             # act 1: A and B wait; A presses 1 and confirms the number read back, hangs up, keeps the place
@@ -151,7 +154,14 @@ async def test_callback_keeps_the_place_survives_a_restart_and_retries(
             await expect(panel).to_contain_text("回拨未接通")
             await board.screenshot(path=str(ARTIFACTS / "callback-wallboard.png"), full_page=True)
     finally:
-        pbx.cli("queue unpause member PJSIP/agent2 queue hotline-tourism")
+        for member in members:
+            pbx.cli(f"queue unpause member {member} queue hotline-tourism")
+
+
+def _members(pbx) -> list[str]:
+    found = re.findall(r"\((PJSIP/agent\d+)\)", pbx.cli("queue show hotline-tourism"))
+    assert "PJSIP/agent2" in found
+    return sorted(set(found))
 
 
 def _queue_entries(pbx, count: int) -> list[str] | None:
