@@ -128,6 +128,7 @@ def check_config(config_dir: Path | str = CONFIG_DIR) -> list[Problem]:
         _kb_refs(c, files["kb_file"], c.model(files["kb_file"], KbSeed), taxonomy, names)
     _survey_refs(c, config_dir / SETTINGS_FILE, settings, names, known_prompts if texts else None)
     _hours(c, files["hours_file"], names, known_prompts if texts else None)
+    _callback(c, files["callback_file"], names, known_prompts if texts else None)
     return c.problems
 
 
@@ -165,6 +166,20 @@ def _hours(c: _Checker, path: Path, names: list[str] | None, known: set[str] | N
     for line, entry in hours.lines.items():
         if known is not None and entry.closed.prompt not in known:
             c.add(path, f"lines.{line}.closed.prompt", f"prompt {entry.closed.prompt!r} does not exist (prompts.yaml)")
+
+
+def _callback(c: _Checker, path: Path, names: list[str] | None, known: set[str] | None) -> None:
+    """预约回拨 (optional file): its lines exist, and the prompts it plays do."""
+    from hotline.callback.config import PROMPTS, CallbackConfig
+
+    callback = c.model(path, CallbackConfig) if path.exists() else None
+    if callback is None:
+        return
+    for problem in callback.check_lines(names) if names is not None else []:
+        field, reason = problem.split(": ", 1)
+        c.add(path, field, reason)
+    for prompt in [p for p in PROMPTS if known is not None and callback.lines and p not in known]:
+        c.add(path, "lines", f"prompt {prompt!r} does not exist (prompts.yaml)")
 
 
 def _lines_vs_phones(c: _Checker, path: Path, lines: LineCatalogue, phones: set[str],

@@ -13,6 +13,8 @@ import uvicorn
 
 from hotline.agents.service import AgentsFeature
 from hotline.api.app import create_app
+from hotline.callback.config import load_config as load_callback_config
+from hotline.callback.service import CallbackFeature
 from hotline.core.config import Settings
 from hotline.core.lines import LineCatalogue, load_lines
 from hotline.core.logging import log_event
@@ -54,10 +56,12 @@ class Features:
     hours: HoursService | None = None          # opening hours: no loop of its own (not started/stopped)
     line_admin: LinesAdmin | None = None       # lines and accounts edited from /admin (no loop either)
     dispatch: DispatchFeature | None = None    # 承办单位 and 派单 rules, the 150 s measure
+    callbacks: CallbackFeature | None = None   # 预约回拨
 
     def started_in_order(self) -> list[Feature]:
         # supervision first: the call flow asks it about overflow from the first call on
-        return [f for f in (self.supervision, self.kb, self.agents, self.partners, self.survey, self.calls,
+        return [f for f in (self.supervision, self.kb, self.agents, self.partners, self.survey, self.callbacks,
+                            self.calls,
                             self.hotspots, self.dispatch) if f is not None]
 
 
@@ -126,9 +130,14 @@ def build_features(runtime: Runtime) -> Features:
     calls.on_agi("survey", survey.end_of_call(calls.journal).handle)
     calls.on_agi("followup", survey.dialer.handle_call)
     dispatch = DispatchFeature(runtime.redis, runtime.settings.units_file)   # an unreadable units.yaml stops the start
+    # 预约回拨: the offer follows supervision's live queue model; the ticket says 预约回拨 / 回拨未接通
+    callbacks = CallbackFeature(runtime.settings, runtime.ami, runtime.agi, runtime.redis,
+                                load_callback_config(runtime.settings.callback_file, runtime.lines.names),
+                                supervision.model, mark_ticket=partial(tickets.set_callback, runtime.redis),
+                                spawn=runtime.spawn, labels=runtime.lines.labels())
     return Features(calls=calls, agents=agents, supervision=supervision, kb=kb, hotspots=hotspots, partners=partners,
                     survey=survey, hours=hours, line_admin=LinesAdmin(runtime.settings, runtime.lines, runtime.ami),
-                    dispatch=dispatch)
+                    dispatch=dispatch, callbacks=callbacks)
 
 
 async def connect_when_ready(ami: AmiManager, max_backoff: float = 5.0) -> None:

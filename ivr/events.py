@@ -12,6 +12,10 @@ def call_id_of(event) -> str | None:
     return (getattr(event, "chanvars", None) or {}).get("HOTLINE_CALL_ID") or None
 
 
+def _callback_leg(event) -> bool:
+    return bool((getattr(event, "chanvars", None) or {}).get("HOTLINE_CALLBACK_ATTEMPT"))
+
+
 def agent_of(event) -> str:
     """PJSIP/agent1 → agent1 (MemberName may be a display name, Interface is the endpoint)."""
     interface = event.get("Interface") or event.get("DestChannel", "").split("-")[0]
@@ -39,6 +43,8 @@ class JournalConsumer:
         call_id = call_id_of(event)
         if call_id is None or not await self._known(call_id):
             return
+        if event.name in ("Newstate", "Hangup") and _callback_leg(event):
+            return   # a call-back's placeholder (hotline/callback journals it): not the caller's answer or hang-up
         handler = getattr(self, f"on_{event.name}", None)
         if handler:
             await handler(call_id, event)

@@ -42,6 +42,13 @@ def hotline_steps(settings: Settings, key: str | None, *, audio: Path | None = N
     return steps
 
 
+def callback_steps(key: str, *, in_queue: float = 3.0, confirm_after: float = 2.5) -> list[tuple]:
+    """预约回拨: press `key`, skip the description with '#', wait `in_queue` seconds in the queue, press 1 (the
+    offer), then 1 again while the number is read back (confirm); stay until the hotline hangs up."""
+    return [("pause", FIRST_KEY_AFTER), ("dtmf", key), ("pause", 1.0), ("dtmf", "#"), ("pause", in_queue),
+            ("dtmf", "1"), ("pause", confirm_after), ("dtmf", "1"), ("hold", None)]
+
+
 async def find_call(journal: Journal, caller_id: str, *, since: float, timeout: float = 10.0) -> dict | None:
     """The journal of the latest call from `caller_id` started after `since` (callers are unique per run)."""
     deadline = time.monotonic() + timeout

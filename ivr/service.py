@@ -81,6 +81,8 @@ class CallFlowFeature:
         self.purposes[purpose] = handler
 
     def _on_start(self, channel: str, env: dict) -> None:
+        if env.get("agi_arg_1") == "callback":   # a caller asking for a call-back from the queue: hotline/callback
+            return
         self.spawn(self._on_call(channel, env), f"call {channel}")   # one task per call
 
     async def _on_call(self, channel: str, env: dict) -> None:

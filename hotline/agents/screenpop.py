@@ -17,6 +17,11 @@ log = logging.getLogger("hotline.agents.screenpop")
 Hints = Callable[[dict, dict], Awaitable[list[dict]]]   # (ticket, call) -> knowledge-base hints
 
 
+def is_callback(msg) -> bool:
+    """The queue entry is a call-back's placeholder (hotline/callback), not a caller on the line."""
+    return bool(msg.chanvars.get("HOTLINE_CALLBACK_ATTEMPT"))
+
+
 class ScreenPop:
     def __init__(self, redis, ami, notifier: Notifier, directory: Callable[[], Directory], webhooks=None, *,
                  lines: LineCatalogue, hints: Hints | None = None):
@@ -71,12 +76,13 @@ class ScreenPop:
             await calls.hold(self.redis, call_id, user.endpoint)
             await calls.add_handler(self.redis, call_id, user.endpoint)
         call, ticket, ticket_id = await self._context(msg, call_id)
+        call["callback"] = is_callback(msg)   # 预约回拨: the caller is being called back (console badge 回拨)
         for other in sorted(self.ringing.pop(call_id, set()) - {user.endpoint}) if call_id else ():
             await self.notifier.publish(other, {"type": "ended", "reason": "answered_elsewhere",
                                                 "call": {"call_id": call_id}})
         previous = await calls.previous_tickets(self.redis, call.get("caller"), ticket_id)
         message = await self.notifier.publish(user.endpoint, {
-            "type": "pop", "call": call, "ticket": ticket, "previous_tickets": previous,
+            "type": "pop", "call": call, "ticket": ticket, "previous_tickets": previous, "callback": call["callback"],
             "hints": await self._hints(ticket, call), "agent_connect_at": round(seen_at, 3)})
         log_event(log, "screen pop", agent=user.endpoint, call_id=call_id, ticket_id=ticket_id,
                   caller=mask_number(call.get("caller")), pop_ms=round((time.time() - seen_at) * 1000, 1))

@@ -9,6 +9,7 @@ from hotline.agents import http as agents_http
 from hotline.api.headers import SecurityHeaders
 from hotline.api.routes import calls as calls_http, health
 from hotline.auth import http as auth_http
+from hotline.callback import http as callback_http
 from hotline.dispatch import http as dispatch_http
 from hotline.hours import http as hours_http
 from hotline.kb import http as kb_http
@@ -30,7 +31,8 @@ def create_app(runtime=None) -> FastAPI:
     for router in (health.router, auth_http.router, calls_http.router, tickets_http.router, agents_http.router,
                    supervision_http.router, admin_http.router, kb_http.router, prompts_http.router,
                    reports_http.router, partners_http.router, admin_menus_http.router, admin_rules_http.router,
-                   survey_http.router, hours_http.router, lineadmin_http.router, dispatch_http.router):
+                   survey_http.router, hours_http.router, lineadmin_http.router, dispatch_http.router,
+                   callback_http.router):
         app.include_router(router)
     mount_static(app)
     app.add_api_route("/", lambda: RedirectResponse("/login"), include_in_schema=False)  # console or wallboard by role

@@ -80,6 +80,8 @@ def call(key: str = typer.Option(None, "--key", help="key to press in the menu (
          no_answer_agent: bool = typer.Option(False, "--no-answer-agent", help="agent phones ring, never answer"),
          survey: str = typer.Option(None, "--survey", help="key to press at the satisfaction survey after the "
                                     "agent hangs up: 1 满意, 2 基本满意, 3 不满意"),
+         callback: bool = typer.Option(False, "--callback", help="预约回拨: press 1 in the queue while no agent is free "
+                                       "(agents paused for the demo), hang up, answer the call-back on a SIPp phone"),
          wait_ticket: float = typer.Option(30.0, help="seconds to wait for the transcripts on the ticket")) -> None:
     """Place a real call to the hotline and print its journal (route, answer latency, ticket) as JSON."""
     settings = Settings()
@@ -97,6 +99,9 @@ def call(key: str = typer.Option(None, "--key", help="key to press in the menu (
         except SampleError as exc:
             fail(exc)
         key = key if key is not None else menu_key_for(sample)
+    if callback:
+        _callback_demo(settings, key or "9")
+        return
     if say:
         typer.echo(f"note: {SYNTHETIC_NOTE}", err=True)
     try:
@@ -111,6 +116,18 @@ def call(key: str = typer.Option(None, "--key", help="key to press in the menu (
         report["recording"] = str(audio)
     typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     if not report["sip"]["answered"]:
+        raise typer.Exit(1)
+
+
+def _callback_demo(settings: Settings, key: str) -> None:
+    from hotline.commands.callback_demo import DemoError, run_demo
+
+    try:
+        report = asyncio.run(run_demo(settings, key))
+    except (DemoError, SippError, OSError) as exc:
+        fail(f"{exc} — is the sandbox up? run `hotline up`")
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    if report["callback"].get("status") != "connected":
         raise typer.Exit(1)
 
 

@@ -25,7 +25,8 @@ SETTINGS_FILE = "hotline.toml"
 # file settings derived from config_dir unless given one by one
 CONFIG_FILES = {"queues_file": "queues.yaml", "menus_file": "menus.yaml", "prompts_file": "prompts.yaml",
                 "users_file": "users.yaml", "taxonomy_file": "taxonomy.yaml", "overflow_file": "overflow.yaml",
-                "kb_file": "kb.yaml", "hours_file": "hours.yaml", "units_file": "units.yaml"}
+                "kb_file": "kb.yaml", "hours_file": "hours.yaml", "units_file": "units.yaml",
+                "callback_file": "callback.yaml"}
 
 
 _HOURS = r"^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
@@ -126,6 +127,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as Asia/Shanghai)") from None
         return value
+
+    # 预约回拨 (call-back at peaks, hotline/callback): per-line offer thresholds and retries in callback_file;
+    # callback_dial reaches the caller's phone, `{number}` the digits they confirmed (only 3-20 digits pass).
+    # The sandbox's callers are SIPp phones on 127.0.0.1; production points it at the trunk (PJSIP/{number}@trunk)
+    callback_file: Path = CONFIG_DIR / "callback.yaml"
+    callback_dial: str = Field(default="PJSIP/callers/sip:{number}@127.0.0.1:5561",
+                               pattern=r"^[^,|&;\n]*\{number\}[^,|&;\n]*$")   # no dialplan separators
 
     @model_validator(mode="before")
     @classmethod

@@ -126,6 +126,15 @@ DISPATCH_DAY = Key("hotline:dispatch:day:{day}", "dispatch", "hash", "40 days",
                    "`agent:{agent}` (wallboard share, /metrics)")
 DISPATCH_HISTOGRAM = Key("hotline:dispatch:histogram", "dispatch", "hash", "forever",
                          "call start → dispatch seconds per line: bucket counts, sum, count (hotline_dispatch_seconds)")
+# --- callback: 预约回拨 (call-back at peaks, hotline/callback) --------------------------------------------
+CALLBACK = Key("hotline:callback:{call_id}", "callback", "hash", "90 days",
+               "a call-back of a call: number, line, position, status, attempts, next try, agent, outcome")
+CALLBACKS = Key("hotline:callbacks", "callback", "zset (score = requested at)", "ids of expired call-backs linger",
+                "call-back ids (= call ids), for the wallboard and /api/callbacks")
+CALLBACKS_OPEN = Key("hotline:callbacks:open", "callback", "zset (score = next try at)", "until done or failed",
+                     "call-backs not finished (waiting in the queue, dialing, retry due): recovered at start")
+CALLBACK_STATS = Key("hotline:callbacks:stats", "callback", "hash (HINCRBY)", "forever",
+                     "requested / connected / failed / attempts counters (/metrics)")
 
 REGISTRY: tuple[Key, ...] = tuple(v for v in globals().values() if isinstance(v, Key))
 

@@ -89,6 +89,9 @@ async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
     if getattr(runtime.features, "survey", None) is not None:   # 满意率 (hotline/survey)
         registry.register(await runtime.features.survey.metrics_collector())
     registry.register(await DispatchCollector.snapshot(runtime.redis))   # the 150 s 派单 measure
+    if getattr(runtime.features, "callbacks", None) is not None:   # 预约回拨 (hotline/callback)
+        from hotline.callback.http import CallbackCollector
+        registry.register(CallbackCollector(runtime.features.callbacks))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

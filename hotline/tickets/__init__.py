@@ -6,10 +6,11 @@ from hotline.tickets.service import (
     TicketNotFound,
     get_ticket,
     open_draft,
+    set_callback,
     ticket_id_for_call,
     tickets_for_caller,
 )
 from hotline.tickets.views import agent_view, history_view
 
 __all__ = ["TicketConflict", "TicketInvalid", "TicketNotFound", "add_handler", "agent_view", "get_ticket", "history_view",
-           "open_draft", "ticket_id_for_call", "tickets_for_caller"]
+           "open_draft", "set_callback", "ticket_id_for_call", "tickets_for_caller"]

@@ -253,6 +253,11 @@ class Ticket(BaseModel):
     transfers: Annotated[list[TransferRecord], Field(max_length=TRANSFERS_MAX)] = []
     # --- opening hours (hotline/hours): set when the call came in while its line was closed
     after_hours: AfterHours | None = None
+    # --- 预约回拨 (hotline/callback): set by the callback feature through tickets.set_callback ---------------
+    # "" no call-back; requested (the caller keeps their place), connected (called back, with an agent),
+    # failed (回拨未接通: no answer after every attempt — for a supervisor to follow up)
+    callback: Literal["", "requested", "connected", "failed"] = ""
+    callback_attempts: int = Field(default=0, ge=0, le=100)
 
     def record(self, who: str, action: str, changes: dict | None = None) -> None:
         """Append a compact audit entry; past AUDIT_MAX the oldest after 'created' make room."""

@@ -230,6 +230,24 @@ async def reset_transcript(redis, ticket_id: str, who: str) -> dict:
     return dump(await store.mutate(redis, ticket_id, reset))
 
 
+CALLBACK_LABELS = {"requested": "预约回拨", "connected": "回拨已接通", "failed": "回拨未接通"}
+
+
+async def set_callback(redis, call_id: str, status: str, attempts: int = 0) -> dict | None:
+    """The call-back state of the call's ticket (hotline/callback); None when the call has no ticket."""
+    if status not in CALLBACK_LABELS:
+        raise TicketInvalid(f"callback status must be one of {sorted(CALLBACK_LABELS)}, not {status!r}")
+    ticket_id = await store.id_for_call(redis, call_id)
+    if not ticket_id:
+        return None
+
+    def mark(ticket: Ticket) -> str:
+        ticket.callback, ticket.callback_attempts = status, attempts   # type: ignore[assignment]
+        ticket.record(SYSTEM, CALLBACK_LABELS[status], {"callback": status, "attempts": attempts})
+        return "updated"
+    return dump(await store.mutate(redis, ticket_id, mark))
+
+
 async def get_ticket(redis, ticket_id: str) -> dict:
     return dump(await store.load(redis, ticket_id))
 

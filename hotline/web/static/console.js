@@ -242,6 +242,7 @@ function handle(msg) {
       break;
   }
   renderBanner();
+  document.dispatchEvent(new CustomEvent("hotline:message", { detail: msg }));   // add-ons (console-*.js) listen
 }
 
 function connect() {

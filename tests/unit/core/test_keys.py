@@ -34,7 +34,7 @@ def test_every_key_has_one_owner_and_a_unique_pattern():
     assert len(patterns) == len(set(patterns))
     assert all(k.pattern.startswith(keys.PREFIX) for k in keys.REGISTRY)
     assert {k.owner for k in keys.REGISTRY} <= {"ivr", "tickets", "agents", "auth", "supervision", "admin", "kb",
-                                                "reports", "survey", "dispatch"}
+                                                "reports", "survey", "dispatch", "callback"}
 
 
 def test_architecture_doc_shows_the_registry():

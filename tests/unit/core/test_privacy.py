@@ -39,6 +39,8 @@ def test_rendered_config_is_private(tmp_path):
 
 
 def test_ami_user_has_no_system_config_or_command_class(tmp_path):
+    """`originate` is granted (预约回拨 placeholders, 回访 calls: docs/decisions.md); an Originate of an
+    application like System still needs `system`, which the user does not have."""
     from telephony.pbx.config import render_config
     manager = render_config(Settings(pbx_root=tmp_path), CONFIG_DIR / "asterisk", shipped_lines().pbx_queues())["manager.conf"]
     classes = {line.split("=", 1)[0].strip(): set(line.split("=", 1)[1].strip().split(","))

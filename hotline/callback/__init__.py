@@ -1,0 +1,1 @@
+"""预约回拨 (call-back at peaks, virtual hold): docs/architecture.md."""
