@@ -6,6 +6,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from hotline.core.yamlfile import read_yaml
+
 # what the offer, the confirmation and the agent's notice play (config/prompts.yaml)
 PROMPTS = ("callback-offer", "callback-confirm", "callback-confirm-keys", "callback-booked", "callback-agent",
            *(f"digit-{d}" for d in range(10)))
@@ -58,13 +60,7 @@ def load_config(path: Path | str, lines: list[str] | None = None) -> CallbackCon
     path = Path(path)
     if not path.exists():
         return CallbackConfig()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CallbackConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        raise CallbackConfigError(f"{path}: not valid YAML ({exc})") from None
-    config = parse_config(data, str(path))
+    config = parse_config(read_yaml(path, CallbackConfigError), str(path))
     problems = config.check_lines(lines) if lines is not None else []
     if problems:
         raise CallbackConfigError(f"{path}: " + "; ".join(problems))

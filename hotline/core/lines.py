@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hotline.core.partners import Partner, check_partners, pbx_partners
+from hotline.core.yamlfile import read_yaml
 
 # the line the dialplan falls back to (controller down, flow failure, orphaned calls): it must exist
 FALLBACK_LINE = "general"
@@ -161,12 +161,7 @@ def _problems(exc: ValidationError) -> str:
 
 
 def _read(path: Path) -> object:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LinesError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        raise LinesError(f"{path}: not valid YAML ({exc})") from None
+    return read_yaml(path, LinesError)
 
 
 def load_lines(path: Path | str, partners_path: Path | str | None = None) -> LineCatalogue:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from hotline.core.config import get_settings
 from hotline.core.webhooks import WebhookConfig
+from hotline.core.yamlfile import read_yaml
 
 UnitKind = Literal["department", "district", "street", "utility", "property"]
 PlaceKind = Literal["district", "street", "estate"]
@@ -164,13 +165,7 @@ def _default_path() -> Path:
 
 def read_units(path: Path | str | None = None, categories: list[str] | None = None) -> UnitsConfig:
     path = Path(path) if path else _default_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UnitsError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise UnitsError(f"{path} is not valid YAML: {str(exc).splitlines()[0]}") from exc
-    return parse_units(raw, categories, str(path))
+    return parse_units(read_yaml(path, UnitsError), categories, str(path))
 
 
 _cache: dict[Path, tuple[int, UnitsConfig]] = {}

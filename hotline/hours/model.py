@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hotline.core.lines import LINE_NAME
+from hotline.core.yamlfile import read_yaml
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -129,10 +130,4 @@ def load_hours(path: Path | str, names: list[str] | None = None) -> HoursBook:
     path = Path(path)
     if not path.exists():
         return HoursBook()
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise HoursError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        raise HoursError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    return parse_hours(data, names, str(path))
+    return parse_hours(read_yaml(path, HoursError), names, str(path))

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from hotline.core.config import get_settings
 from hotline.core.webhooks import WebhookConfig
+from hotline.core.yamlfile import read_yaml
 
 Metric = Literal["callers_waiting", "longest_wait_s", "service_level", "abandon_rate", "agents_logged_in"]
 # for these a LOW value is the problem; for all others a high value is
@@ -158,13 +159,7 @@ def parse_config(data: object, source: str = "overflow.yaml", lines: list[str] |
 def load_config(path: Path | str | None = None, lines: list[str] | None = None) -> OverflowConfig:
     """`path`, or the `overflow_file` setting (HOTLINE_OVERFLOW_FILE; default config/overflow.yaml)."""
     path = Path(path or get_settings().overflow_file)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OverflowConfigError(f"{path}: cannot read ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        raise OverflowConfigError(f"{path}: not valid YAML ({exc})") from None
-    return parse_config(data, str(path), lines)
+    return parse_config(read_yaml(path, OverflowConfigError), str(path), lines)
 
 
 @lru_cache

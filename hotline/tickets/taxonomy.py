@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from hotline.core.config import CONFIG_DIR, get_settings
+from hotline.core.yamlfile import read_yaml
 
 DEFAULT_PATH = CONFIG_DIR / "taxonomy.yaml"
 _HANZI_PHRASE = re.compile(r"^[\u4e00-\u9fff]{1,12}$")
@@ -156,12 +157,7 @@ class Taxonomy(_Strict):
 def load_taxonomy(path: Path | str | None = None, lines: list[str] | None = None) -> Taxonomy:
     """`lines`: the catalogue's line names, to check `line_priors` against (hotline config check does)."""
     path = Path(path) if path else get_settings().taxonomy_file
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise TaxonomyError(f"cannot read taxonomy {path}: {exc.strerror or exc}") from exc
-    except yaml.YAMLError as exc:
-        raise TaxonomyError(f"taxonomy {path} is not valid YAML: {exc}") from exc
+    raw = read_yaml(path, TaxonomyError)
     if not isinstance(raw, dict):
         raise TaxonomyError(f"taxonomy {path} must be a mapping at the top level")
     try:
