@@ -38,6 +38,7 @@ from answer_latency import (  # noqa: E402
 
 from hotline.commands.controller import Controller  # noqa: E402
 from hotline.core.config import Settings  # noqa: E402
+from hotline.pbx import sandbox  # noqa: E402
 from hotline.core.redis_server import RedisServer  # noqa: E402
 from ivr.scripted_caller import hotline_steps  # noqa: E402
 from telephony.pbx import PbxSandbox  # noqa: E402
@@ -152,7 +153,7 @@ def main() -> None:
     if ports < 2 * max(levels):
         sys.exit(f"RTP range {settings.rtp_port_start}-{settings.rtp_port_end} holds {ports // 2} calls; "
                  f"widen HOTLINE_RTP_PORT_START/END for {max(levels)}")
-    pbx, redis_server, controller = PbxSandbox(settings), RedisServer(settings), Controller(settings)
+    pbx, redis_server, controller = sandbox(settings), RedisServer(settings), Controller(settings)
     was_running = {"pbx": pbx.running(), "redis": redis_server.ping(), "controller": controller.pid() is not None}
     work_dir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     r = redis.Redis(host=settings.redis_host, port=settings.redis_port, decode_responses=True)
