@@ -38,10 +38,9 @@ from answer_latency import (  # noqa: E402
 
 from hotline.commands.controller import Controller  # noqa: E402
 from hotline.core.config import Settings  # noqa: E402
-from hotline.pbx import sandbox  # noqa: E402
 from hotline.core.redis_server import RedisServer  # noqa: E402
+from hotline.pbx import sandbox  # noqa: E402
 from ivr.scripted_caller import hotline_steps  # noqa: E402
-from telephony.pbx import PbxSandbox  # noqa: E402
 from telephony.sipp import SippLoad  # noqa: E402
 
 from _common import write_doc_section  # noqa: E402

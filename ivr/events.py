@@ -124,7 +124,8 @@ class JournalConsumer:
         now = event_time(event)
         queue = event.get("Queue")
         line = (getattr(event, "chanvars", None) or {}).get("HOTLINE_ROUTE") or None
-        await self.journal.note(call_id, "queue_join", at=now, fields={"queue": queue, "position": event.get("Position")},
+        await self.journal.note(call_id, "queue_join", at=now,
+                                fields={"queue": queue, "position": event.get("Position")},
                                 summary={"queue": queue, "queue_joined_at": now, **({"route": line} if line else {})})
 
     async def on_AgentCalled(self, call_id: str, event) -> None:
@@ -144,6 +145,7 @@ class JournalConsumer:
 
     async def on_Hangup(self, call_id: str, event) -> None:
         now = event_time(event)
-        await self.journal.note(call_id, "hangup", at=now, fields={"cause": event.get("Cause-txt") or event.get("Cause")},
+        await self.journal.note(call_id, "hangup", at=now,
+                                fields={"cause": event.get("Cause-txt") or event.get("Cause")},
                                 summary={"ended_at": now})
         self._known.pop(call_id, None)          # the call is over: nothing more to remember
