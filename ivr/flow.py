@@ -178,13 +178,12 @@ class CallFlow:
         return ticket_id
 
     async def _queue(self, channel: AgiChannel, call_id: str, queue: str, ticket_id: str | None) -> None:
-        # one AGI command, not three: each costs up to 100 ms of AsyncAGI polling (docs/performance.md)
+        # one AGI batch, variables and release: each costs up to 100 ms of AsyncAGI polling (docs/performance.md)
         variables = {"HOTLINE_ROUTE": queue, "HOTLINE_QUEUE": queue}
         if ticket_id:   # None while the draft waits in the spool
             variables = {"HOTLINE_TICKET_ID": ticket_id, **variables}
-        await channel.set_variables(variables)
         await self.journal.record(call_id, "route", queue=queue, ticket_id=ticket_id)
-        await channel.release()
+        await channel.release_with(variables)
 
     async def _release_to_general(self, channel: AgiChannel, call_id: str) -> None:
         try:
