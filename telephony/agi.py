@@ -178,7 +178,7 @@ class AsyncAgi:
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":
             self._channel_gone(channel, "AsyncAGIEnd")
-        elif channel in self._active or any(ch == channel for ch, _ in self._waiters.values()):
+        elif channel in self._active or channel in self._locks:   # a channel with commands in flight has a lock
             self._channel_gone(channel, "Hangup")
 
     def _started(self, channel: str, env: dict[str, str]) -> None:
