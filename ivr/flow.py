@@ -84,6 +84,7 @@ class CallFlow:
         caller = caller_number(env.get("agi_callerid"))
         fields: dict[str, Any] = {"call_id": call_id, "caller": mask_number(caller)}
         stage = "pickup"
+        writes: list[asyncio.Future] = []   # journal writes the caller does not wait for; awaited at the end
         self.active_calls.add(call_id)
         try:
             version, tree = await self._active_menu()
@@ -97,9 +98,9 @@ class CallFlow:
             stage = "answer"
             await self._answer_after_ring(channel, call_id, arrived_at)
             stage = "menu"
-            action = await run_menu(tree, channel, self._sound, self._noter(call_id))
+            action = await run_menu(tree, channel, self._sound, self._noter(call_id, writes))
             queue = await self._apply_overflow(channel, call_id, action.queue)
-            await self.journal.update(call_id, route=queue)
+            writes.append(asyncio.ensure_future(self.journal.update(call_id, route=queue)))
             draft = {"call_id": call_id, "caller": caller, "route": queue, "menu_version": version,
                      "started_at": arrived_at, "recording_path": None}
             recording = None
@@ -123,15 +124,24 @@ class CallFlow:
                       error=repr(exc), **fields)
             await self._release_to_general(channel, call_id)
         finally:
+            await self._settle(writes, fields)
             self.active_calls.discard(call_id)
 
     def _sound(self, name: str) -> str:
         return prompts.agi_path(self.settings, name)
 
-    def _noter(self, call_id: str):
+    def _noter(self, call_id: str, writes: list):
+        """The menu's journal entries are written while the next prompt already plays: a caller's early key
+        ('#' right after the choice) is lost if the prompt starts late (docs/performance.md, capacity)."""
         async def note(event: str, **fields) -> None:
-            await self.journal.record(call_id, event, **fields)
+            writes.append(asyncio.ensure_future(self.journal.record(call_id, event, at=time.time(), **fields)))
         return note
+
+    async def _settle(self, writes: list, fields: dict) -> None:
+        """Through the spool like every journal write (kept while Redis is away); anything else is logged."""
+        for outcome in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log_event(log, "journal write failed", logging.ERROR, error=repr(outcome), **fields)
 
     async def _answer_after_ring(self, channel: AgiChannel, call_id: str, arrived_at: float) -> None:
         """The journal's answer time comes from the channel's Newstate(Up) event (ivr.events)."""
