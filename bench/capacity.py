@@ -39,8 +39,8 @@ from answer_latency import (  # noqa: E402
 from hotline.commands.controller import Controller  # noqa: E402
 from hotline.core.config import Settings  # noqa: E402
 from hotline.core.redis_server import RedisServer  # noqa: E402
+from hotline.pbx import sandbox  # noqa: E402
 from ivr.scripted_caller import hotline_steps  # noqa: E402
-from telephony.pbx import PbxSandbox  # noqa: E402
 from telephony.sipp import SippLoad  # noqa: E402
 
 from _common import write_doc_section  # noqa: E402
@@ -152,7 +152,7 @@ def main() -> None:
     if ports < 2 * max(levels):
         sys.exit(f"RTP range {settings.rtp_port_start}-{settings.rtp_port_end} holds {ports // 2} calls; "
                  f"widen HOTLINE_RTP_PORT_START/END for {max(levels)}")
-    pbx, redis_server, controller = PbxSandbox(settings), RedisServer(settings), Controller(settings)
+    pbx, redis_server, controller = sandbox(settings), RedisServer(settings), Controller(settings)
     was_running = {"pbx": pbx.running(), "redis": redis_server.ping(), "controller": controller.pid() is not None}
     work_dir = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     r = redis.Redis(host=settings.redis_host, port=settings.redis_port, decode_responses=True)
@@ -180,26 +180,33 @@ def main() -> None:
 
 
 NOTES = """Reading it:
-- The 2 cores are shared: another session's ASR benchmark and test suites ran at the same time (load
-  average 190-215, Asterisk's channel threads included): the same 500-call controller level, run three times in an hour, failed 511, 11 and 271
-  calls. Read the table as "tips over between 250 and 500 here", not as a precise limit.
-- Failed controller calls were callers who hung up (their script ends HOLD s after '#') before the flow had
-  queued them: answering and the menu's AsyncAGI commands slow down under load (key→queue p99 10-25 s),
-  with no Redis error and the controller process at ~30% of a core. Their journal says so
-  (`caller hung up in flow`).
-- Bounded waiting Redis pool vs redis-py's default pool, A/B back to back at 500 concurrent (controller
-  only, `--levels 500 --modes controller`, the plain pool restored by hand for B): blocking pool 11 failed,
-  p99 answer 1.93 s, no Redis error; default pool 539 failed, p99 7.3 s, 715 `MaxConnectionsError` in the
-  controller log. The pool was the first wall; the AsyncAGI/AMI path is the next.
-- Where the controller's time goes at the 500 plateau (py-spy record, 25 s at 50 Hz, one run): the event loop
-  was busy in 80% of samples, so the controller *is* close to its limit there. Of its busy time: the call
-  flow 25%; all Redis round trips 19%; the supervision rule engine 14% — it re-evaluates on every queue
-  event and `QueueModel.window_stats`/`arrival_rate` scan every join of the 1/5/15-minute windows each time;
-  AMI events → call journal 12% (an EXISTS and an RPUSH per event); socket writes 10%. Next steps: rules on
-  the existing 1 s tick only (or running counts), one pipeline per journal update, fewer round trips per
-  call in the flow.
-- The dialplan at 1,000 needs 2,000 RTP ports: the range used (27000-28999) is exactly that, and Asterisk's
-  random port allocation fails near a full range; widen it before reading the 1,000 row as a CPU limit."""
+- **Goal not met on this machine.** Controller ≥ 80% of the dialplan and ≥ 1,000 concurrent with 0 failed:
+  the dialplan alone held only 500 in this run (p99 2.2 s at 750, Asterisk at 104% of a core; it held 750 at
+  08:51 the same day), so 1,000 is beyond this shared 2-core box for Asterisk itself, controller or not. The
+  controller path stops at its first failing level: 1 call of 375 at 250 (below); at 400, in three runs this
+  session, 0, 15 and 98 of 600 failed.
+- Load average 0.7-13 during this run (other sessions mostly idle); the same level varies a lot from run to
+  run here, so read the table as "where it tips over", not as a precise limit.
+- What the failed controller calls are: callers whose '#' (sent 1.0 s after their key) reached Asterisk before
+  the description prompt had started, so the prompt played on, the recording began and the caller's script
+  hung up HOLD s later, in the recording. Not lost: each has its journal (`caller_hangup`, stage recording) and
+  its draft ticket with the recording. The gap key → prompt is two journal writes and one AsyncAGI command;
+  under load p99 ≈ 1 s. Done after this run: the flow no longer waits for those two writes (ivr/flow.py);
+  one check at 400 afterwards (controller only): 0 of 600 failed, answer p99 1.20 s, key→queue p99 1.76 s.
+  Not yet re-run at 500-1,000.
+- Before/after this issue's changes, 400 concurrent, controller only, back to back on a quiet machine (load
+  average ~5): before 184 of 600 failed, answer p99 6.3 s, key→queue p99 16.2 s (the old key→queue also
+  counted the journal writer's backlog); after 0 failed, p99 1.16 s, key→queue p99 3.9 s, then 1.6 s with
+  Asterisk's own queue-join stamp. Controller CPU 27% → 21-26% of a core at 400 (it is no longer the limit:
+  py-spy finds its event loop busy ~30% of the time, was ~50% here and 80% at the 500 plateau this morning).
+- Where the controller's time goes now (py-spy, 400 concurrent): the call flow ~27%, of which the draft ticket
+  (`hotline/tickets` open_draft, a store write and re-read) ~12%; journal writes from AMI events ~13%; ticket
+  events → screen pop ~10% (now skips the ticket load when no agent holds the call); Redis client parsing
+  ~8%. The supervision rule engine (14% this morning) is gone from the profile: rules run on the 1 s tick and
+  the 1/5/15-minute windows are per-second buckets (hotline/supervision/series.py).
+- Bounded waiting Redis pool vs redis-py's default pool (earlier A/B, 500 concurrent): blocking pool 11
+  failed, default pool 539 failed with 715 `MaxConnectionsError`. RTP range 40000-49999 here (5,000 calls):
+  ports are not the limit."""
 
 
 def write_doc(table: str, command: str, hold: float) -> None:

@@ -90,6 +90,7 @@ class CallFlow:
         caller = caller_number(env.get("agi_callerid"))
         fields: dict[str, Any] = {"call_id": call_id, "caller": mask_number(caller)}
         stage = "pickup"
+        writes: list[asyncio.Future] = []   # journal writes the caller does not wait for; awaited at the end
         self.active_calls.add(call_id)
         try:
             version, tree = await self._active_menu()
@@ -103,7 +104,8 @@ class CallFlow:
             stage = "answer"
             await self._answer_after_ring(channel, call_id, arrived_at)
             stage = "menu"
-            action = await run_menu(tree, channel, self._sound, self._noter(call_id))
+            note = self._noter(call_id, writes)
+            action = await run_menu(tree, channel, self._sound, note)
             draft = {"call_id": call_id, "caller": caller, "route": action.queue, "menu_version": version,
                      "started_at": arrived_at, "recording_path": None}
             if isinstance(action, TransferAction):
@@ -111,10 +113,11 @@ class CallFlow:
                 if await self.transfers.start(channel, call_id, action, draft):
                     return
                 action = QueueAction(action="queue", queue=action.queue, record=action.record)
-            queue, closed = await self._apply_hours(channel, call_id, action.queue)
+            queue, closed = await self._apply_hours(channel, action.queue, note)
             if closed is None:
                 queue = await self._apply_overflow(channel, call_id, queue)
-            await self.journal.update(call_id, route=queue)
+            # not awaited here: the next prompt need not wait for Redis (settled before the call leaves the flow)
+            writes.append(asyncio.ensure_future(self.journal.update(call_id, route=queue)))
             draft["route"] = queue
             callback = bool(closed and closed.get("callback"))   # closed line: the caller leaves a description
             if closed is not None:
@@ -143,15 +146,24 @@ class CallFlow:
                       error=repr(exc), **fields)
             await self._release_to_general(channel, call_id)
         finally:
+            await self._settle(writes, fields)
             self.active_calls.discard(call_id)
 
     def _sound(self, name: str) -> str:
         return prompts.agi_path(self.settings, name)
 
-    def _noter(self, call_id: str):
+    def _noter(self, call_id: str, writes: list):
+        """The menu's journal entries are written while the next prompt already plays: a caller's early key
+        ('#' right after the choice) is lost if the prompt starts late (docs/performance.md, capacity)."""
         async def note(event: str, **fields) -> None:
-            await self.journal.record(call_id, event, **fields)
+            writes.append(asyncio.ensure_future(self.journal.record(call_id, event, at=time.time(), **fields)))
         return note
+
+    async def _settle(self, writes: list, fields: dict) -> None:
+        """Through the spool like every journal write (kept while Redis is away); anything else is logged."""
+        for outcome in await asyncio.gather(*writes, return_exceptions=True):
+            if isinstance(outcome, Exception):
+                log_event(log, "journal write failed", logging.ERROR, error=repr(outcome), **fields)
 
     async def _answer_after_ring(self, channel: AgiChannel, call_id: str, arrived_at: float) -> None:
         """The journal's answer time comes from the channel's Newstate(Up) event (ivr.events)."""
@@ -170,17 +182,16 @@ class CallFlow:
                                       played_seconds=played)
         return queue
 
-    async def _apply_hours(self, channel: AgiChannel, call_id: str, queue: str) -> tuple[str, dict | None]:
+    async def _apply_hours(self, channel: AgiChannel, queue: str, note) -> tuple[str, dict | None]:
         """The line's opening hours at the key press: open → (queue, None); closed → its prompt, then the
-        fallback line (or the same line's ticket, for a call-back)."""
+        fallback line (or the same line's ticket, for a call-back). Noted after the key, like the menu's events."""
         is_open, fallback = self.is_open(queue, time.time())
         if is_open:
             return queue, None
         closed = fallback or {"queue": FALLBACK_LINE}
         target = closed.get("queue") or queue
-        await self.journal.record(call_id, "after_hours", queue=queue, to_queue=target,
-                                  callback=bool(closed.get("callback")), reason=closed.get("reason", ""),
-                                  prompt=closed.get("prompt"))
+        await note("after_hours", queue=queue, to_queue=target, callback=bool(closed.get("callback")),
+                   reason=closed.get("reason", ""), prompt=closed.get("prompt"))
         if closed.get("prompt"):
             await channel.play(self._sound(closed["prompt"]))
         return target, closed
@@ -218,13 +229,12 @@ class CallFlow:
         return ticket_id
 
     async def _queue(self, channel: AgiChannel, call_id: str, queue: str, ticket_id: str | None) -> None:
-        # one AGI command, not three: each costs up to 100 ms of AsyncAGI polling (docs/performance.md)
+        # one AGI batch, variables and release: each costs up to 100 ms of AsyncAGI polling (docs/performance.md)
         variables = {"HOTLINE_ROUTE": queue, "HOTLINE_QUEUE": queue}
         if ticket_id:   # None while the draft waits in the spool
             variables = {"HOTLINE_TICKET_ID": ticket_id, **variables}
-        await channel.set_variables(variables)
         await self.journal.record(call_id, "route", queue=queue, ticket_id=ticket_id)
-        await channel.release()
+        await channel.release_with(variables)
 
     async def _release_to_general(self, channel: AgiChannel, call_id: str) -> None:
         try:

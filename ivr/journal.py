@@ -32,24 +32,38 @@ class Journal:
     async def open(self, call_id: str, **summary) -> None:
         """`started_at`: the INVITE's arrival at Asterisk; `picked_up_at`: the controller's AsyncAGI pickup."""
         started = summary.setdefault("started_at", time.time())
-        async with self.redis.pipeline(transaction=True) as pipe:
+        entries = [_entry("arrived", started, {})]
+        if summary.get("picked_up_at"):
+            entries.append(_entry("picked_up", summary["picked_up_at"], {}))
+        async with self.redis.pipeline(transaction=True) as pipe:   # one round trip for the whole opening
             pipe.hset(call_key(call_id), mapping={"call_id": call_id, **_flat(summary)})
             pipe.zadd(CALLS, {call_id: started})
             pipe.expire(call_key(call_id), RETENTION_SECONDS)
+            pipe.rpush(journal_key(call_id), *entries)
+            pipe.expire(journal_key(call_id), RETENTION_SECONDS)
             await pipe.execute()
-        await self.record(call_id, "arrived", at=started)
-        if summary.get("picked_up_at"):
-            await self.record(call_id, "picked_up", at=summary["picked_up_at"])
 
     async def record(self, call_id: str, event: str, *, at: float | None = None, **fields) -> None:
-        entry = {"t": round(at or time.time(), 3), "event": event, **fields}
+        await self.note(call_id, event, at=at, fields=fields)
+
+    async def note(self, call_id: str, event: str, *, at: float | None = None, fields: dict | None = None,
+                   summary: dict | None = None) -> None:
+        """A timeline entry and (optionally) summary fields in one round trip."""
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.rpush(journal_key(call_id), json.dumps(entry, ensure_ascii=False))
+            pipe.rpush(journal_key(call_id), _entry(event, at or time.time(), fields or {}))
             pipe.expire(journal_key(call_id), RETENTION_SECONDS)
+            flat = _flat(summary or {})
+            if flat:
+                pipe.hset(call_key(call_id), mapping=flat)
             await pipe.execute()
 
     async def update(self, call_id: str, **summary) -> None:
         await self.redis.hset(call_key(call_id), mapping=_flat(summary))
+
+    async def started_at(self, call_id: str) -> float | None:
+        """The call's INVITE time; None when no journal was opened for it (one HGET, not the whole summary)."""
+        value = await self.redis.hget(call_key(call_id), "started_at")
+        return float(value) if value else None
 
     async def exists(self, call_id: str) -> bool:
         return bool(await self.redis.exists(call_key(call_id)))
@@ -70,6 +84,10 @@ class Journal:
         ids = await self.redis.zrevrangebyscore(CALLS, before or "+inf", "-inf", start=0, num=limit)
         summaries = [await self.summary(i) for i in ids]
         return [s for s in summaries if s]
+
+
+def _entry(event: str, at: float, fields: dict) -> str:
+    return json.dumps({"t": round(at, 3), "event": event, **fields}, ensure_ascii=False)
 
 
 def _flat(summary: dict) -> dict:
@@ -104,6 +122,7 @@ class SpooledJournal:
         spool.register("journal.open", journal.open)
         spool.register("journal.record", journal.record)
         spool.register("journal.update", journal.update)
+        spool.register("journal.note", journal.note)
 
     async def open(self, call_id: str, **summary) -> None:
         summary.setdefault("started_at", time.time())
@@ -114,6 +133,14 @@ class SpooledJournal:
 
     async def update(self, call_id: str, **summary) -> None:
         await self.spool.run("journal.update", call_id=call_id, **summary)
+
+    async def note(self, call_id: str, event: str, *, at: float | None = None, fields: dict | None = None,
+                   summary: dict | None = None) -> None:
+        await self.spool.run("journal.note", call_id=call_id, event=event, at=at or time.time(), fields=fields,
+                             summary=summary)
+
+    async def started_at(self, call_id: str) -> float | None:
+        return await self.direct.started_at(call_id)
 
     async def exists(self, call_id: str) -> bool:
         return await self.direct.exists(call_id)

@@ -150,12 +150,17 @@ class AsyncAgi:
         for command_id, future in zip(ids, futures, strict=True):
             self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
         try:
-            for command_id, command in zip(ids, commands, strict=True):
-                try:
-                    await self._manager.send_action("AGI", Channel=channel, Command=command, CommandID=command_id)
-                except AmiActionError as exc:
-                    self._channel_gone(channel, str(exc))
-                    raise AgiHangup(f"{channel} takes no AGI command: {exc}") from None
+            # all written at once, in order (Asterisk runs one session's actions in turn): one AMI round trip
+            sent = await asyncio.gather(*(self._manager.send_action("AGI", Channel=channel, Command=command,
+                                                                    CommandID=command_id)
+                                          for command_id, command in zip(ids, commands, strict=True)),
+                                        return_exceptions=True)
+            for outcome in sent:
+                if isinstance(outcome, AmiActionError):
+                    self._channel_gone(channel, str(outcome))
+                    raise AgiHangup(f"{channel} takes no AGI command: {outcome}") from None
+                if isinstance(outcome, BaseException):
+                    raise outcome
             return list(await asyncio.wait_for(asyncio.gather(*futures), timeout))
         except TimeoutError:
             raise AmiTimeout(f"AGI {commands!r} on {channel}: no result within {timeout:g}s") from None
@@ -173,7 +178,7 @@ class AsyncAgi:
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":
             self._channel_gone(channel, "AsyncAGIEnd")
-        elif channel in self._active or any(ch == channel for ch, _ in self._waiters.values()):
+        elif channel in self._active or channel in self._locks:   # a channel with commands in flight has a lock
             self._channel_gone(channel, "Hangup")
 
     def _started(self, channel: str, env: dict[str, str]) -> None:

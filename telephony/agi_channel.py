@@ -100,3 +100,8 @@ class AgiChannel:
     async def release(self) -> None:
         """Leave AsyncAGI: the dialplan continues after AGI()."""
         await self.command("ASYNCAGI BREAK")
+
+    async def release_with(self, values: Mapping[str, str | int]) -> None:
+        """Set variables and leave AsyncAGI in one batch (one AsyncAGI poll, one AMI round trip)."""
+        await self.agi.commands(self.channel, [*(f"SET VARIABLE {_name(name)} {_quote(str(value))}"
+                                                 for name, value in values.items()), "ASYNCAGI BREAK"])

@@ -114,9 +114,14 @@ class ScreenPop:
     async def on_ticket_event(self, fields: dict) -> None:
         """A ticket changed (ASR finished, edit, submit): refresh it on the agent who holds its call."""
         call_id, ticket_id = fields.get("call_id"), fields.get("ticket_id")
-        ticket = await calls.load_ticket(self.redis, ticket_id)
-        call_id = call_id or (ticket or {}).get("call_id")
+        # the holder first: most events (a draft opened in the menu) find no agent yet, and load no ticket
         agent = await calls.holder_of(self.redis, call_id) if call_id else None
+        if call_id and not agent:
+            return
+        ticket = await calls.load_ticket(self.redis, ticket_id)
+        if not call_id:
+            call_id = (ticket or {}).get("call_id")
+            agent = await calls.holder_of(self.redis, call_id) if call_id else None
         if not agent:
             return  # the call has not reached an agent yet; the pop will carry the ticket
         update = {"type": "update", "kind": fields.get("kind"), "call": {"call_id": call_id}, "ticket": ticket}

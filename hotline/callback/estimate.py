@@ -14,8 +14,8 @@ from hotline.supervision.queue_model import QueueModel
 
 def handle_time(model: QueueModel, line: str, now: float, default_aht: float) -> float:
     """Mean talk time of the last 15 minutes, or the configured default while the line has none."""
-    talks = [talk for t, talk in model.queue(line).talks if t >= now - 900 and talk > 0]
-    return sum(talks) / len(talks) if talks else default_aht
+    talks = model.queue(line).talks.window(now, 900)   # `marked`: the talks longer than 0 s
+    return talks.total / talks.marked if talks.marked else default_aht
 
 
 def estimated_wait(model: QueueModel, line: str, now: float, default_aht: float) -> float:

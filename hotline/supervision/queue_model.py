@@ -6,9 +6,10 @@ AgentComplete, QueueMember*, and the QueueStatus reply: QueueParams, QueueMember
 """
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from hotline.supervision.series import Series
 
 # AST_DEVICE_* numbers in the Status field
 UNKNOWN, NOT_INUSE, INUSE, BUSY, INVALID, UNAVAILABLE, RINGING, RINGINUSE, ONHOLD = range(9)
@@ -53,29 +54,30 @@ class Member:
 @dataclass
 class QueueState:
     name: str
+    sl_seconds: float = 20.0
     waiting: dict[str, float] = field(default_factory=dict)       # uniqueid -> joined at (epoch)
     members: dict[str, Member] = field(default_factory=dict)      # interface -> member
-    joins: deque = field(default_factory=deque)                   # joined at
-    answers: deque = field(default_factory=deque)                 # (answered at, hold time s)
-    abandons: deque = field(default_factory=deque)                # (abandoned at, hold time s)
-    timeouts: deque = field(default_factory=deque)                # (left at, hold time s) — left unanswered
-    talks: deque = field(default_factory=deque)                   # (completed at, talk time s)
-    ring_no_answer: deque = field(default_factory=deque)
+    # per-second buckets (hotline.supervision.series): O(1) window reads however busy the queue
+    joins: Series = field(default_factory=Series)                 # joined at
+    answers: Series = field(init=False)                           # hold time s; marked: within sl_seconds
+    abandons: Series = field(default_factory=Series)              # hold time s
+    timeouts: Series = field(default_factory=Series)              # hold time s — left unanswered
+    talks: Series = field(default_factory=lambda: Series(lambda talk: talk > 0))   # talk time s
+    ring_no_answer: Series = field(default_factory=Series)
     left: dict[str, tuple[float, float]] = field(default_factory=dict)  # uid -> (left at, waited) pending
     resolved: set[str] = field(default_factory=set)               # uids answered/abandoned, awaiting leave
 
+    def __post_init__(self) -> None:
+        self.answers = Series(lambda hold: hold <= self.sl_seconds)
+
     def trim(self, now: float) -> None:
         horizon = now - HISTORY_SECONDS
-        for series in (self.answers, self.abandons, self.timeouts, self.talks):
-            while series and series[0][0] < horizon:
-                series.popleft()
-        for series in (self.joins, self.ring_no_answer):
-            while series and series[0] < horizon:
-                series.popleft()
+        for series in (self.joins, self.answers, self.abandons, self.timeouts, self.talks, self.ring_no_answer):
+            series.trim(horizon)
         for uid, (left_at, waited) in list(self.left.items()):
             if now - left_at >= UNRESOLVED_LEAVE_S:
                 del self.left[uid]
-                self.timeouts.append((left_at, waited))
+                self.timeouts.append(left_at, waited)
 
 
 class QueueModel:
@@ -86,7 +88,7 @@ class QueueModel:
         self.sl_seconds = sl_seconds
         # Asterisk app_queue name -> our route name (hotline-tourism -> tourism)
         self.aliases = dict(aliases or {})
-        self.queues: dict[str, QueueState] = {q: QueueState(q) for q in queues}
+        self.queues: dict[str, QueueState] = {q: QueueState(q, sl_seconds) for q in queues}
         self._handlers = {
             "QueueCallerJoin": self._join, "QueueCallerLeave": self._leave,
             "QueueCallerAbandon": self._abandon, "AgentConnect": self._connect,
@@ -98,7 +100,7 @@ class QueueModel:
 
     def queue(self, name: str) -> QueueState:
         if name not in self.queues:
-            self.queues[name] = QueueState(name)
+            self.queues[name] = QueueState(name, self.sl_seconds)
         return self.queues[name]
 
     def apply(self, event: Mapping, now: float) -> str | None:
@@ -139,19 +141,19 @@ class QueueModel:
 
     def _abandon(self, q: QueueState, e: Mapping, now: float) -> None:
         uid = e.get("Uniqueid")
-        q.abandons.append((now, _int(e, "HoldTime")))
+        q.abandons.append(now, _int(e, "HoldTime"))
         self._resolve(q, uid)
 
     def _connect(self, q: QueueState, e: Mapping, now: float) -> None:
         uid = e.get("Uniqueid")
-        q.answers.append((now, _int(e, "HoldTime")))
+        q.answers.append(now, _int(e, "HoldTime"))
         self._resolve(q, uid)
         member = q.members.get(e.get("Interface") or "")
         if member:
             member.in_call = True
 
     def _complete(self, q: QueueState, e: Mapping, now: float) -> None:
-        q.talks.append((now, _int(e, "TalkTime")))
+        q.talks.append(now, _int(e, "TalkTime"))
         member = q.members.get(e.get("Interface") or "")
         if member:
             member.in_call = False
@@ -251,33 +253,28 @@ class QueueModel:
 
     def window_stats(self, name: str, now: float, window_s: float) -> dict:
         q = self.queue(name)
-        since = now - window_s
-        answers = [hold for t, hold in q.answers if t >= since]
-        abandons = [hold for t, hold in q.abandons if t >= since]
-        timeouts = [hold for t, hold in q.timeouts if t >= since]
-        talks = [talk for t, talk in q.talks if t >= since]
+        answers, talks = q.answers.window(now, window_s), q.talks.window(now, window_s)
+        abandoned, timed_out = q.abandons.window(now, window_s).count, q.timeouts.window(now, window_s).count
         late_waiting = self.late_waiting(name, now)
-        finished = len(answers) + len(abandons) + len(timeouts)
-        within = sum(1 for hold in answers if hold <= self.sl_seconds)
+        finished = answers.count + abandoned + timed_out
         return {
             "window_s": window_s,
-            "offered": sum(1 for t in q.joins if t >= since),
-            "answered": len(answers),
-            "abandoned": len(abandons),
-            "timed_out": len(timeouts),
-            "service_level": _pct(within, finished + late_waiting),
-            "answer_rate": _pct(len(answers), finished),
-            "abandon_rate": _pct(len(abandons), finished),
-            "aht_s": round(sum(talks) / len(talks), 1) if talks else None,
-            "asa_s": round(sum(answers) / len(answers), 1) if answers else None,
+            "offered": q.joins.window(now, window_s).count,
+            "answered": answers.count,
+            "abandoned": abandoned,
+            "timed_out": timed_out,
+            "service_level": _pct(answers.marked, finished + late_waiting),
+            "answer_rate": _pct(answers.count, finished),
+            "abandon_rate": _pct(abandoned, finished),
+            "aht_s": round(talks.total / talks.count, 1) if talks.count else None,
+            "asa_s": round(answers.total / answers.count, 1) if answers.count else None,
             "arrival_rate_per_min": {f"{w // 60}m": round(self.arrival_rate(name, now, w) * 60, 3)
                                      for w in RATE_WINDOWS},
         }
 
     def arrival_rate(self, name: str, now: float, window_s: float) -> float:
         """Joins per second over the last `window_s` seconds."""
-        q = self.queue(name)
-        return sum(1 for t in q.joins if t >= now - window_s) / window_s
+        return self.queue(name).joins.window(now, window_s).count / window_s
 
 
 def _pct(part: int, whole: int) -> float | None:

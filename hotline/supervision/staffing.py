@@ -15,11 +15,11 @@ def staffing_advice(model: QueueModel, queue: str, now: float, targets: Staffing
     hide it); handle time: mean talk time of the last 15 minutes. Configured defaults stand in
     until the queue has data of its own."""
     rate = max(model.arrival_rate(queue, now, 300), model.arrival_rate(queue, now, 900))
-    talks = [talk for t, talk in model.queue(queue).talks if t >= now - 900 and talk > 0]
-    measured_rate, measured_aht = rate > 0, bool(talks)
+    talks = model.queue(queue).talks.window(now, 900)      # marked: talks longer than 0 s
+    measured_rate, measured_aht = rate > 0, talks.marked > 0
     if not measured_rate:
         rate = targets.default_calls_per_hour / 3600
-    aht = sum(talks) / len(talks) if talks else targets.default_aht_s
+    aht = talks.total / talks.marked if measured_aht else targets.default_aht_s
     need = agents_needed(rate, aht, targets.target_service_level, targets.target_answer_s,
                          targets.max_occupancy, targets.shrinkage)
     live = model.snapshot(queue, now=None)

@@ -155,9 +155,11 @@ class MenuStore:
 
     async def active_or_publish(self, default: Path) -> tuple[int, MenuTree]:
         """The active menu; on a Redis that has none (first start, data lost) publish `default` first."""
-        if await self.active_version() is None:
+        version = await self.active_version()     # one GET per call: the call flow asks on every call
+        if version is None:
             await self.publish(load_menu_file(default), author="config", note=f"initial menu from {default.name}")
-        return await self.active()
+            return await self.active()
+        return version, await self.get(version)
 
     async def versions(self) -> list[dict]:
         last = int(await self.redis.get(SEQ) or 0)

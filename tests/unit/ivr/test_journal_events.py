@@ -96,3 +96,31 @@ async def test_events_of_other_channels_are_ignored(consumer, unit_redis):
     assert event_names(call).count("hangup") == 1
     assert not await unit_redis.exists(call_key("call-unknown"))
     assert sorted(await unit_redis.keys("hotline:call:*")) == [call_key("call-1"), f"{call_key('call-1')}:journal"]
+
+
+async def test_one_round_trip_per_event_and_one_exists_per_call(consumer, unit_redis, monkeypatch):
+    """The journal under load: an event costs one pipeline; whether the call has a journal is asked once."""
+    from redis.asyncio.client import Pipeline
+    trips = []
+    execute, command = Pipeline.execute, type(unit_redis).execute_command
+
+    async def counted_execute(self, *args, **kwargs):
+        trips.append("pipeline")
+        return await execute(self, *args, **kwargs)
+
+    async def counted_command(self, *args, **kwargs):
+        trips.append(args[0])
+        return await command(self, *args, **kwargs)
+
+    monkeypatch.setattr(Pipeline, "execute", counted_execute)
+    monkeypatch.setattr(type(unit_redis), "execute_command", counted_command)
+    send, journal = consumer
+    send("QueueCallerJoin", Queue="hotline-business", Position="1", Count="1")
+    send("AgentCalled", Interface="PJSIP/agent1", MemberName="agent1")
+    send("AgentConnect", Interface="PJSIP/agent1", MemberName="agent1", HoldTime="3", RingTime="1")
+    send("Hangup", Cause="16")
+    await journal_with(journal, "queue_join", "agent_ringing", "agent_connect", "hangup")
+    writes = [t for t in trips if t != "HGETALL" and t != "LRANGE"]   # the test's own reads
+    assert writes == ["EXISTS", "pipeline", "pipeline", "pipeline", "pipeline"]
+    call = await journal.get("call-1")
+    assert (call["queue"], call["agent"], call["wait_seconds"]) == ("hotline-business", "agent1", 3)

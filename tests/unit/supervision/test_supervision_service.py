@@ -79,8 +79,9 @@ async def test_alert_raised_once_survives_reconnect_and_clears_once(fake_ami, un
             fake_ami.event("QueueCallerJoin", Queue="hotline-tourism", Uniqueid=f"c{i}", Position=str(i + 1),
                            Count=str(i + 1))
         await all_handled(fake_ami, svc, 4)
+        await svc.tick()                  # the rules run on the tick, not on each event
         alerts = [m["alert"] for m in ws.sent if m["type"] == "alert"]
-        assert [(a["kind"], a["severity"], a["value"]) for a in alerts] == [("raised", "warning", 3.0)]
+        assert [(a["kind"], a["severity"], a["value"]) for a in alerts] == [("raised", "warning", 4.0)]   # on the tick
         assert alerts[0]["staffing"]["message"].startswith("需要增配")
         assert alerts[0]["label"] == "文旅服务专线" and "排队人数" in alerts[0]["message"]
         assert json.loads(await unit_redis.hget(ACTIVE_KEY, "tourism:waiting"))["severity"] == "warning"

@@ -23,6 +23,13 @@ async def test_set_variables_queues_all_commands_in_one_batch():
                                                 'SET VARIABLE TIMEOUT(absolute) "0"'])]
 
 
+
+async def test_release_with_sets_then_breaks_in_the_same_batch():
+    agi = RecordingAgi()
+    await AgiChannel(agi, "PJSIP/callers-1").release_with({"HOTLINE_QUEUE": "tourism"})
+    assert agi.batches == [("PJSIP/callers-1", ['SET VARIABLE HOTLINE_QUEUE "tourism"', "ASYNCAGI BREAK"])]
+
+
 @pytest.mark.parametrize("name, value", [("A", 'say "hi"'), ("A", "two\nlines"), ("A B", "x"),
                                          ("F(a,b)", "x"), ("", "x"), ("A;B", "x")])
 async def test_names_and_values_that_would_break_the_command_are_refused(name, value):
