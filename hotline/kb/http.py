@@ -12,12 +12,11 @@ from hotline.admin.http import actor_of
 from hotline.api.deps import AdminUser, AgentUser, RedisDep, RuntimeDep, feature
 from hotline.auth.users import Role
 from hotline.kb import render, store
-from hotline.kb.model import BODY_MAX, ArticleIn
+from hotline.kb.model import ARTICLE_ID, BODY_MAX, ArticleIn
 from hotline.kb.service import ArticleInvalid, KnowledgeBase
 
 router = APIRouter(prefix="/api/kb", tags=["knowledge base"])
 KB = Annotated[KnowledgeBase, Depends(feature("kb"))]
-ARTICLE_ID = r"^kb-[0-9]{1,9}$"
 
 
 def _view(article, today) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 TITLE_MAX, BODY_MAX, TAG_MAX, TAGS_MAX = 120, 20_000, 40, 20
+ARTICLE_ID = r"^kb-[0-9]{1,9}$"
 
 
 def _tags(n: int = TAGS_MAX):
@@ -46,6 +47,6 @@ class ArticleIn(BaseModel):
 
 
 class Article(ArticleIn):
-    id: Annotated[str, Field(pattern=r"^kb-[0-9]{1,9}$")]
+    id: Annotated[str, Field(pattern=ARTICLE_ID)]
     updated_at: float
     updated_by: Annotated[str, Field(max_length=64)]

@@ -49,4 +49,4 @@ async def version(redis) -> str:
 
 
 def to_json(article: Article) -> dict:
-    return json.loads(article.model_dump_json())
+    return article.model_dump(mode="json")
