@@ -4,7 +4,6 @@ is a random token, not a counter: a counter restarts after Redis loses its data 
 built before."""
 from __future__ import annotations
 
-import json
 import uuid
 
 from hotline.core import keys
