@@ -6,6 +6,7 @@ import time
 import uuid
 
 from hotline.core import keys
+from hotline.core.redis_batch import BatchedWriter
 
 CALLS = keys.CALLS.pattern
 RETENTION_SECONDS = 90 * 24 * 3600
@@ -26,8 +27,12 @@ def new_call_id(now: float | None = None) -> str:
 
 
 class Journal:
+    """Writes go out batched with every other call's (hotline/core/redis_batch.py): at a busy hour the journal is
+    most of the controller's Redis traffic."""
+
     def __init__(self, redis) -> None:
         self.redis = redis
+        self.writes = BatchedWriter(redis)
 
     async def open(self, call_id: str, **summary) -> None:
         """`started_at`: the INVITE's arrival at Asterisk; `picked_up_at`: the controller's AsyncAGI pickup."""
@@ -35,30 +40,35 @@ class Journal:
         entries = [_entry("arrived", started, {})]
         if summary.get("picked_up_at"):
             entries.append(_entry("picked_up", summary["picked_up_at"], {}))
-        async with self.redis.pipeline(transaction=True) as pipe:   # one round trip for the whole opening
-            pipe.hset(call_key(call_id), mapping={"call_id": call_id, **_flat(summary)})
-            pipe.zadd(CALLS, {call_id: started})
+        fields = {"call_id": call_id, **_flat(summary)}
+
+        def build(pipe) -> None:   # the summary before the index entry: whoever finds the call finds its summary
+            pipe.hset(call_key(call_id), mapping=fields)
             pipe.expire(call_key(call_id), RETENTION_SECONDS)
+            pipe.zadd(CALLS, {call_id: started})
             pipe.rpush(journal_key(call_id), *entries)
             pipe.expire(journal_key(call_id), RETENTION_SECONDS)
-            await pipe.execute()
+        await self.writes.write(build)
 
     async def record(self, call_id: str, event: str, *, at: float | None = None, **fields) -> None:
         await self.note(call_id, event, at=at, fields=fields)
 
     async def note(self, call_id: str, event: str, *, at: float | None = None, fields: dict | None = None,
                    summary: dict | None = None) -> None:
-        """A timeline entry and (optionally) summary fields in one round trip."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.rpush(journal_key(call_id), _entry(event, at or time.time(), fields or {}))
+        """A timeline entry and (optionally) summary fields, written together."""
+        entry, flat = _entry(event, at or time.time(), fields or {}), _flat(summary or {})
+
+        def build(pipe) -> None:
+            pipe.rpush(journal_key(call_id), entry)
             pipe.expire(journal_key(call_id), RETENTION_SECONDS)
-            flat = _flat(summary or {})
             if flat:
                 pipe.hset(call_key(call_id), mapping=flat)
-            await pipe.execute()
+        await self.writes.write(build)
 
     async def update(self, call_id: str, **summary) -> None:
-        await self.redis.hset(call_key(call_id), mapping=_flat(summary))
+        flat = _flat(summary)
+        if flat:
+            await self.writes.write(lambda pipe: pipe.hset(call_key(call_id), mapping=flat))
 
     async def started_at(self, call_id: str) -> float | None:
         """The call's INVITE time; None when no journal was opened for it (one HGET, not the whole summary)."""

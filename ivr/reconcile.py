@@ -55,6 +55,7 @@ class Reconciler:
         self.busy = busy                            # channels/call ids the flow is still walking
         self.window_seconds, self.settle_seconds, self.interval = window_seconds, settle_seconds, interval
         self.counters = {"fallback_calls": 0, "tickets_opened": 0, "asr_jobs": 0}
+        self._settled: dict[str, float] = {}   # call id → start: ticketed, nothing left to do; not asked again
 
     async def run_forever(self) -> None:
         while True:
@@ -102,9 +103,11 @@ class Reconciler:
         if self.intake.spool.pending:
             return      # tickets still waiting in the spool would look missing
         now = time.time()
-        ids = await self.redis.zrangebyscore(CALLS, now - self.window_seconds, now - self.settle_seconds)
-        busy = self.busy()
-        ids = [i for i in ids if i not in busy]
+        oldest = now - self.window_seconds
+        started = dict(await self.redis.zrangebyscore(CALLS, oldest, now - self.settle_seconds, withscores=True))
+        self._settled = {i: t for i, t in self._settled.items() if t >= oldest}
+        busy = self.busy()   # a busy hour puts thousands of settled calls in the window: each is asked once
+        ids = [i for i in started if i not in busy and i not in self._settled]
         async with self.redis.pipeline(transaction=False) as pipe:   # one round trip for the whole window
             for call_id in ids:
                 pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage", "asr_job_at")
@@ -113,6 +116,8 @@ class Reconciler:
             recorded = self.recording_path(call_id).exists()
             if ticket_id and recorded and not asr_job:
                 await self._untranscribed(call_id)
+            elif ticket_id:
+                self._settled[call_id] = started[call_id]
             # the flow itself saw the caller leave before asking anything: nothing to answer
             if ticket_id or (hung_up_in_flow and not recorded) or not (queue or route or recorded):
                 continue

@@ -5,7 +5,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from telephony.agi import AgiResult, AsyncAgi
+from telephony.agi import AgiHangup, AgiResult, AsyncAgi
 
 ALL_KEYS = "0123456789*#"
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\([A-Za-z0-9_]*\))?")
@@ -80,8 +80,12 @@ class AgiChannel:
         return _digit(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}", timeout=seconds + 10))
 
     async def prompt_for_key(self, sound: str, seconds: float) -> str | None:
-        """Play a prompt the caller may interrupt with any key, then wait for one."""
-        return await self.play(sound, ALL_KEYS) or await self.wait_for_key(seconds)
+        """Play a prompt the caller may interrupt with any key, then wait `seconds` for one. One command (GET
+        OPTION), not a play and a wait: each AsyncAGI command costs an AMI round trip and up to 100 ms of polling."""
+        result = await self.command(f"GET OPTION {sound} {_quote(ALL_KEYS)} {max(int(seconds * 1000), 1)}")
+        if result.result == "-1":   # hung up during it (or no such prompt: Asterisk then ends AGI on the channel)
+            raise AgiHangup(f"{self.channel}: {result.raw.strip()}")
+        return _digit(result)
 
     async def record(self, path: str, *, max_seconds: int, silence_seconds: int, end_keys: str = "#") -> Recording:
         line = (f"RECORD FILE {path} wav {_quote(end_keys)} {max_seconds * 1000} 0 BEEP s={silence_seconds}")

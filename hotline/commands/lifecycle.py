@@ -132,7 +132,16 @@ def serve() -> None:
     except RuntimeError as exc:
         fail(exc)
     setup_logging()
-    asyncio.run(runtime.serve(settings))
+    with asyncio.Runner(loop_factory=event_loop_factory(settings)) as runner:
+        runner.run(runtime.serve(settings))
+
+
+def event_loop_factory(settings: Settings):
+    """uvloop unless the settings ask for the standard loop (an A/B in bench/capacity.py)."""
+    if settings.event_loop == "uvloop":
+        import uvloop
+        return uvloop.new_event_loop
+    return asyncio.new_event_loop
 
 
 def doctor() -> None:

@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=500, ge=1, le=100_000)
     redis_pool_timeout: float = Field(default=10.0, gt=0)
 
+    # the controller's asyncio event loop: libuv (uvloop) or the standard library's (docs/decisions.md)
+    event_loop: Literal["uvloop", "asyncio"] = "uvloop"
+
     # web app (API, agent console, wallboard)
     http_host: str = "127.0.0.1"
     http_port: int = 8012

@@ -96,25 +96,22 @@ def _float_or_none(value) -> float | None:
         return None
 
 
-async def _ensure(redis, call: dict, lines: LineCatalogue) -> tuple[str, bool]:
+async def _ensure(redis, call: dict, lines: LineCatalogue) -> tuple[str, bool, Ticket]:
     if not call.get("call_id"):
         raise TicketInvalid("call_id is required")
     new = _new_ticket(call, lines)   # validates the route even when the ticket exists already
-    existing = await store.id_for_call(redis, str(call["call_id"]))
-    if existing:
-        return existing, False
-    ticket_id, created = await store.create_once(redis, new)
+    ticket_id, created = await store.create_once(redis, new)   # one round trip: it finds an existing one itself
     if created:
         log_event(log, "draft ticket created", ticket_id=ticket_id, call_id=call["call_id"],
                   caller=mask_number(call.get("caller")), route=call.get("route"))
-    return ticket_id, created
+    return ticket_id, created, new
 
 
 async def open_draft(redis, call: dict, lines: LineCatalogue) -> dict:
     """Called when a caller is routed. Idempotent by call_id; fills call details a worker-created ticket lacks."""
-    ticket_id, created = await _ensure(redis, call, lines)
-    if created:
-        return dump(await store.load(redis, ticket_id))
+    ticket_id, created, new = await _ensure(redis, call, lines)
+    if created:   # what was stored, without reading it back (the call flow waits for this at a busy hour)
+        return dump(new.model_copy(update={"id": ticket_id}))
     line, label = _line(call, lines)
 
     def fill(ticket: Ticket) -> str | None:
@@ -165,7 +162,7 @@ async def attach_transcript(redis, call_id: str, transcript: dict, call: dict | 
     classification from both passes, link repeats. `call` (job fields: caller, route, path, recorded_at)
     seeds a ticket created here."""
     field = passes.PASSES[pass_name].field
-    ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
+    ticket_id, _, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
     parsed = Transcript.from_engine(transcript)
     preview = await store.load(redis, ticket_id)
     setattr(preview, field, parsed)
@@ -207,7 +204,7 @@ async def record_transcript_failure(redis, call_id: str, reason: str, call: dict
     """An ASR job raised: say so on the ticket (that pass's transcript failed, the reason), unless a transcript
     already landed."""
     field = passes.PASSES[pass_name].field
-    ticket_id, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
+    ticket_id, _, _ = await _ensure(redis, {**(call or {}), "call_id": call_id}, lines)
 
     def note(ticket: Ticket) -> str | None:
         if getattr(ticket, field).status not in RETRYABLE:

@@ -36,7 +36,7 @@ class ScriptedCaller:
         if self.hang_up_at and self.hang_up_at in command:
             self.hang_up_at = None
             return HANGUP
-        if command.startswith("STREAM FILE") and command.endswith(MENU_KEYS):
+        if command.startswith("GET OPTION") and MENU_KEYS in command:   # the prompt, then the wait for a key
             key = self.keys.pop(0) if self.keys else None
             return f"200 result={ord(key)} endpos=8000" if key else "200 result=0 endpos=40000"
         if command.startswith("STREAM FILE") and command.endswith(RECORD_PROMPT_KEYS):
@@ -45,7 +45,7 @@ class ScriptedCaller:
             if self.record == "hangup":
                 return HANGUP
             return f"200 result={ord('#')} (dtmf) endpos={int(self.spoken_seconds * 8000)}"
-        return None  # WAIT FOR DIGIT times out; SET VARIABLE, ANSWER, ASYNCAGI BREAK act as in Asterisk
+        return None  # SET VARIABLE, ANSWER, ASYNCAGI BREAK act as in Asterisk
 
 
 class FakeTickets:
@@ -72,7 +72,7 @@ class FakeOverflow:
 
 def played(channel: FakeChannel) -> list[str]:
     """Prompt names the channel was played, in order."""
-    return [c.split()[2].rsplit("/", 1)[-1] for c in channel.commands if c.startswith("STREAM FILE")]
+    return [c.split()[2].rsplit("/", 1)[-1] for c in channel.commands if c.startswith(("STREAM FILE", "GET OPTION"))]
 
 
 def event_names(call: dict) -> list[str]:
