@@ -42,6 +42,12 @@ def caller_number(callerid: str | None) -> str:
     return number if re.fullmatch(r"\+?[0-9]{3,20}", number) else ""
 
 
+def _skipped_early(channel: AgiChannel) -> bool:
+    """'#' or '*' pressed right after the menu key, before the description prompt started: Asterisk dropped it
+    (no command was reading), but the caller did skip; asking again would record them until they hang up."""
+    return bool(set(channel.keys_pressed_since_last_read()) & {"#", "*"})
+
+
 def spool_path(settings: Settings):
     return settings.state_dir / "spool" / "calls.jsonl"
 
@@ -97,7 +103,7 @@ class CallFlow:
             # one AGI command: each costs up to 100 ms of AsyncAGI polling before the answer
             # the pickup watchdog becomes a lease: a call this flow never queues still reaches a person
             await channel.set_variables({"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,
-                                         "HOTLINE_CALL_ID": call_id, "HOTLINE_MENU_VERSION": version})
+                                         "HOTLINE_CALL_ID": call_id})   # the menu version is in the journal
             await self.journal.open(call_id, caller=caller, channel=channel.channel, started_at=arrived_at,
                                     picked_up_at=picked_up_at, menu_version=version,
                                     uniqueid=env.get("agi_uniqueid"))
@@ -202,7 +208,8 @@ class CallFlow:
         await channel.command("HANGUP")
 
     async def _record_description(self, channel: AgiChannel, call_id: str, tree: MenuTree) -> dict | None:
-        if await channel.play(self._sound(tree.record_prompt), "*#"):
+        if (_skipped_early(channel) or await channel.play(self._sound(tree.record_prompt), "*#")
+                or _skipped_early(channel)):
             await self.journal.record(call_id, "recording_skipped")
             return None
         path = str(self.settings.pbx_instance_dir / "recordings" / call_id)
@@ -230,7 +237,7 @@ class CallFlow:
 
     async def _queue(self, channel: AgiChannel, call_id: str, queue: str, ticket_id: str | None) -> None:
         # one AGI batch, variables and release: each costs up to 100 ms of AsyncAGI polling (docs/performance.md)
-        variables = {"HOTLINE_ROUTE": queue, "HOTLINE_QUEUE": queue}
+        variables = {"HOTLINE_QUEUE": queue}   # [hotline-queue] sets HOTLINE_ROUTE itself
         if ticket_id:   # None while the draft waits in the spool
             variables = {"HOTLINE_TICKET_ID": ticket_id, **variables}
         await self.journal.record(call_id, "route", queue=queue, ticket_id=ticket_id)

@@ -31,6 +31,7 @@ _CODE = re.compile(r"^(\d{3})[ -]?(.*)$", re.S)
 _RESULT = re.compile(r"^result=(\S*)(?: \((.*)\))?(?: endpos=(-?\d+))?\s*$", re.S)
 _DEAD_CHANNEL = 511
 _ENDED_MEMORY = 10_000
+KEYS_KEPT = 64   # per channel: a menu walk is a handful of keys
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,12 @@ class AsyncAgi:
         self._locks: dict[str, asyncio.Lock] = {}
         self._active: dict[str, dict[str, str]] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
+        self._keys: dict[str, str] = {}   # channel in AsyncAGI -> keys its caller pressed (DTMFEnd), in order
         self._tasks: set[asyncio.Task] = set()
         self._prefix = f"agi-{secrets.token_hex(3)}"
         self._ids = itertools.count(1)
         # one subscription: start/exec/end/hangup of a channel stay in order
-        manager.on_event(("AsyncAGIStart", "AsyncAGIExec", "AsyncAGIEnd", "Hangup"), self._on_event)
+        manager.on_event(("AsyncAGIStart", "AsyncAGIExec", "AsyncAGIEnd", "Hangup", "DTMFEnd"), self._on_event)
         manager.on_connect(self.rediscover)  # registered first, so feature hooks see fresh state
         manager.on_disconnect(self._on_link_lost)
 
@@ -90,6 +92,11 @@ class AsyncAgi:
     def active_channels(self) -> dict[str, dict[str, str]]:
         """Channels now in AsyncAGI -> their agi_* env (partial for rediscovered ones)."""
         return {channel: dict(env) for channel, env in self._active.items()}
+
+    def keys_received(self, channel: str) -> str:
+        """Every key the caller pressed since the channel entered AsyncAGI, including those no command was
+        reading: Asterisk drops a key pressed between two commands, its DTMFEnd event still tells."""
+        return self._keys.get(channel, "")
 
     async def command(self, channel: str, command: str, timeout: float | None = None) -> AgiResult:
         """Run one AGI command on `channel` and return its result (waits forever unless `timeout`).
@@ -165,8 +172,10 @@ class AsyncAgi:
         except TimeoutError:
             raise AmiTimeout(f"AGI {commands!r} on {channel}: no result within {timeout:g}s") from None
         finally:
-            for command_id in ids:
+            for command_id, future in zip(ids, futures, strict=True):
                 self._waiters.pop(command_id, None)
+                if future.done() and not future.cancelled():
+                    future.exception()   # the first failure was raised; the rest are the same hang-up
 
     def _on_event(self, message: Message) -> None:
         channel = message.get("Channel", "")
@@ -174,6 +183,9 @@ class AsyncAgi:
             waiter = self._waiters.get(message.get("CommandID", ""))  # the event says "CommandId"
             if waiter and not waiter[1].done():
                 waiter[1].set_result(parse_agi_result(unquote(message.get("Result", ""))))
+        elif message.name == "DTMFEnd":
+            if channel in self._active and message.get("Direction") == "Received":
+                self._keys[channel] = (self._keys.get(channel, "") + message.get("Digit", ""))[-KEYS_KEPT:]
         elif message.name == "AsyncAGIStart":
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":
@@ -184,6 +196,7 @@ class AsyncAgi:
     def _started(self, channel: str, env: dict[str, str]) -> None:
         self._ended.pop(channel, None)
         self._active[channel] = env
+        self._keys.pop(channel, None)
         for handler in self._start_handlers:
             try:
                 result = handler(channel, env)
@@ -201,6 +214,7 @@ class AsyncAgi:
 
     def _channel_gone(self, channel: str, reason: str) -> None:
         self._active.pop(channel, None)
+        self._keys.pop(channel, None)
         self._ended[channel] = None
         while len(self._ended) > _ENDED_MEMORY:
             self._ended.popitem(last=False)

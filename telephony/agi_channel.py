@@ -46,6 +46,23 @@ class AgiChannel:
     def __init__(self, agi: AsyncAgi, channel: str) -> None:
         self.agi = agi
         self.channel = channel
+        self._keys_read = ""   # keys our commands returned, in order
+
+    def keys_pressed_since_last_read(self) -> str:
+        """Keys the caller pressed after the last key a command returned, which no command read (pressed
+        between two commands). Empty while that last key's own event is still on its way."""
+        received, at = self.agi.keys_received(self.channel), 0
+        for key in self._keys_read:
+            found = received.find(key, at)
+            if found < 0:
+                return ""
+            at = found + 1
+        return received[at:]
+
+    def _read(self, key: str | None) -> str | None:
+        if key:
+            self._keys_read = (self._keys_read + key)[-64:]
+        return key
 
     async def command(self, line: str, timeout: float | None = None) -> AgiResult:
         return await self.agi.command(self.channel, line, timeout=timeout)
@@ -69,7 +86,7 @@ class AgiChannel:
 
     async def play(self, sound: str, escape_keys: str = "") -> str | None:
         """Play a sound file (path without extension); returns the key that interrupted it."""
-        return _digit(await self.command(f"STREAM FILE {sound} {_quote(escape_keys)}"))
+        return self._read(_digit(await self.command(f"STREAM FILE {sound} {_quote(escape_keys)}")))
 
     async def play_through(self, sound: str) -> float:
         """Play a sound no key interrupts; returns the seconds Asterisk played (0.0: the file is missing)."""
@@ -77,7 +94,7 @@ class AgiChannel:
         return round(max(result.endpos or 0, 0) / 8000, 2)   # our prompts are 8 kHz
 
     async def wait_for_key(self, seconds: float) -> str | None:
-        return _digit(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}", timeout=seconds + 10))
+        return self._read(_digit(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}", timeout=seconds + 10)))
 
     async def prompt_for_key(self, sound: str, seconds: float) -> str | None:
         """Play a prompt the caller may interrupt with any key, then wait `seconds` for one. One command (GET
@@ -85,7 +102,7 @@ class AgiChannel:
         result = await self.command(f"GET OPTION {sound} {_quote(ALL_KEYS)} {max(int(seconds * 1000), 1)}")
         if result.result == "-1":   # hung up during it (or no such prompt: Asterisk then ends AGI on the channel)
             raise AgiHangup(f"{self.channel}: {result.raw.strip()}")
-        return _digit(result)
+        return self._read(_digit(result))
 
     async def record(self, path: str, *, max_seconds: int, silence_seconds: int, end_keys: str = "#") -> Recording:
         line = (f"RECORD FILE {path} wav {_quote(end_keys)} {max_seconds * 1000} 0 BEEP s={silence_seconds}")
@@ -99,6 +116,8 @@ class AgiChannel:
             ended_by = "dtmf"
         else:
             ended_by = "silence" if "silence" in data else "timeout"
+        if ended_by == "dtmf":
+            self._read(_digit(result))
         return Recording(ended_by=ended_by, endpos=result.endpos)
 
     async def release(self) -> None:

@@ -45,7 +45,7 @@ def test_ami_user_has_no_system_config_or_command_class(tmp_path):
     manager = render_config(Settings(pbx_root=tmp_path), CONFIG_DIR / "asterisk", shipped_lines().pbx_queues())["manager.conf"]
     classes = {line.split("=", 1)[0].strip(): set(line.split("=", 1)[1].strip().split(","))
                for line in manager.splitlines() if line.startswith(("read ", "write "))}
-    assert classes == {"read": {"call", "agent", "agi"}, "write": {"call", "agent", "agi", "reporting", "originate"}}
+    assert classes == {"read": {"call", "agent", "agi", "dtmf"}, "write": {"call", "agent", "agi", "reporting", "originate"}}
 
 
 @pytest.fixture

@@ -37,10 +37,10 @@ async def test_key_routes_to_its_queue_with_a_description(flow_rig, key, queue):
     assert call["route"] == queue and call["caller"] == "13812345678"
     assert event_names(call) == ["arrived", "picked_up", "answer", "key", "recording_started", "recording",
                                  "asr_job_published", "route"]
-    assert channel.variables["HOTLINE_QUEUE"] == channel.variables["HOTLINE_ROUTE"] == queue
+    assert channel.variables["HOTLINE_QUEUE"] == queue   # [hotline-queue] then sets HOTLINE_ROUTE
     assert channel.variables["HOTLINE_TICKET_ID"] == call["ticket_id"] == "T1"
     assert channel.variables["TIMEOUT(absolute)"] == str(flow_rig.settings.call_flow_lease_seconds)
-    assert channel.commands[3] == "ANSWER" and channel.commands[-1] == "ASYNCAGI BREAK"
+    assert channel.commands[2] == "ANSWER" and channel.commands[-1] == "ASYNCAGI BREAK"
     assert played(channel) == ["welcome", "record-description"]
     recording = next(e for e in call["events"] if e["event"] == "recording")
     assert recording["ended_by"] == "dtmf" and recording["seconds"] == 5.0
@@ -197,3 +197,33 @@ async def test_a_closed_line_with_callback_records_tickets_and_hangs_up(flow_rig
     assert played(channel) == ["welcome", "after-hours-callback", "record-description", "goodbye"]
     [draft] = flow_rig.tickets.drafts
     assert draft["after_hours"] == {"line": "business", "callback": True} and draft["route"] == "business"
+
+
+class QuickCaller(ScriptedCaller):
+    """Presses `then` right after the menu key, before the flow's next command: Asterisk drops those keys (no
+    command reads them) but still sends their DTMFEnd events, here just before the menu command's result."""
+
+    def __init__(self, rig, keys, then: str, **kwargs) -> None:
+        super().__init__(keys, **kwargs)
+        self.rig, self.then = rig, then
+
+    def answer(self, command: str) -> str | None:
+        if command.startswith("GET OPTION") and self.keys:
+            name = next(c for c, fake in self.rig.pbx.channels.items() if fake.in_agi)
+            for digit in self.keys[0] + self.then:
+                self.rig.pbx.event(name, "DTMFEnd", Digit=digit, Direction="Received", DurationMs="120")
+        return super().answer(command)
+
+
+async def test_a_hash_pressed_before_the_description_prompt_still_skips_the_description(flow_rig):
+    channel, call_id = await flow_rig.call(QuickCaller(flow_rig, ["9"], "#"))
+    call = await flow_rig.journal_with(call_id, "route")
+    assert call["route"] == "tourism" and "recording_skipped" in event_names(call)
+    assert not any(c.startswith(("RECORD FILE", "STREAM FILE")) for c in channel.commands)  # nor the prompt
+
+
+async def test_only_the_menu_key_pressed_records_the_description(flow_rig):
+    channel, call_id = await flow_rig.call(QuickCaller(flow_rig, ["9"], ""))
+    call = await flow_rig.journal_with(call_id, "route")
+    assert "recording_skipped" not in event_names(call)
+    assert any(c.startswith("RECORD FILE") for c in channel.commands)

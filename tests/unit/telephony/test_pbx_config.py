@@ -32,9 +32,9 @@ def test_ports_come_from_settings(rendered):
 
 def test_manager_user_has_only_the_needed_permissions(rendered):
     manager = rendered["manager.conf"]
-    assert "read = call,agent,agi\n" in manager  # no system: GetConfig would read the secret (issue 10)
+    assert "read = call,agent,agi,dtmf\n" in manager  # no system: GetConfig would read the secret (issue 10)
     assert "write = call,agent,agi,reporting,originate\n" in manager   # 预约回拨, 回访 (docs/decisions.md)
-    assert "channelvars = HOTLINE_CALL_ID,HOTLINE_ROUTE,HOTLINE_MENU_VERSION,HOTLINE_TICKET_ID" in manager
+    assert "channelvars = HOTLINE_CALL_ID,HOTLINE_ROUTE,HOTLINE_TICKET_ID" in manager
 
 
 def test_queues_are_prefixed_because_queues_conf_reserves_general(rendered):
