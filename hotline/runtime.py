@@ -72,6 +72,7 @@ class Runtime:
     agi: AsyncAgi
     redis: aioredis.Redis
     lines: LineCatalogue   # the line catalogue (config/queues.yaml), loaded once
+    agi_actions: AmiManager | None = None   # AsyncAGI commands' own AMI session (events off)
     tasks: set[asyncio.Task] = field(default_factory=set)
     features: Features = field(default_factory=Features)
 
@@ -97,17 +98,20 @@ class Runtime:
             except Exception as exc:  # one feature's shutdown must not keep the others open
                 log_event(log, "feature stop failed", logging.WARNING, feature=type(feature).__name__,
                           error=repr(exc))
+        if self.agi_actions is not None:
+            await self.agi_actions.close()
         await self.ami.close()
         await self.redis.aclose()
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    ami = AmiManager(
-        settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
-        ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
-    )
-    runtime = Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami), redis=redis_client(settings),
-                      lines=load_lines(settings.queues_file))
+    def login(events: bool) -> AmiManager:
+        return AmiManager(settings.ami_host, settings.ami_port, settings.ami_user, settings.ami_secret,
+                          ping_interval=settings.ami_ping_interval, action_timeout=settings.ami_action_timeout,
+                          events=events)
+    ami, agi_actions = login(events=True), login(events=False)
+    runtime = Runtime(settings=settings, ami=ami, agi=AsyncAgi(ami, agi_actions), agi_actions=agi_actions,
+                      redis=redis_client(settings), lines=load_lines(settings.queues_file))
     runtime.features = build_features(runtime)
     return runtime
 
@@ -162,6 +166,8 @@ async def serve(settings: Settings) -> None:
     runtime = build_runtime(settings)
     await runtime.start()
     runtime.spawn(connect_when_ready(runtime.ami), name="ami first connect")
+    if runtime.agi_actions is not None:
+        runtime.spawn(connect_when_ready(runtime.agi_actions), name="ami (AGI commands) first connect")
     config = uvicorn.Config(create_app(runtime), host=settings.http_host, port=settings.http_port,
                             log_level="warning", lifespan="off")
     log_event(log, "controller serving", http=f"{settings.http_host}:{settings.http_port}")

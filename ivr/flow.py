@@ -42,12 +42,6 @@ def caller_number(callerid: str | None) -> str:
     return number if re.fullmatch(r"\+?[0-9]{3,20}", number) else ""
 
 
-def _skipped_early(channel: AgiChannel) -> bool:
-    """'#' or '*' pressed right after the menu key, before the description prompt started: Asterisk dropped it
-    (no command was reading), but the caller did skip; asking again would record them until they hang up."""
-    return bool(set(channel.keys_pressed_since_last_read()) & {"#", "*"})
-
-
 def spool_path(settings: Settings):
     return settings.state_dir / "spool" / "calls.jsonl"
 
@@ -99,16 +93,16 @@ class CallFlow:
         writes: list[asyncio.Future] = []   # journal writes the caller does not wait for; awaited at the end
         self.active_calls.add(call_id)
         try:
+            # first, before any Redis read: the pickup watchdog (1.5 s after the INVITE) becomes a lease, so a
+            # call this flow never queues still reaches a person
+            answered = asyncio.ensure_future(self._answer_after_ring(channel, call_id, arrived_at))
+            answered.add_done_callback(lambda done: done.cancelled() or done.exception())  # raised when awaited
             version, tree = await self._active_menu()
-            # one AGI command: each costs up to 100 ms of AsyncAGI polling before the answer
-            # the pickup watchdog becomes a lease: a call this flow never queues still reaches a person
-            await channel.set_variables({"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,
-                                         "HOTLINE_CALL_ID": call_id})   # the menu version is in the journal
             await self.journal.open(call_id, caller=caller, channel=channel.channel, started_at=arrived_at,
                                     picked_up_at=picked_up_at, menu_version=version,
                                     uniqueid=env.get("agi_uniqueid"))
             stage = "answer"
-            await self._answer_after_ring(channel, call_id, arrived_at)
+            await answered
             stage = "menu"
             note = self._noter(call_id, writes)
             action = await run_menu(tree, channel, self._sound, note)
@@ -172,9 +166,12 @@ class CallFlow:
                 log_event(log, "journal write failed", logging.ERROR, error=repr(outcome), **fields)
 
     async def _answer_after_ring(self, channel: AgiChannel, call_id: str, arrived_at: float) -> None:
-        """The journal's answer time comes from the channel's Newstate(Up) event (ivr.events)."""
-        await asyncio.sleep(max(0.0, self.settings.ring_seconds - (time.time() - arrived_at)))
-        await channel.answer()
+        """Lease, call id, the rest of the ring time and the answer in one AGI batch: Asterisk answers on time
+        without waiting for a round trip through AMI, whose events run late at a busy hour (docs/performance.md).
+        The journal's answer time comes from the channel's Newstate(Up) event (ivr.events)."""
+        await channel.answer_after(max(0.0, self.settings.ring_seconds - (time.time() - arrived_at)),
+                                   {"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,
+                                    "HOTLINE_CALL_ID": call_id})   # the menu version is in the journal
 
     async def _apply_overflow(self, channel: AgiChannel, call_id: str, queue: str) -> str:
         """While the line is overloaded: send the caller to another line, or tell them and keep them here."""
@@ -208,8 +205,7 @@ class CallFlow:
         await channel.command("HANGUP")
 
     async def _record_description(self, channel: AgiChannel, call_id: str, tree: MenuTree) -> dict | None:
-        if (_skipped_early(channel) or await channel.play(self._sound(tree.record_prompt), "*#")
-                or _skipped_early(channel)):
+        if await channel.play(self._sound(tree.record_prompt), "*#"):   # also a '#' typed ahead (AgiChannel)
             await self.journal.record(call_id, "recording_skipped")
             return None
         path = str(self.settings.pbx_instance_dir / "recordings" / call_id)

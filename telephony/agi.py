@@ -31,7 +31,7 @@ _CODE = re.compile(r"^(\d{3})[ -]?(.*)$", re.S)
 _RESULT = re.compile(r"^result=(\S*)(?: \((.*)\))?(?: endpos=(-?\d+))?\s*$", re.S)
 _DEAD_CHANNEL = 511
 _ENDED_MEMORY = 10_000
-KEYS_KEPT = 64   # per channel: a menu walk is a handful of keys
+KEYS_KEPT = 256   # per channel in AsyncAGI: a menu walk is a handful of keys
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,13 @@ def decode_env(encoded: str) -> dict[str, str]:
 
 
 class AsyncAgi:
-    def __init__(self, manager: AmiManager):
+    """`manager` brings the events (and lists channels); `actions`, if given, is a second, events-off login
+    the AGI commands go out on. Asterisk serves each AMI session in one thread that also writes its events: at a
+    busy hour a command sent on the event session waited behind thousands of events (docs/performance.md)."""
+
+    def __init__(self, manager: AmiManager, actions: AmiManager | None = None):
         self._manager = manager
+        self._actions = actions or manager
         self._start_handlers: list[StartHandler] = []
         self._waiters: dict[str, tuple[str, asyncio.Future]] = {}  # CommandID -> (channel, result)
         self._locks: dict[str, asyncio.Lock] = {}
@@ -158,7 +163,8 @@ class AsyncAgi:
             self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
         try:
             # all written at once, in order (Asterisk runs one session's actions in turn): one AMI round trip
-            sent = await asyncio.gather(*(self._manager.send_action("AGI", Channel=channel, Command=command,
+            sender = self._actions if self._actions.connected else self._manager   # its link down: the other one
+            sent = await asyncio.gather(*(sender.send_action("AGI", Channel=channel, Command=command,
                                                                     CommandID=command_id)
                                           for command_id, command in zip(ids, commands, strict=True)),
                                         return_exceptions=True)
@@ -184,8 +190,9 @@ class AsyncAgi:
             if waiter and not waiter[1].done():
                 waiter[1].set_result(parse_agi_result(unquote(message.get("Result", ""))))
         elif message.name == "DTMFEnd":
-            if channel in self._active and message.get("Direction") == "Received":
-                self._keys[channel] = (self._keys.get(channel, "") + message.get("Digit", ""))[-KEYS_KEPT:]
+            keys = self._keys.get(channel, "")
+            if channel in self._active and message.get("Direction") == "Received" and len(keys) < KEYS_KEPT:
+                self._keys[channel] = keys + message.get("Digit", "")[:1]   # kept in place: callers index it
         elif message.name == "AsyncAGIStart":
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":

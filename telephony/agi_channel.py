@@ -43,29 +43,53 @@ def _digit(result: AgiResult) -> str | None:
 
 
 class AgiChannel:
+    """A channel's AGI commands, with type-ahead: Asterisk drops a key pressed while no command reads keys
+    (between two commands, which under load can be a second), but its DTMFEnd event still arrives, in order
+    with the commands' results. A prompt that takes keys first looks at the keys pressed since the last
+    result came back, so a caller who presses before the prompt starts is heard."""
+
     def __init__(self, agi: AsyncAgi, channel: str) -> None:
         self.agi = agi
         self.channel = channel
-        self._keys_read = ""   # keys our commands returned, in order
+        self._heard = 0   # keys received when the last result came back; the later ones no command read
 
-    def keys_pressed_since_last_read(self) -> str:
-        """Keys the caller pressed after the last key a command returned, which no command read (pressed
-        between two commands). Empty while that last key's own event is still on its way."""
-        received, at = self.agi.keys_received(self.channel), 0
-        for key in self._keys_read:
-            found = received.find(key, at)
-            if found < 0:
-                return ""
-            at = found + 1
-        return received[at:]
+    def typed_ahead(self) -> str:
+        return self.agi.keys_received(self.channel)[self._heard:]
 
-    def _read(self, key: str | None) -> str | None:
-        if key:
-            self._keys_read = (self._keys_read + key)[-64:]
-        return key
+    def _take_typed(self, keys: str) -> str | None:
+        """The first key among `keys` pressed since the last result, then counted as read."""
+        for offset, key in enumerate(self.typed_ahead()):
+            if key in keys:
+                self._heard += offset + 1
+                return key
+        return None
+
+    async def _run(self, lines: list[str], timeout: float | None = None) -> list[AgiResult]:
+        results = await self.agi.commands(self.channel, lines, timeout)
+        self._heard = len(self.agi.keys_received(self.channel))
+        return results
 
     async def command(self, line: str, timeout: float | None = None) -> AgiResult:
-        return await self.agi.command(self.channel, line, timeout=timeout)
+        return (await self._run([line], timeout))[0]
+
+    async def _keyed(self, line: str, keys: str, timeout: float | None = None) -> tuple[str | None, AgiResult | None]:
+        """Run a command that returns a key among `keys`. A key typed ahead answers without running it; one
+        that came in after it was sent but before it started still answers it (the command itself read none,
+        or a later one: that later key then waits for the next prompt, keys count in the order pressed)."""
+        typed = self._take_typed(keys)
+        if typed:
+            return typed, None
+        sent_at = self._heard
+        result = await self.command(line, timeout)
+        if result.result == "-1":
+            return None, result
+        key = _digit(result)
+        received = self.agi.keys_received(self.channel)
+        first = next(((at, k) for at, k in enumerate(received[sent_at:], sent_at) if k in keys), None)
+        if first is not None and first[1] != key:
+            self._heard = first[0] + 1
+            return first[1], result
+        return key, result
 
     async def answer(self) -> None:
         await self.command("ANSWER")
@@ -77,16 +101,22 @@ class AgiChannel:
         """Several SET VARIABLE commands queued together: one AsyncAGI poll (~100 ms) instead of one each.
         Not `EXEC MSet`: while an EXEC'd application is the channel's last one, CoreShowChannels no longer
         lists the channel under AGI, and a restarted controller could not find it to release it."""
-        await self.agi.commands(self.channel, [f"SET VARIABLE {_name(name)} {_quote(str(value))}"
-                                               for name, value in values.items()])
+        await self._run([f"SET VARIABLE {_name(name)} {_quote(str(value))}" for name, value in values.items()])
+
+    async def answer_after(self, seconds: float, variables: Mapping[str, str | int]) -> None:
+        """Set `variables`, let the caller ring `seconds` more and answer, queued as one batch: Asterisk runs it
+        through without a round trip to us (WAIT FOR DIGIT, not EXEC Wait: see set_variables)."""
+        wait = [f"WAIT FOR DIGIT {int(seconds * 1000)}"] if seconds >= 0.001 else []
+        await self._run([*(f"SET VARIABLE {_name(name)} {_quote(str(value))}" for name, value in variables.items()),
+                         *wait, "ANSWER"])
 
     async def get_variable(self, name: str) -> str | None:
         result = await self.command(f"GET VARIABLE {name}")
         return result.data if result.result == "1" else None
 
     async def play(self, sound: str, escape_keys: str = "") -> str | None:
-        """Play a sound file (path without extension); returns the key that interrupted it."""
-        return self._read(_digit(await self.command(f"STREAM FILE {sound} {_quote(escape_keys)}")))
+        """Play a sound file (path without extension); returns the key that interrupted it (or was typed ahead)."""
+        return (await self._keyed(f"STREAM FILE {sound} {_quote(escape_keys)}", escape_keys))[0]
 
     async def play_through(self, sound: str) -> float:
         """Play a sound no key interrupts; returns the seconds Asterisk played (0.0: the file is missing)."""
@@ -94,15 +124,16 @@ class AgiChannel:
         return round(max(result.endpos or 0, 0) / 8000, 2)   # our prompts are 8 kHz
 
     async def wait_for_key(self, seconds: float) -> str | None:
-        return self._read(_digit(await self.command(f"WAIT FOR DIGIT {int(seconds * 1000)}", timeout=seconds + 10)))
+        return (await self._keyed(f"WAIT FOR DIGIT {int(seconds * 1000)}", ALL_KEYS, timeout=seconds + 10))[0]
 
     async def prompt_for_key(self, sound: str, seconds: float) -> str | None:
         """Play a prompt the caller may interrupt with any key, then wait `seconds` for one. One command (GET
         OPTION), not a play and a wait: each AsyncAGI command costs an AMI round trip and up to 100 ms of polling."""
-        result = await self.command(f"GET OPTION {sound} {_quote(ALL_KEYS)} {max(int(seconds * 1000), 1)}")
-        if result.result == "-1":   # hung up during it (or no such prompt: Asterisk then ends AGI on the channel)
+        key, result = await self._keyed(f"GET OPTION {sound} {_quote(ALL_KEYS)} {max(int(seconds * 1000), 1)}",
+                                        ALL_KEYS)
+        if result is not None and result.result == "-1":   # hung up (or no such prompt: Asterisk then ends AGI)
             raise AgiHangup(f"{self.channel}: {result.raw.strip()}")
-        return self._read(_digit(result))
+        return key
 
     async def record(self, path: str, *, max_seconds: int, silence_seconds: int, end_keys: str = "#") -> Recording:
         line = (f"RECORD FILE {path} wav {_quote(end_keys)} {max_seconds * 1000} 0 BEEP s={silence_seconds}")
@@ -116,8 +147,6 @@ class AgiChannel:
             ended_by = "dtmf"
         else:
             ended_by = "silence" if "silence" in data else "timeout"
-        if ended_by == "dtmf":
-            self._read(_digit(result))
         return Recording(ended_by=ended_by, endpos=result.endpos)
 
     async def release(self) -> None:
@@ -126,5 +155,5 @@ class AgiChannel:
 
     async def release_with(self, values: Mapping[str, str | int]) -> None:
         """Set variables and leave AsyncAGI in one batch (one AsyncAGI poll, one AMI round trip)."""
-        await self.agi.commands(self.channel, [*(f"SET VARIABLE {_name(name)} {_quote(str(value))}"
-                                                 for name, value in values.items()), "ASYNCAGI BREAK"])
+        await self._run([*(f"SET VARIABLE {_name(name)} {_quote(str(value))}" for name, value in values.items()),
+                         "ASYNCAGI BREAK"])

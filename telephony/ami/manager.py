@@ -26,8 +26,9 @@ Hook = Callable[[], Any]
 class AmiManager:
     def __init__(self, host: str, port: int, username: str, secret: str, *,
                  ping_interval: float = 5.0, action_timeout: float = 10.0,
-                 reconnect_backoff: tuple[float, float] = (0.5, 10.0)):
+                 reconnect_backoff: tuple[float, float] = (0.5, 10.0), events: bool = True):
         self.host, self.port, self.username = host, port, username
+        self.events = events   # False: an actions-only link (Asterisk sends it no events)
         self._secret = secret
         self.ping_interval = ping_interval
         self.action_timeout = action_timeout
@@ -115,8 +116,8 @@ class AmiManager:
         conn = await AmiConnection.open(self.host, self.port, self._dispatcher.dispatch,
                                         timeout=self.action_timeout)
         try:
-            await conn.request("Login", {"Username": self.username, "Secret": self._secret},
-                               self.action_timeout)
+            login = {"Username": self.username, "Secret": self._secret, **({} if self.events else {"Events": "off"})}
+            await conn.request("Login", login, self.action_timeout)
         except AmiActionError as exc:
             conn.close()
             reason = exc.response.get("Message", "refused") if exc.response else "refused"

@@ -42,6 +42,8 @@ class FakeAmiServer:
         self.port = 0
         self._server: asyncio.AbstractServer | None = None
         self._writers: list[asyncio.StreamWriter] = []
+        self._quiet: set[asyncio.StreamWriter] = set()   # logged in with `Events: off`: sent no events
+        self.quiet_actions: list[Message] = []            # the actions that came on such a link
 
     async def start(self) -> FakeAmiServer:
         self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
@@ -64,7 +66,8 @@ class FakeAmiServer:
     def send(self, data: bytes) -> None:
         """Push raw bytes (events) to every connected client."""
         for writer in self._writers:
-            writer.write(data)
+            if writer not in self._quiet:
+                writer.write(data)
 
     def event(self, name: str, **headers) -> None:
         self.send(frame(Event=name, **headers))
@@ -82,15 +85,20 @@ class FakeAmiServer:
         finally:
             if writer in self._writers:
                 self._writers.remove(writer)
+            self._quiet.discard(writer)
             writer.close()
 
     async def _answer(self, action: Message, writer: asyncio.StreamWriter) -> None:
         name, action_id = action.get("Action", ""), action.action_id
         self.actions.append(action)
+        if writer in self._quiet:
+            self.quiet_actions.append(action)
         reply: Frames
         if name == "Login":
             ok = action.get("Username") == self.username and action.get("Secret") == self.secret
             self.logins += ok
+            if ok and action.get("Events", "").lower() == "off":
+                self._quiet.add(writer)
             reply = [dict(Response="Success", Message="Authentication accepted")] if ok else \
                 [dict(Response="Error", Message="Authentication failed")]
         elif name == "Ping":

@@ -7,7 +7,7 @@ import pytest
 from ivr.intake import RECORDINGS_STREAM
 from ivr.menus.store import parse_menu
 
-from ivr_fake_pbx import ScriptedCaller, event_names, played
+from ivr_fake_pbx import RECORD_PROMPT_KEYS, ScriptedCaller, event_names, played
 
 SUB_MENU = {
     "start": "main",
@@ -200,18 +200,25 @@ async def test_a_closed_line_with_callback_records_tickets_and_hangs_up(flow_rig
 
 
 class QuickCaller(ScriptedCaller):
-    """Presses `then` right after the menu key, before the flow's next command: Asterisk drops those keys (no
-    command reads them) but still sends their DTMFEnd events, here just before the menu command's result."""
+    """Presses the menu key, then `then` at once: after the menu command returned and before the description
+    prompt started, so Asterisk drops it (no command reads keys) but still sends its DTMFEnd event, which
+    arrives before the prompt's result (the prompt played through: nothing interrupted it)."""
 
     def __init__(self, rig, keys, then: str, **kwargs) -> None:
         super().__init__(keys, **kwargs)
         self.rig, self.then = rig, then
 
+    def _pressed(self, digits: str) -> None:
+        name = next(c for c, fake in self.rig.pbx.channels.items() if fake.in_agi)
+        for digit in digits:
+            self.rig.pbx.event(name, "DTMFEnd", Digit=digit, Direction="Received", DurationMs="120")
+
     def answer(self, command: str) -> str | None:
         if command.startswith("GET OPTION") and self.keys:
-            name = next(c for c, fake in self.rig.pbx.channels.items() if fake.in_agi)
-            for digit in self.keys[0] + self.then:
-                self.rig.pbx.event(name, "DTMFEnd", Digit=digit, Direction="Received", DurationMs="120")
+            self._pressed(self.keys[0])                       # read by the menu command
+        if command.startswith("STREAM FILE") and command.endswith(RECORD_PROMPT_KEYS):
+            self._pressed(self.then)
+            return "200 result=0 endpos=24000"
         return super().answer(command)
 
 
@@ -219,7 +226,7 @@ async def test_a_hash_pressed_before_the_description_prompt_still_skips_the_desc
     channel, call_id = await flow_rig.call(QuickCaller(flow_rig, ["9"], "#"))
     call = await flow_rig.journal_with(call_id, "route")
     assert call["route"] == "tourism" and "recording_skipped" in event_names(call)
-    assert not any(c.startswith(("RECORD FILE", "STREAM FILE")) for c in channel.commands)  # nor the prompt
+    assert not any(c.startswith("RECORD FILE") for c in channel.commands)
 
 
 async def test_only_the_menu_key_pressed_records_the_description(flow_rig):

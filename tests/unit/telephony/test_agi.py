@@ -6,7 +6,7 @@ import pytest
 from telephony.agi import AgiError, AgiHangup, AsyncAgi, decode_env, parse_agi_result
 from telephony.ami.errors import AmiTimeout
 from telephony.ami.manager import AmiManager
-from telephony.ami.testing import FakeAmiServer
+from telephony.ami.testing import FakeAmiServer, FakeAsyncAgi
 
 from helpers import eventually
 
@@ -197,3 +197,23 @@ async def test_rediscover_on_every_connect(agi_setup):
             break
         await asyncio.sleep(0.01)
     assert list(agi.active_channels()) == ["PJSIP/old-00000009"]
+
+
+async def test_commands_go_out_on_the_actions_link_and_results_come_on_the_event_link(fake_ami):
+    """Asterisk writes a session's events from the thread that reads its actions: AGI commands get their own
+    events-off login, the results (AsyncAGIExec events) still arrive on the event link."""
+    events = AmiManager("127.0.0.1", fake_ami.port, fake_ami.username, fake_ami.secret, action_timeout=2.0)
+    actions = AmiManager("127.0.0.1", fake_ami.port, fake_ami.username, fake_ami.secret, action_timeout=2.0,
+                         events=False)
+    agi = AsyncAgi(events, actions)
+    await events.connect()
+    await actions.connect()
+    try:
+        FakeAsyncAgi(fake_ami).start("PJSIP/callers-9", lambda command: "200 result=1")
+        await eventually(lambda: "PJSIP/callers-9" in agi.active_channels(), 2, "the channel to start")
+        result = await agi.command("PJSIP/callers-9", "ANSWER", timeout=2)
+        assert result.result == "1"
+        assert [a.get("Action") for a in fake_ami.quiet_actions] == ["AGI"]   # on the events-off link
+    finally:
+        await actions.close()
+        await events.close()
