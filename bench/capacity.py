@@ -180,33 +180,27 @@ def main() -> None:
 
 
 NOTES = """Reading it:
-- **Goal not met on this machine.** Controller ≥ 80% of the dialplan and ≥ 1,000 concurrent with 0 failed:
-  the dialplan alone held only 500 in this run (p99 2.2 s at 750, Asterisk at 104% of a core; it held 750 at
-  08:51 the same day), so 1,000 is beyond this shared 2-core box for Asterisk itself, controller or not. The
-  controller path stops at its first failing level: 1 call of 375 at 250 (below); at 400, in three runs this
-  session, 0, 15 and 98 of 600 failed.
-- Load average 0.7-13 during this run (other sessions mostly idle); the same level varies a lot from run to
-  run here, so read the table as "where it tips over", not as a precise limit.
-- What the failed controller calls are: callers whose '#' (sent 1.0 s after their key) reached Asterisk before
-  the description prompt had started, so the prompt played on, the recording began and the caller's script
-  hung up HOLD s later, in the recording. Not lost: each has its journal (`caller_hangup`, stage recording) and
-  its draft ticket with the recording. The gap key → prompt is two journal writes and one AsyncAGI command;
-  under load p99 ≈ 1 s. Done after this run: the flow no longer waits for those two writes (ivr/flow.py);
-  one check at 400 afterwards (controller only): 0 of 600 failed, answer p99 1.20 s, key→queue p99 1.76 s.
-  Not yet re-run at 500-1,000.
-- Before/after this issue's changes, 400 concurrent, controller only, back to back on a quiet machine (load
-  average ~5): before 184 of 600 failed, answer p99 6.3 s, key→queue p99 16.2 s (the old key→queue also
-  counted the journal writer's backlog); after 0 failed, p99 1.16 s, key→queue p99 3.9 s, then 1.6 s with
-  Asterisk's own queue-join stamp. Controller CPU 27% → 21-26% of a core at 400 (it is no longer the limit:
-  py-spy finds its event loop busy ~30% of the time, was ~50% here and 80% at the 500 plateau this morning).
-- Where the controller's time goes now (py-spy, 400 concurrent): the call flow ~27%, of which the draft ticket
-  (`hotline/tickets` open_draft, a store write and re-read) ~12%; journal writes from AMI events ~13%; ticket
-  events → screen pop ~10% (now skips the ticket load when no agent holds the call); Redis client parsing
-  ~8%. The supervision rule engine (14% this morning) is gone from the profile: rules run on the 1 s tick and
-  the 1/5/15-minute windows are per-second buckets (hotline/supervision/series.py).
-- Bounded waiting Redis pool vs redis-py's default pool (earlier A/B, 500 concurrent): blocking pool 11
-  failed, default pool 539 failed with 715 `MaxConnectionsError`. RTP range 40000-49999 here (5,000 calls):
-  ports are not the limit."""
+- **Goal not met: controller 750 = 75% of the dialplan's 1,000** (goal ≥ 80% and ≥ 1,000). The same run on a
+  quiet machine (load average ~1 before it) before this session's changes: controller 500, dialplan 1,000;
+  750 then failed 383 of 1,125 calls, 1,000 failed 593 of 1,500. In this run 800 failed 64 of 1,200: calls
+  whose AsyncAGIStart event reached the controller after the 1.5 s pickup watchdog, so the dialplan answered
+  them (within 2 s) and queued them on the general line; each has its fallback journal and a ticket from the
+  reconciler, none is lost, but they did not get the menu. In other runs 800 failed 5-16 of 1,200.
+- Why: Asterisk turns every Stasis message (each dialplan step, variable, state change, AGI result) into AMI
+  text in one thread (`stasis/m:manager:core`) whenever an AMI client is connected. At 800 calls it handles
+  ~7,000 messages a second with up to ~2,400 waiting, so events reach the controller up to a second late.
+  The dialplan alone has no AMI client and no such queue. CPU here: Asterisk ~1 core, the controller ~0.4.
+- What changed (docs/decisions.md, "Capacity of one node"): journal writes batched across calls, uvloop, one
+  AGI command for prompt + key, the answer batched with the lease and the ring time, AGI commands on their own
+  events-off AMI login, type-ahead from DTMFEnd events (a '#' pressed before the description prompt started was
+  dropped by Asterisk and left the caller recorded until they hung up: the cascade behind the 593 failures),
+  PJSIP no longer refuses INVITEs when the AMI queue is behind (`taskprocessor_overload_trigger = pjsip_only`:
+  19 INVITEs went unanswered before), RTCP and AGIExec Stasis messages declined.
+- INVITE→200 of the controller path is the 1 s ring time plus p99 0.1-0.9 s; key→queue p99 is seconds at
+  750-800 (the queue join is an AMI event: it waits in the same Asterisk queue).
+- Load average ~1 before the run, 19 at its end (the bench itself); the same level varies from run to run on
+  this shared 2-core box (750 passed in 4 of 5 runs today, 800 in none), so read the table as where it
+  tips over. RTP range 40000-49999 here (5,000 calls): ports are not the limit."""
 
 
 def write_doc(table: str, command: str, hold: float) -> None:
