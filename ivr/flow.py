@@ -27,6 +27,9 @@ log = logging.getLogger("ivr.flow")
 
 
 
+HANGUP_EVENT_GRACE_SECONDS = 3.0   # how long a Hangup event may trail AsyncAGIEnd (Asterisk's queue, busy hour)
+
+
 def arrival_time(env: dict, picked_up_at: float) -> float:
     """When the INVITE reached Asterisk: the dialplan passes its own stamp as the AGI argument."""
     try:
@@ -138,6 +141,12 @@ class CallFlow:
             await self._queue(channel, call_id, queue, ticket_id)
             log_event(log, "call routed", route=queue, menu_version=version, **fields)
         except AgiHangup:
+            # not the caller when no Hangup follows: the dialplan took the call (pickup watchdog, lease) and
+            # journals it itself; "caller_hangup" here would be false
+            if not await channel.hung_up_within(HANGUP_EVENT_GRACE_SECONDS):
+                await self.journal.record(call_id, "left_to_dialplan", stage=stage)
+                log_event(log, "call left the flow to the dialplan", logging.WARNING, stage=stage, **fields)
+                return
             await self.journal.record(call_id, "caller_hangup", stage=stage)
             await self.journal.update(call_id, hangup_stage=stage)
             log_event(log, "caller hung up in flow", stage=stage, **fields)

@@ -82,6 +82,7 @@ class AsyncAgi:
         self._active: dict[str, dict[str, str]] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
         self._keys: dict[str, str] = {}   # channel in AsyncAGI -> keys its caller pressed (DTMFEnd), in order
+        self._hung_up: OrderedDict[str, None] = OrderedDict()   # channels whose Hangup event came (recent ones)
         self._tasks: set[asyncio.Task] = set()
         self._prefix = f"agi-{secrets.token_hex(3)}"
         self._ids = itertools.count(1)
@@ -97,6 +98,11 @@ class AsyncAgi:
     def active_channels(self) -> dict[str, dict[str, str]]:
         """Channels now in AsyncAGI -> their agi_* env (partial for rediscovered ones)."""
         return {channel: dict(env) for channel, env in self._active.items()}
+
+    def hung_up(self, channel: str) -> bool:
+        """Whether the channel's Hangup event came: a channel that left AsyncAGI without one is still up in the
+        dialplan (a watchdog or lease took it from us)."""
+        return channel in self._hung_up
 
     def keys_received(self, channel: str) -> str:
         """Every key the caller pressed since the channel entered AsyncAGI, including those no command was
@@ -197,8 +203,12 @@ class AsyncAgi:
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":
             self._channel_gone(channel, "AsyncAGIEnd")
-        elif channel in self._active or channel in self._locks:   # a channel with commands in flight has a lock
-            self._channel_gone(channel, "Hangup")
+        else:   # Hangup
+            self._hung_up[channel] = None
+            while len(self._hung_up) > _ENDED_MEMORY:
+                self._hung_up.popitem(last=False)
+            if channel in self._active or channel in self._locks:   # one with commands in flight has a lock
+                self._channel_gone(channel, "Hangup")
 
     def _started(self, channel: str, env: dict[str, str]) -> None:
         self._ended.pop(channel, None)

@@ -1,6 +1,7 @@
 """One channel's AGI commands as awaitable methods (protocol only: no hotline rules here)."""
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +53,16 @@ class AgiChannel:
         self.agi = agi
         self.channel = channel
         self._heard = 0   # keys received when the last result came back; the later ones no command read
+
+    async def hung_up_within(self, seconds: float) -> bool:
+        """After the channel left AsyncAGI: True once its Hangup event comes (it follows AsyncAGIEnd, late when
+        Asterisk's event queue is long), False if none came in `seconds` (the channel went on in the dialplan)."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not self.agi.hung_up(self.channel):
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
 
     def typed_ahead(self) -> str:
         return self.agi.keys_received(self.channel)[self._heard:]

@@ -234,3 +234,26 @@ async def test_only_the_menu_key_pressed_records_the_description(flow_rig):
     call = await flow_rig.journal_with(call_id, "route")
     assert "recording_skipped" not in event_names(call)
     assert any(c.startswith("RECORD FILE") for c in channel.commands)
+
+
+class WatchdogCall(ScriptedCaller):
+    """The pickup watchdog fires before the flow's first command runs: the channel leaves AsyncAGI for the
+    dialplan's fallback (AsyncAGIEnd) and stays up (no Hangup event)."""
+
+    def __init__(self, rig) -> None:
+        super().__init__(["9"])
+        self.rig = rig
+
+    def answer(self, command: str) -> str | None:
+        if command.startswith("SET VARIABLE TIMEOUT"):
+            name = next(c for c, fake in self.rig.pbx.channels.items() if fake.in_agi)
+            self.rig.pbx.channels[name].in_agi = False
+            self.rig.pbx.event(name, "AsyncAGIEnd")
+        return super().answer(command)
+
+
+async def test_a_call_the_watchdog_took_is_not_journaled_as_a_caller_hang_up(flow_rig, monkeypatch):
+    monkeypatch.setattr("ivr.flow.HANGUP_EVENT_GRACE_SECONDS", 0.3)
+    channel, call_id = await flow_rig.call(WatchdogCall(flow_rig))
+    call = await flow_rig.journal_with(call_id, "left_to_dialplan")
+    assert "caller_hangup" not in event_names(call) and "hangup_stage" not in call
