@@ -33,6 +33,8 @@ class SippAgentPhone:
         self.process: SippProcess | None = None
 
     def start(self) -> SippAgentPhone:
+        if not _udp_free(self.port):   # else "bound" below could be the other process, and this one just exits
+            raise SippError(f"phone {self.user}: 127.0.0.1:{self.port} is taken (another phone still running?)")
         self.work_dir.mkdir(parents=True, exist_ok=True)
         steps = render_steps([s for s in self.steps if s[0] != "hold"], self.work_dir, 0)
         context = {"user": self.user, "answer": self.answer, "answer_delay_ms": int(self.answer_delay * 1000),
