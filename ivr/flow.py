@@ -250,8 +250,7 @@ class CallFlow:
 
     async def _release_to_general(self, channel: AgiChannel, call_id: str) -> None:
         try:
-            await channel.set_variable("HOTLINE_QUEUE", FALLBACK_LINE)
-            await channel.release()
+            await channel.release_with({"HOTLINE_QUEUE": FALLBACK_LINE})
             await self.journal.record(call_id, "released", queue=FALLBACK_LINE)
         except Exception:  # the channel is gone or AMI is down: the dialplan watchdog/fallback takes over
             pass

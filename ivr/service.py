@@ -126,7 +126,6 @@ class CallFlowFeature:
             agi_channel = AgiChannel(self.agi, channel)
             try:
                 # an empty HOTLINE_QUEUE sends the call to [hotline-fallback] `released` (answer, note, general)
-                await agi_channel.set_variables({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": ""})
-                await agi_channel.release()
+                await agi_channel.release_with({"TIMEOUT(absolute)": 0, "HOTLINE_QUEUE": ""})
             except Exception as exc:
                 log_event(log, "could not release channel", logging.WARNING, channel=channel, error=repr(exc))

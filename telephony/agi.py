@@ -204,9 +204,7 @@ class AsyncAgi:
         elif message.name == "AsyncAGIEnd":
             self._channel_gone(channel, "AsyncAGIEnd")
         else:   # Hangup
-            self._hung_up[channel] = None
-            while len(self._hung_up) > _ENDED_MEMORY:
-                self._hung_up.popitem(last=False)
+            _remember(self._hung_up, channel)
             if channel in self._active or channel in self._locks:   # one with commands in flight has a lock
                 self._channel_gone(channel, "Hangup")
 
@@ -232,9 +230,7 @@ class AsyncAgi:
     def _channel_gone(self, channel: str, reason: str) -> None:
         self._active.pop(channel, None)
         self._keys.pop(channel, None)
-        self._ended[channel] = None
-        while len(self._ended) > _ENDED_MEMORY:
-            self._ended.popitem(last=False)
+        _remember(self._ended, channel)
         lock = self._locks.get(channel)
         if lock is not None and not lock.locked():
             del self._locks[channel]
@@ -246,6 +242,13 @@ class AsyncAgi:
         for channel, future in self._waiters.values():
             if not future.done():
                 future.set_exception(AmiNotConnected(f"AMI link lost while {channel} ran an AGI command"))
+
+
+def _remember(recent: OrderedDict[str, None], channel: str) -> None:
+    """Channels seen lately, the oldest forgotten past _ENDED_MEMORY."""
+    recent[channel] = None
+    while len(recent) > _ENDED_MEMORY:
+        recent.popitem(last=False)
 
 
 def _in_async_agi(event: Message) -> bool:

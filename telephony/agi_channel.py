@@ -37,6 +37,10 @@ def _name(name: str) -> str:
     return name
 
 
+def _set_lines(values: Mapping[str, str | int]) -> list[str]:
+    return [f"SET VARIABLE {_name(name)} {_quote(str(value))}" for name, value in values.items()]
+
+
 def _digit(result: AgiResult) -> str | None:
     """STREAM FILE / WAIT FOR DIGIT return the key's ASCII code, or 0 for none."""
     code = int(result.result or 0)
@@ -102,9 +106,6 @@ class AgiChannel:
             return first[1], result
         return key, result
 
-    async def answer(self) -> None:
-        await self.command("ANSWER")
-
     async def set_variable(self, name: str, value: str | int) -> None:
         await self.set_variables({name: value})
 
@@ -112,14 +113,13 @@ class AgiChannel:
         """Several SET VARIABLE commands queued together: one AsyncAGI poll (~100 ms) instead of one each.
         Not `EXEC MSet`: while an EXEC'd application is the channel's last one, CoreShowChannels no longer
         lists the channel under AGI, and a restarted controller could not find it to release it."""
-        await self._run([f"SET VARIABLE {_name(name)} {_quote(str(value))}" for name, value in values.items()])
+        await self._run(_set_lines(values))
 
     async def answer_after(self, seconds: float, variables: Mapping[str, str | int]) -> None:
         """Set `variables`, let the caller ring `seconds` more and answer, queued as one batch: Asterisk runs it
         through without a round trip to us (WAIT FOR DIGIT, not EXEC Wait: see set_variables)."""
         wait = [f"WAIT FOR DIGIT {int(seconds * 1000)}"] if seconds >= 0.001 else []
-        await self._run([*(f"SET VARIABLE {_name(name)} {_quote(str(value))}" for name, value in variables.items()),
-                         *wait, "ANSWER"])
+        await self._run([*_set_lines(variables), *wait, "ANSWER"])
 
     async def get_variable(self, name: str) -> str | None:
         result = await self.command(f"GET VARIABLE {name}")
@@ -166,5 +166,4 @@ class AgiChannel:
 
     async def release_with(self, values: Mapping[str, str | int]) -> None:
         """Set variables and leave AsyncAGI in one batch (one AsyncAGI poll, one AMI round trip)."""
-        await self._run([*(f"SET VARIABLE {_name(name)} {_quote(str(value))}" for name, value in values.items()),
-                         "ASYNCAGI BREAK"])
+        await self._run([*_set_lines(values), "ASYNCAGI BREAK"])
