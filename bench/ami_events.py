@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 from hotline.commands.controller import Controller  # noqa: E402
 from hotline.core.config import Settings  # noqa: E402
 from hotline.core.redis_server import RedisServer  # noqa: E402
+from hotline.pbx import sandbox  # noqa: E402
 from ivr.scripted_caller import hotline_steps  # noqa: E402
 from telephony.ami.manager import AmiManager  # noqa: E402
-from telephony.pbx import PbxSandbox  # noqa: E402
 from telephony.sipp import SippLoad  # noqa: E402
 
 from _common import write_doc_section  # noqa: E402
@@ -54,7 +54,7 @@ async def count(settings: Settings, calls: int, prefix: str, work_dir: Path) -> 
     return seen, size[0]
 
 
-def reload_manager(pbx: PbxSandbox, text: str) -> None:
+def reload_manager(pbx, text: str) -> None:
     (pbx.host_dir / "etc" / "manager.conf").write_text(text, encoding="utf-8")
     pbx.cli("manager reload")
 
@@ -70,7 +70,7 @@ async def main() -> None:
     parser.add_argument("--no-doc", action="store_true")
     args = parser.parse_args()
     settings = Settings()
-    pbx, work_dir = PbxSandbox(settings), Path(tempfile.mkdtemp(prefix="bench-ami-events-"))
+    pbx, work_dir = sandbox(settings), Path(tempfile.mkdtemp(prefix="bench-ami-events-"))
     pbx.up()
     RedisServer(settings).up()
     Controller(settings).start()

@@ -83,6 +83,7 @@ class AsyncAgi:
         self._ended: OrderedDict[str, None] = OrderedDict()
         self._keys: dict[str, str] = {}   # channel in AsyncAGI -> keys its caller pressed (DTMFEnd), in order
         self._hung_up: OrderedDict[str, None] = OrderedDict()   # channels whose Hangup event came (recent ones)
+        self._key_waiters: dict[str, list[asyncio.Future]] = {}   # channel -> futures of next_key()
         self._tasks: set[asyncio.Task] = set()
         self._prefix = f"agi-{secrets.token_hex(3)}"
         self._ids = itertools.count(1)
@@ -108,6 +109,24 @@ class AsyncAgi:
         """Every key the caller pressed since the channel entered AsyncAGI, including those no command was
         reading: Asterisk drops a key pressed between two commands, its DTMFEnd event still tells."""
         return self._keys.get(channel, "")
+
+    def next_key(self, channel: str) -> asyncio.Future:
+        """Resolves at the channel's next key (DTMFEnd); never for a channel not in AsyncAGI. Cancel it when
+        done waiting."""
+        future = asyncio.get_running_loop().create_future()
+        if channel in self._active:
+            waiting = [waiter for waiter in self._key_waiters.get(channel, []) if not waiter.done()]
+            self._key_waiters[channel] = [*waiting, future]
+        return future
+
+    async def stop_playback(self, channel: str) -> None:
+        """Stop the prompt the channel plays or the key it waits for (AMI ControlPlayback): the running command
+        returns with no key (STREAM FILE, GET OPTION: result 0; WAIT FOR DIGIT: 1000, AST_CONTROL_STREAM_STOP).
+        A channel already gone is fine."""
+        try:
+            await self._sender().send_action("ControlPlayback", Channel=channel, Control="stop")
+        except AmiActionError:
+            pass
 
     async def command(self, channel: str, command: str, timeout: float | None = None) -> AgiResult:
         """Run one AGI command on `channel` and return its result (waits forever unless `timeout`).
@@ -169,7 +188,7 @@ class AsyncAgi:
             self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
         try:
             # all written at once, in order (Asterisk runs one session's actions in turn): one AMI round trip
-            sender = self._actions if self._actions.connected else self._manager   # its link down: the other one
+            sender = self._sender()
             sent = await asyncio.gather(*(sender.send_action("AGI", Channel=channel, Command=command,
                                                                     CommandID=command_id)
                                           for command_id, command in zip(ids, commands, strict=True)),
@@ -189,6 +208,9 @@ class AsyncAgi:
                 if future.done() and not future.cancelled():
                     future.exception()   # the first failure was raised; the rest are the same hang-up
 
+    def _sender(self) -> AmiManager:
+        return self._actions if self._actions.connected else self._manager   # its link down: the other one
+
     def _on_event(self, message: Message) -> None:
         channel = message.get("Channel", "")
         if message.name == "AsyncAGIExec":
@@ -199,6 +221,9 @@ class AsyncAgi:
             keys = self._keys.get(channel, "")
             if channel in self._active and message.get("Direction") == "Received" and len(keys) < KEYS_KEPT:
                 self._keys[channel] = keys + message.get("Digit", "")[:1]   # kept in place: callers index it
+                for waiter in self._key_waiters.pop(channel, []):
+                    if not waiter.done():
+                        waiter.set_result(None)
         elif message.name == "AsyncAGIStart":
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":
@@ -230,6 +255,8 @@ class AsyncAgi:
     def _channel_gone(self, channel: str, reason: str) -> None:
         self._active.pop(channel, None)
         self._keys.pop(channel, None)
+        for waiter in self._key_waiters.pop(channel, []):
+            waiter.cancel()
         _remember(self._ended, channel)
         lock = self._locks.get(channel)
         if lock is not None and not lock.locked():

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from telephony.agi import AgiHangup, AgiResult, AsyncAgi
 
 ALL_KEYS = "0123456789*#"
+# a key the running command read has its result right behind its DTMFEnd (same Asterisk event queue, in order)
+DROPPED_KEY_GRACE_SECONDS = 0.5
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\([A-Za-z0-9_]*\))?")
 
 
@@ -42,9 +44,9 @@ def _set_lines(values: Mapping[str, str | int]) -> list[str]:
 
 
 def _digit(result: AgiResult) -> str | None:
-    """STREAM FILE / WAIT FOR DIGIT return the key's ASCII code, or 0 for none."""
+    """STREAM FILE / WAIT FOR DIGIT return the key's ASCII code, 0 for none (1000: stopped by AMI, no key)."""
     code = int(result.result or 0)
-    return chr(code) if code > 0 else None
+    return chr(code) if 0 < code < 128 else None
 
 
 class AgiChannel:
@@ -95,7 +97,13 @@ class AgiChannel:
         if typed:
             return typed, None
         sent_at = self._heard
-        result = await self.command(line, timeout)
+        running = asyncio.ensure_future(self.command(line, timeout))
+        try:
+            await self._stop_if_key_dropped(running, sent_at, keys)
+            result = await running
+        except BaseException:
+            running.cancel()
+            raise
         if result.result == "-1":
             return None, result
         key = _digit(result)
@@ -105,6 +113,24 @@ class AgiChannel:
             self._heard = first[0] + 1
             return first[1], result
         return key, result
+
+    async def _stop_if_key_dropped(self, running: asyncio.Future, sent_at: int, keys: str) -> None:
+        """A key pressed just before the command started is dropped, and its prompt would play to the end
+        although the caller answered it (at a busy hour: a '#' to skip the description, then 7 s of the prompt).
+        Its DTMFEnd comes while the command runs; when no result follows within the grace, the prompt is
+        stopped and that key answers it (_keyed)."""
+        while not running.done():
+            pressed = self.agi.next_key(self.channel)
+            try:
+                await asyncio.wait((running, pressed), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                pressed.cancel()
+            if running.done() or not any(key in keys for key in self.agi.keys_received(self.channel)[sent_at:]):
+                continue
+            finished, _ = await asyncio.wait((running,), timeout=DROPPED_KEY_GRACE_SECONDS)
+            if not finished:
+                await self.agi.stop_playback(self.channel)
+            return
 
     async def set_variable(self, name: str, value: str | int) -> None:
         await self.set_variables({name: value})

@@ -1,5 +1,6 @@
 """AsyncAGI on a real call: SIPp caller → Asterisk 22 dialplan → AGI(agi:async) → our AsyncAgi."""
 import asyncio
+import time
 
 import pytest
 
@@ -99,3 +100,40 @@ async def test_break_out_returns_the_call_to_the_dialplan(controller, settings, 
         await asyncio.sleep(0.05)
     assert outcome["channel"] not in agi.active_channels()
     assert outcome["channel"] in entered
+
+
+async def test_control_playback_stops_a_playing_prompt_and_a_wait_for_a_key(controller, settings, sipp):
+    """What AgiChannel relies on when Asterisk dropped a caller's key: AMI ControlPlayback ends the running
+    STREAM FILE (6 s prompt), GET OPTION in its wait for a key and WAIT FOR DIGIT, each with no key (result 0;
+    1000 from WAIT FOR DIGIT), and the channel takes the next command as before."""
+    ami, agi = controller
+    sound = settings.pbx_instance_dir / "sounds"
+    outcome: dict = {}
+    done = asyncio.Event()
+
+    async def drive(channel: str, env: dict) -> None:
+        try:
+            await agi.commands(channel, ["SET VARIABLE TIMEOUT(absolute) 0", "ANSWER"])
+            for name, line in (("stream", f'STREAM FILE {sound}/record-description "#"'),
+                               ("option", f'GET OPTION {sound}/digit-1 "#" 20000'),
+                               ("wait", "WAIT FOR DIGIT 20000")):
+                started = time.monotonic()
+                running = asyncio.ensure_future(agi.command(channel, line, timeout=30))
+                await asyncio.sleep(1.5)
+                await agi.stop_playback(channel)
+                outcome[name] = (await running, time.monotonic() - started)
+            outcome["after"] = await agi.command(channel, "GET VARIABLE CHANNEL(name)")
+        finally:
+            done.set()
+    agi.on_start(drive)
+    await fresh_heartbeat(ami)
+    caller = sipp.caller(settings.hotline_number, answer_pause=0, hold=12.0)
+    process = caller.start()
+    await asyncio.wait_for(done.wait(), 30)
+    await process.wait_async(30)
+
+    for name in ("stream", "option", "wait"):
+        result, seconds = outcome[name]
+        assert result.code == 200 and result.result in ("0", "1000"), (name, result.raw)   # no key
+        assert seconds < 4.0, (name, seconds)    # stopped at 1.5 s: not the 6 s prompt, not the 20 s wait
+    assert outcome["after"].result == "1"

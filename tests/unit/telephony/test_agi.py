@@ -217,3 +217,28 @@ async def test_commands_go_out_on_the_actions_link_and_results_come_on_the_event
     finally:
         await actions.close()
         await events.close()
+
+
+async def test_next_key_resolves_at_the_callers_key_and_is_cancelled_when_the_channel_goes(agi_setup):
+    server, agi, _ = agi_setup
+    assert not agi.next_key(CHANNEL).done() and CHANNEL not in agi._key_waiters   # not in AsyncAGI: never
+    await start_channel(server, agi)
+    pressed, later = agi.next_key(CHANNEL), agi.next_key(CHANNEL)
+    server.event("DTMFEnd", Channel=CHANNEL, Digit="#", Direction="Received")
+    await asyncio.wait_for(asyncio.gather(pressed, later), 1)
+    assert agi.keys_received(CHANNEL) == "#"
+    waiting = agi.next_key(CHANNEL)
+    server.event("AsyncAGIEnd", Channel=CHANNEL)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(waiting, 1)
+
+
+async def test_stop_playback_sends_control_playback_and_tolerates_a_gone_channel(agi_setup):
+    server, agi, _ = agi_setup
+    server.handlers["ControlPlayback"] = lambda s, a: [
+        dict(Response="Success", Message="Control Playback queued") if a["Channel"] == CHANNEL else
+        dict(Response="Error", Message="No such channel")]
+    await agi.stop_playback(CHANNEL)
+    await agi.stop_playback("PJSIP/gone-00000001")
+    sent = [(a["Channel"], a["Control"]) for a in server.actions if a.get("Action") == "ControlPlayback"]
+    assert sent == [(CHANNEL, "stop"), ("PJSIP/gone-00000001", "stop")]

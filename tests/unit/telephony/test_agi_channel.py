@@ -1,4 +1,7 @@
-"""AgiChannel: several SET VARIABLE commands queued together, nothing that breaks the line; keys typed ahead."""
+"""AgiChannel: several SET VARIABLE commands queued together, nothing that breaks the line; keys typed ahead;
+a prompt whose key Asterisk dropped is stopped."""
+import asyncio
+
 import pytest
 
 from telephony.agi import AgiResult
@@ -15,6 +18,12 @@ class RecordingAgi:
 
     def keys_received(self, channel):
         return self.keys
+
+    def next_key(self, channel):
+        return asyncio.get_running_loop().create_future()   # keys here come with the command's result
+
+    async def stop_playback(self, channel):
+        raise AssertionError("no prompt here is stopped")
 
     async def commands(self, channel, lines, timeout=None):
         self.batches.append((channel, list(lines)))
@@ -80,3 +89,82 @@ async def test_a_key_dropped_before_the_prompt_started_comes_first_and_the_one_r
     assert await channel.prompt_for_key("/sounds/welcome", 5) == "9"
     assert await channel.play("/sounds/record-description", "*#") == "#"
     assert len(agi.batches) == 1
+
+
+class PlayingAgi(RecordingAgi):
+    """One command that plays until stopped (or for `plays` seconds); `press` is a caller's key whose DTMFEnd
+    arrives while it runs, `read` whether the command read it (its result then follows at once)."""
+
+    def __init__(self, plays=30.0):
+        super().__init__()
+        self.plays, self.stopped, self._waiters, self._done = plays, 0, [], None
+
+    def next_key(self, channel):
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.append(future)
+        return future
+
+    def press(self, key, read=False):
+        self.keys += key
+        for waiter in self._waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        if read:
+            self._done.set_result(AgiResult(200, str(ord(key)), None, 800, "200"))
+
+    async def stop_playback(self, channel):
+        self.stopped += 1
+        self._done.set_result(AgiResult(200, "0", None, 16000, "200 result=0 endpos=16000"))   # stopped
+
+    async def commands(self, channel, lines, timeout=None):
+        self.batches.append((channel, list(lines)))
+        self._done = asyncio.get_running_loop().create_future()
+        try:
+            return [await asyncio.wait_for(self._done, self.plays)]
+        except TimeoutError:
+            return [AgiResult(200, "0", None, 56000, "200 result=0 endpos=56000")]
+
+
+async def test_a_prompt_whose_key_asterisk_dropped_is_stopped_and_the_key_answers_it():
+    """'#' pressed just before the description prompt started: Asterisk dropped it, its DTMFEnd came while the
+    prompt played. Without a result behind it, the prompt is stopped instead of playing its 7 s."""
+    agi = PlayingAgi()
+    channel = AgiChannel(agi, "PJSIP/callers-1")
+    playing = asyncio.ensure_future(channel.play("/sounds/record-description", "*#"))
+    await asyncio.sleep(0.05)
+    agi.press("#")
+    assert await asyncio.wait_for(playing, 2) == "#"
+    assert agi.stopped == 1
+    assert channel.typed_ahead() == ""          # the key answered this prompt, not the next
+
+
+async def test_a_key_the_prompt_read_itself_does_not_stop_anything():
+    agi = PlayingAgi()
+    channel = AgiChannel(agi, "PJSIP/callers-1")
+    playing = asyncio.ensure_future(channel.prompt_for_key("/sounds/welcome", 5))
+    await asyncio.sleep(0.05)
+    agi.press("9", read=True)
+    assert await asyncio.wait_for(playing, 2) == "9"
+    assert agi.stopped == 0
+
+
+async def test_a_key_the_prompt_does_not_take_lets_it_play_on():
+    agi = PlayingAgi(plays=0.8)
+    channel = AgiChannel(agi, "PJSIP/callers-1")
+    playing = asyncio.ensure_future(channel.play("/sounds/record-description", "*#"))
+    await asyncio.sleep(0.05)
+    agi.press("5")
+    assert await asyncio.wait_for(playing, 3) is None
+    assert agi.stopped == 0
+
+
+async def test_a_caller_who_hangs_up_during_the_prompt_leaves_nothing_waiting():
+    agi = PlayingAgi()
+    channel = AgiChannel(agi, "PJSIP/callers-1")
+    playing = asyncio.ensure_future(channel.play("/sounds/record-description", "*#"))
+    await asyncio.sleep(0.05)
+    playing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await playing
+    await asyncio.sleep(0)
+    assert all(waiter.done() for waiter in agi._waiters)
