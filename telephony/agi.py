@@ -221,9 +221,9 @@ class AsyncAgi:
             keys = self._keys.get(channel, "")
             if channel in self._active and message.get("Direction") == "Received" and len(keys) < KEYS_KEPT:
                 self._keys[channel] = keys + message.get("Digit", "")[:1]   # kept in place: callers index it
-                for waiter in self._key_waiters.pop(channel, []):
-                    if not waiter.done():
-                        waiter.set_result(None)
+                for pressed in self._key_waiters.pop(channel, []):
+                    if not pressed.done():
+                        pressed.set_result(None)
         elif message.name == "AsyncAGIStart":
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":
