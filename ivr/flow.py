@@ -138,7 +138,7 @@ class CallFlow:
                 await self._end_for_callback(channel, call_id, ticket_id)
                 return
             stage = "queue"
-            await self._queue(channel, call_id, queue, ticket_id)
+            await self._queue(channel, queue, ticket_id, note)
             log_event(log, "call routed", route=queue, menu_version=version, **fields)
         except AgiHangup:
             # not the caller when no Hangup follows: the dialplan took the call (pickup watchdog, lease) and
@@ -156,6 +156,7 @@ class CallFlow:
             await self._release_to_general(channel, call_id)
         finally:
             await self._settle(writes, fields)
+            await self.intake.written(call_id)
             self.active_calls.discard(call_id)
 
     def _sound(self, name: str) -> str:
@@ -240,12 +241,12 @@ class CallFlow:
             await self.intake.asr_job(draft["call_id"], recording["path"], draft["caller"], draft["route"])
         return ticket_id
 
-    async def _queue(self, channel: AgiChannel, call_id: str, queue: str, ticket_id: str | None) -> None:
+    async def _queue(self, channel: AgiChannel, queue: str, ticket_id: str | None, note) -> None:
         # one AGI batch, variables and release: each costs up to 100 ms of AsyncAGI polling (docs/performance.md)
         variables = {"HOTLINE_QUEUE": queue}   # [hotline-queue] sets HOTLINE_ROUTE itself
         if ticket_id:   # None while the draft waits in the spool
             variables = {"HOTLINE_TICKET_ID": ticket_id, **variables}
-        await self.journal.record(call_id, "route", queue=queue, ticket_id=ticket_id)
+        await note("route", queue=queue, ticket_id=ticket_id)   # written while the caller goes to the queue
         await channel.release_with(variables)
 
     async def _release_to_general(self, channel: AgiChannel, call_id: str) -> None:

@@ -69,6 +69,7 @@ class MenuTransfer:
         call_id = env.get("agi_arg_3") or ""
         partner, status = env.get("agi_arg_4") or "", env.get("agi_arg_5") or ""
         flow, stage = self.flow, "transfer-returned"
+        writes: list = []   # journal writes the caller does not wait for, as in CallFlow.handle
         flow.active_calls.add(call_id)
         try:
             await channel.set_variables({"TIMEOUT(absolute)": flow.settings.call_flow_lease_seconds})
@@ -90,7 +91,7 @@ class MenuTransfer:
                 if recording and recording["ended_by"] == "hangup":
                     raise AgiHangup(channel.channel)
             stage = "queue"
-            await flow._queue(channel, call_id, queue, ticket_id)
+            await flow._queue(channel, queue, ticket_id, flow._noter(call_id, writes))
         except AgiHangup:
             await flow.journal.record(call_id, "caller_hangup", stage=stage)
         except Exception as exc:  # never leave the caller stuck: the dialplan's general line
@@ -98,6 +99,8 @@ class MenuTransfer:
                       error=repr(exc))
             await flow._release_to_general(channel, call_id)
         finally:
+            await flow._settle(writes, {"call_id": call_id})
+            await flow.intake.written(call_id)
             flow.active_calls.discard(call_id)
 
 
