@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import redis.asyncio as aioredis
-from redis import __version__ as redis_version
-from redis import exceptions as redis_errors
+from redis import __version__ as redis_version, exceptions as redis_errors
 from redis.asyncio.connection import BlockingConnectionPool
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
