@@ -128,7 +128,7 @@ class CallFlow:
             recording = None
             if action.record or callback:
                 stage = "recording"
-                recording = await self._record_description(channel, call_id, tree)
+                recording = await self._record_description(channel, call_id, tree, note)
             if recording is None:  # the ticket says so at once, instead of a transcript "pending" forever
                 draft["no_recording"] = "caller skipped the description" if action.record else "menu asks for none"
             ticket_id = await self._open_ticket(draft, recording)
@@ -214,9 +214,9 @@ class CallFlow:
         await channel.play(self._sound("goodbye"))
         await channel.command("HANGUP")
 
-    async def _record_description(self, channel: AgiChannel, call_id: str, tree: MenuTree) -> dict | None:
+    async def _record_description(self, channel: AgiChannel, call_id: str, tree: MenuTree, note) -> dict | None:
         if await channel.play(self._sound(tree.record_prompt), "*#"):   # also a '#' typed ahead (AgiChannel)
-            await self.journal.record(call_id, "recording_skipped")
+            await note("recording_skipped")   # written while the ticket is opened
             return None
         path = str(self.settings.pbx_instance_dir / "recordings" / call_id)
         await self.journal.record(call_id, "recording_started")

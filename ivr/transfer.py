@@ -83,7 +83,7 @@ class MenuTransfer:
             if str(summary.get("transfer_record")) == "1" and not summary.get("recording_path"):
                 stage = "recording"
                 _, tree = await flow._active_menu()
-                recording = await flow._record_description(channel, call_id, tree)
+                recording = await flow._record_description(channel, call_id, tree, flow._noter(call_id, writes))
                 draft = {"call_id": call_id, "caller": summary.get("caller") or "", "route": queue,
                          "menu_version": summary.get("menu_version"), "started_at": summary.get("started_at"),
                          "recording_path": None}

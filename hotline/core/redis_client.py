@@ -2,6 +2,9 @@
 `redis_sentinels` set, whichever server the Sentinels name as primary of `redis_sentinel_master`."""
 from __future__ import annotations
 
+import functools
+import hashlib
+
 import redis.asyncio as aioredis
 from redis import __version__ as redis_version, exceptions as redis_errors
 from redis.asyncio.connection import BlockingConnectionPool
@@ -61,3 +64,17 @@ def redis_client(settings, decode_responses: bool = True) -> aioredis.Redis:
     sentinel = Sentinel(sentinels, sentinel_kwargs={"socket_connect_timeout": 1.0, "socket_timeout": 1.0})
     return sentinel.master_for(settings.redis_sentinel_master, connection_pool_class=BlockingSentinelPool,
                                connection_class=PrimaryFollowingConnection, **options)
+
+
+@functools.cache
+def _sha1(script: str) -> str:
+    return hashlib.sha1(script.encode()).hexdigest()
+
+
+async def run_script(redis, script: str, numkeys: int, *keys_and_args):
+    """EVALSHA, loading the script with EVAL the first time a server has not seen it: EVAL sends the whole
+    source on every call and Redis hashes it again (two scripts per draft ticket at a busy hour)."""
+    try:
+        return await redis.evalsha(_sha1(script), numkeys, *keys_and_args)
+    except redis_errors.NoScriptError:
+        return await redis.eval(script, numkeys, *keys_and_args)

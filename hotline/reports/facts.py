@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from hotline.core import keys
 from hotline.core.logging import log_event
+from hotline.core.redis_client import run_script
 from hotline.reports.places import UNKNOWN, Places, clean, default_places
 
 log = logging.getLogger("hotline.reports.facts")
@@ -103,6 +104,6 @@ def queue(pipe, ticket) -> None:
 
 async def record(redis, ticket) -> None:
     try:
-        await redis.eval(*command(fact_of(ticket)))
+        await run_script(redis, *command(fact_of(ticket)))
     except Exception as exc:
         log_event(log, "ticket not counted in reports", logging.WARNING, ticket_id=ticket.id, error=repr(exc)[:200])

@@ -16,6 +16,7 @@ from redis.exceptions import WatchError
 
 from hotline.core import keys
 from hotline.core.logging import log_event
+from hotline.core.redis_client import run_script
 from hotline.reports import facts as report_facts
 from hotline.tickets.model import Ticket
 from hotline.tickets.repair import repair
@@ -94,7 +95,7 @@ def create_command(ticket: Ticket) -> tuple:
 
 async def create_once(redis, ticket: Ticket) -> tuple[str, bool]:
     """Store `ticket` (its id is assigned here) unless the call already has one; returns (id, created)."""
-    ticket_id, created = await redis.eval(*create_command(ticket))
+    ticket_id, created = await run_script(redis, *create_command(ticket))
     if int(created):  # counted in the hotspot reports' per-day aggregates
         await report_facts.record(redis, ticket.model_copy(update={"id": ticket_id}))
     return ticket_id, bool(int(created))

@@ -4,7 +4,7 @@ from pydantic import ValidationError
 from redis.asyncio.sentinel import SentinelConnectionPool
 
 from hotline.core.config import Settings
-from hotline.core.redis_client import PrimaryFollowingConnection, parse_sentinels, redis_client
+from hotline.core.redis_client import PrimaryFollowingConnection, parse_sentinels, redis_client, run_script
 
 
 def test_sentinel_list_is_parsed():
@@ -46,3 +46,11 @@ async def test_pools_are_bounded_and_wait_for_a_free_connection():
         assert isinstance(pool, BlockingConnectionPool) and (pool.max_connections, pool.timeout) == (7, 2.5)
         await client.aclose()
 
+
+
+async def test_run_script_loads_a_script_once_and_again_after_a_script_flush(unit_redis):
+    script = "return redis.call('INCRBY', KEYS[1], ARGV[1])"
+    assert await run_script(unit_redis, script, 1, "test:script", 2) == 2       # not known yet: EVAL
+    assert await run_script(unit_redis, script, 1, "test:script", 3) == 5       # EVALSHA
+    await unit_redis.script_flush()
+    assert await run_script(unit_redis, script, 1, "test:script", 1) == 6
