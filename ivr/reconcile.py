@@ -46,6 +46,9 @@ def parse_fallback(key: str, value: str) -> dict:
             "caller": caller}
 
 
+FULL_SCAN_EVERY = 20   # rounds (5 min at the default 15 s)
+
+
 class Reconciler:
     def __init__(self, ami, journal: SpooledJournal, intake: Intake, redis, recording_path: Callable[[str], Path],
                  busy: Callable[[], set[str]], *, window_seconds: float = 6 * 3600, settle_seconds: float = 20,
@@ -56,6 +59,10 @@ class Reconciler:
         self.window_seconds, self.settle_seconds, self.interval = window_seconds, settle_seconds, interval
         self.counters = {"fallback_calls": 0, "tickets_opened": 0, "asr_jobs": 0}
         self._settled: dict[str, float] = {}   # call id → start: ticketed, nothing left to do; not asked again
+        # calls that started before this were all settled last round: a round reads only the calls after it (a
+        # busy hour's six-hour window is ~10^5 calls; reading them all every 15 s stalled the controller), and
+        # every FULL_SCAN_EVERY rounds the whole window, for a journal that reached Redis late (the spool)
+        self._scan_from, self._rounds = 0.0, 0
 
     async def run_forever(self) -> None:
         while True:
@@ -104,10 +111,19 @@ class Reconciler:
             return      # tickets still waiting in the spool would look missing
         now = time.time()
         oldest = now - self.window_seconds
-        started = dict(await self.redis.zrangebyscore(CALLS, oldest, now - self.settle_seconds, withscores=True))
+        scan_from = oldest if self._rounds % FULL_SCAN_EVERY == 0 else max(oldest, self._scan_from)
+        self._rounds += 1
+        started = dict(await self.redis.zrangebyscore(CALLS, scan_from, now - self.settle_seconds, withscores=True))
         self._settled = {i: t for i, t in self._settled.items() if t >= oldest}
         busy = self.busy()   # a busy hour puts thousands of settled calls in the window: each is asked once
         ids = [i for i in started if i not in busy and i not in self._settled]
+        try:
+            await self._reconcile(ids, started)
+        finally:
+            self._scan_from = min((t for i, t in started.items() if i not in self._settled),
+                                  default=now - self.settle_seconds)
+
+    async def _reconcile(self, ids: list[str], started: dict[str, float]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:   # one round trip for the whole window
             for call_id in ids:
                 pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage", "asr_job_at")
@@ -120,6 +136,8 @@ class Reconciler:
                 self._settled[call_id] = started[call_id]
             # the flow itself saw the caller leave before asking anything: nothing to answer
             if ticket_id or (hung_up_in_flow and not recorded) or not (queue or route or recorded):
+                if not ticket_id:
+                    self._settled[call_id] = started[call_id]
                 continue
             summary = await self.journal.summary(call_id)
             if summary and not summary.get("ticket_id"):
