@@ -2,10 +2,12 @@
 
 Runs when the controller (re)connects to Asterisk and then every `interval` seconds:
 1. Calls the dialplan took without the controller (heartbeat stale, pickup watchdog, lease ran out) are noted
-   by the dialplan in AstDB `hotline_fallback/<call id>`: each gets a journal (or its journal learns the line
-   the call really reached: general) and a ticket marked as received without the menu. The AMI user may not
-   delete from AstDB (no `system` class), so taken notes are remembered in Redis and `hotline up` prunes them
-   with the Asterisk CLI (`prune_taken_notes`).
+   by the dialplan in AstDB `hotline_fallback/<UTC hour>/<call id>`: each gets a journal (or its journal learns
+   the line the call really reached: general) and a ticket marked as received without the menu. A round reads
+   the notes of this hour and the last; every note only after a (re)connect. The AMI user may not delete from
+   AstDB (no `system` class), so taken notes are remembered in Redis and `hotline up` prunes them with the
+   Asterisk CLI (`prune_taken_notes`): without the hour, a busy day's notes (32,669 after the capacity bench)
+   came back as one AMI event each, every round, and stalled the controller.
 2. Journals of recent calls that reached a queue, or left a recording on disk, but have no ticket (the
    controller died between the menu and the ticket) get their ticket, and the recording its ASR job; a
    recording whose ticket exists but whose ASR job was never published (the controller died between the two)
@@ -69,27 +71,30 @@ class Reconciler:
             await asyncio.sleep(self.interval)
             await self.run_once()
 
-    async def run_once(self) -> None:
+    async def run_once(self, every_note: bool = False) -> None:
         try:
             if self.ami.connected:
-                await self.fallback_calls()
+                await self.fallback_calls(every_note)
             await self.unticketed_calls()
         except REDIS_AWAY:
             pass                                    # next round; the spool keeps what was written
         except Exception:  # one bad round must not end reconciliation
             log.exception("reconcile round failed")
 
-    async def fallback_calls(self) -> None:
-        entries = await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY)
-        taken = await self.redis.smembers(TAKEN)
-        for entry in entries:
-            if entry.name != "DBGetTreeResponse" or not entry.get("Key"):
-                continue
-            call = parse_fallback(entry.get("Key"), entry.get("Val", ""))
-            if call["call_id"] in taken:
-                continue
-            await self._take_fallback(call)
-            await self.redis.sadd(TAKEN, call["call_id"])
+    async def fallback_calls(self, every_note: bool = False) -> None:
+        if every_note:
+            entries = await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY)
+        else:
+            now = time.time()
+            entries = [entry for hour in (note_hour(now - 3600), note_hour(now))
+                       for entry in await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY, Key=hour)]
+        calls = [parse_fallback(entry.get("Key"), entry.get("Val", "")) for entry in entries
+                 if entry.name == "DBGetTreeResponse" and entry.get("Key")]
+        taken = await self.redis.smismember(TAKEN, [call["call_id"] for call in calls]) if calls else []
+        for call, was_taken in zip(calls, taken, strict=True):
+            if not was_taken:
+                await self._take_fallback(call)
+                await self.redis.sadd(TAKEN, call["call_id"])
 
     async def _take_fallback(self, call: dict) -> None:
         call_id = call["call_id"]
@@ -173,11 +178,20 @@ class Reconciler:
                   recording=recording.exists())
 
 
+def note_hour(at: float) -> str:
+    """The AstDB path segment the dialplan files a note under: its UTC hour (extensions.conf.j2)."""
+    return time.strftime("%Y%m%d%H", time.gmtime(at))
+
+
 def prune_taken_notes(redis, cli: Callable[[str], str]) -> int:
     """Delete the AstDB notes already taken (sync: `hotline up` runs it with the Asterisk CLI as root)."""
-    pruned = 0
-    for call_id in redis.smembers(TAKEN):
-        cli(f"database del {FALLBACK_FAMILY} {call_id}")
-        redis.srem(TAKEN, call_id)
-        pruned += 1
+    taken, pruned = redis.smembers(TAKEN), 0
+    prefix = f"/{FALLBACK_FAMILY}/"
+    for line in cli(f"database show {FALLBACK_FAMILY}").splitlines():
+        path = line.split(":", 1)[0].strip()
+        if path.startswith(prefix) and path.rsplit("/", 1)[-1] in taken:   # <hour>/<call id> (or an old <call id>)
+            cli(f"database del {FALLBACK_FAMILY} {path[len(prefix):]}")
+            pruned += 1
+    if taken:
+        redis.srem(TAKEN, *taken)
     return pruned

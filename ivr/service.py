@@ -100,7 +100,7 @@ class CallFlowFeature:
     async def _on_connect(self) -> None:
         await self._beat()   # take calls from the first moment, not a heartbeat interval later
         await self._release_orphans()
-        await self.reconciler.run_once()
+        await self.reconciler.run_once(every_note=True)   # notes written while we were away, however old
 
     async def _beat(self) -> None:
         """The dialplan answers calls by itself when this stamp is older than heartbeat_stale_seconds."""

@@ -67,3 +67,63 @@ async def test_settled_calls_are_not_read_again_and_a_late_journal_is_found_by_t
     assert opened == []
     await reconciler.run_once()                       # the next full scan
     assert opened == ["late"] and counting.read[-1] == 6
+
+
+class NotesAmi:
+    """DBGetTree over AstDB notes `<hour>/<call id>` (Key: one hour's notes, none: all)."""
+    connected = True
+
+    def __init__(self, notes: dict[str, str]):
+        self.notes, self.asked = notes, []
+
+    async def send_action_list(self, name, Family, Key=None):
+        from telephony.ami.message import Message
+        self.asked.append(Key)
+        return [Message({"Event": "DBGetTreeResponse", "Family": Family, "Key": key, "Val": value})
+                for key, value in self.notes.items() if Key is None or key.startswith(f"{Key}/")]
+
+
+async def test_a_round_reads_the_notes_of_two_hours_and_a_reconnect_reads_them_all(unit_redis, tmp_path):
+    now = time.time()
+    notes = {f"{reconcile.note_hour(now)}/20261128-171000-fb1": f"{now - 30}|watchdog|13800000001",
+             f"{reconcile.note_hour(now - 3600)}/20261128-160000-fb2": f"{now - 3600}|stale|13800000002",
+             f"{reconcile.note_hour(now - 3 * 3600)}/20261128-140000-fb3": f"{now - 3 * 3600}|stale|"}
+    journal, spool = Journal(unit_redis), Spool(tmp_path / "spool" / "calls.jsonl")
+
+    async def open_ticket(draft: dict) -> dict:
+        return {"id": f"T-{draft['call_id']}"}
+    ami = NotesAmi(notes)
+    reconciler = Reconciler(ami, SpooledJournal(journal, spool), Intake(unit_redis, journal, spool, open_ticket),
+                            unit_redis, recording_path=lambda c: tmp_path / f"{c}.wav", busy=set)
+    await reconciler.fallback_calls()
+    assert ami.asked == [reconcile.note_hour(now - 3600), reconcile.note_hour(now)]
+    assert await unit_redis.smembers(reconcile.TAKEN) == {"20261128-171000-fb1", "20261128-160000-fb2"}
+    await reconciler.fallback_calls(every_note=True)
+    assert "20261128-140000-fb3" in await unit_redis.smembers(reconcile.TAKEN)
+    assert (await journal.summary("20261128-140000-fb3"))["fallback"] == "stale"
+
+
+def test_prune_deletes_taken_notes_under_their_hour_and_old_notes_without_one():
+    class SyncRedis:
+        def __init__(self):
+            self.members = {"20261128-171000-fb1", "20261127-090000-old"}
+
+        def smembers(self, key):
+            return set(self.members)
+
+        def srem(self, key, *members):
+            self.members -= set(members)
+    shown = ("/hotline_fallback/2026112817/20261128-171000-fb1      : 1.0|watchdog|138\n"
+             "/hotline_fallback/2026112817/20261128-171500-fb9      : 2.0|watchdog|139\n"
+             "/hotline_fallback/20261127-090000-old                 : 0.5|stale|\n"
+             "3 results found.\n")
+    commands = []
+
+    def cli(command):
+        commands.append(command)
+        return shown if command.startswith("database show") else ""
+    redis = SyncRedis()
+    assert reconcile.prune_taken_notes(redis, cli) == 2
+    assert commands[1:] == ["database del hotline_fallback 2026112817/20261128-171000-fb1",
+                            "database del hotline_fallback 20261127-090000-old"]
+    assert redis.members == set()
