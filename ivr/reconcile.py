@@ -2,12 +2,12 @@
 
 Runs when the controller (re)connects to Asterisk and then every `interval` seconds:
 1. Calls the dialplan took without the controller (heartbeat stale, pickup watchdog, lease ran out) are noted
-   by the dialplan in AstDB `hotline_fallback/<UTC hour>/<call id>`: each gets a journal (or its journal learns
-   the line the call really reached: general) and a ticket marked as received without the menu. A round reads
-   the notes of this hour and the last; every note only after a (re)connect. The AMI user may not delete from
-   AstDB (no `system` class), so taken notes are remembered in Redis and `hotline up` prunes them with the
-   Asterisk CLI (`prune_taken_notes`): without the hour, a busy day's notes (32,669 after the capacity bench)
-   came back as one AMI event each, every round, and stalled the controller.
+   by the dialplan in AstDB `hotline_fallback/<UTC minute>/<call id>`: each gets a journal (or its journal
+   learns the line the call really reached: general) and a ticket marked as received without the menu. A round
+   reads the minutes since the last round (and one before); every note after a (re)connect or a long gap. The
+   AMI user may not delete from AstDB (no `system` class), so taken notes are remembered in Redis and
+   `hotline up` prunes them with the Asterisk CLI (`prune_taken_notes`): read whole, a busy day's notes (32,669
+   after the capacity bench) came back as one AMI event each, every round, and stalled the controller.
 2. Journals of recent calls that reached a queue, or left a recording on disk, but have no ticket (the
    controller died between the menu and the ticket) get their ticket, and the recording its ASR job; a
    recording whose ticket exists but whose ASR job was never published (the controller died between the two)
@@ -49,6 +49,7 @@ def parse_fallback(key: str, value: str) -> dict:
 
 
 FULL_SCAN_EVERY = 20   # rounds (5 min at the default 15 s)
+MAX_NOTE_GAP_SECONDS = 3600   # a longer pause between rounds reads every note again
 
 
 class Reconciler:
@@ -65,6 +66,7 @@ class Reconciler:
         # busy hour's six-hour window is ~10^5 calls; reading them all every 15 s stalled the controller), and
         # every FULL_SCAN_EVERY rounds the whole window, for a journal that reached Redis late (the spool)
         self._scan_from, self._rounds = 0.0, 0
+        self._notes_read_at: float | None = None   # when a round last read the fallback notes
 
     async def run_forever(self) -> None:
         while True:
@@ -82,12 +84,12 @@ class Reconciler:
             log.exception("reconcile round failed")
 
     async def fallback_calls(self, every_note: bool = False) -> None:
-        if every_note:
+        now, since = time.time(), self._notes_read_at
+        if every_note or since is None or now - since > MAX_NOTE_GAP_SECONDS:
             entries = await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY)
         else:
-            now = time.time()
-            entries = [entry for hour in (note_hour(now - 3600), note_hour(now))
-                       for entry in await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY, Key=hour)]
+            entries = [entry for minute in note_minutes(since - 60, now)
+                       for entry in await self.ami.send_action_list("DBGetTree", Family=FALLBACK_FAMILY, Key=minute)]
         calls = [parse_fallback(entry.get("Key"), entry.get("Val", "")) for entry in entries
                  if entry.name == "DBGetTreeResponse" and entry.get("Key")]
         taken = await self.redis.smismember(TAKEN, [call["call_id"] for call in calls]) if calls else []
@@ -95,6 +97,7 @@ class Reconciler:
             if not was_taken:
                 await self._take_fallback(call)
                 await self.redis.sadd(TAKEN, call["call_id"])
+        self._notes_read_at = now
 
     async def _take_fallback(self, call: dict) -> None:
         call_id = call["call_id"]
@@ -178,9 +181,11 @@ class Reconciler:
                   recording=recording.exists())
 
 
-def note_hour(at: float) -> str:
-    """The AstDB path segment the dialplan files a note under: its UTC hour (extensions.conf.j2)."""
-    return time.strftime("%Y%m%d%H", time.gmtime(at))
+def note_minutes(start: float, end: float) -> list[str]:
+    """The AstDB path segments the dialplan files notes under (their UTC minute, extensions.conf.j2) from
+    `start` to `end`."""
+    first = int(start // 60) * 60
+    return [time.strftime("%Y%m%d%H%M", time.gmtime(at)) for at in range(first, int(end) + 1, 60)]
 
 
 def prune_taken_notes(redis, cli: Callable[[str], str]) -> int:

@@ -83,11 +83,11 @@ class NotesAmi:
                 for key, value in self.notes.items() if Key is None or key.startswith(f"{Key}/")]
 
 
-async def test_a_round_reads_the_notes_of_two_hours_and_a_reconnect_reads_them_all(unit_redis, tmp_path):
+async def test_a_round_reads_the_minutes_since_the_last_and_a_reconnect_reads_every_note(unit_redis, tmp_path):
     now = time.time()
-    notes = {f"{reconcile.note_hour(now)}/20261128-171000-fb1": f"{now - 30}|watchdog|13800000001",
-             f"{reconcile.note_hour(now - 3600)}/20261128-160000-fb2": f"{now - 3600}|stale|13800000002",
-             f"{reconcile.note_hour(now - 3 * 3600)}/20261128-140000-fb3": f"{now - 3 * 3600}|stale|"}
+    minute = lambda at: reconcile.note_minutes(at, at)[0]   # noqa: E731
+    notes = {f"{minute(now - 200)}/20261128-171000-fb1": f"{now - 200}|watchdog|13800000001",
+             f"{minute(now - 3 * 3600)}/20261128-140000-fb3": f"{now - 3 * 3600}|stale|"}
     journal, spool = Journal(unit_redis), Spool(tmp_path / "spool" / "calls.jsonl")
 
     async def open_ticket(draft: dict) -> dict:
@@ -95,15 +95,20 @@ async def test_a_round_reads_the_notes_of_two_hours_and_a_reconnect_reads_them_a
     ami = NotesAmi(notes)
     reconciler = Reconciler(ami, SpooledJournal(journal, spool), Intake(unit_redis, journal, spool, open_ticket),
                             unit_redis, recording_path=lambda c: tmp_path / f"{c}.wav", busy=set)
+    reconciler._notes_read_at = now - 215       # the last round, 15 s before this note
     await reconciler.fallback_calls()
-    assert ami.asked == [reconcile.note_hour(now - 3600), reconcile.note_hour(now)]
-    assert await unit_redis.smembers(reconcile.TAKEN) == {"20261128-171000-fb1", "20261128-160000-fb2"}
+    assert ami.asked == reconcile.note_minutes(now - 275, now) and len(ami.asked) in (5, 6)
+    assert await unit_redis.smembers(reconcile.TAKEN) == {"20261128-171000-fb1"}
+    notes[f"{minute(now)}/20261128-171500-fb2"] = f"{now}|stale|13800000002"
+    await reconciler.fallback_calls()           # the next round: one or two minutes
+    assert len(ami.asked) <= 8 and "20261128-171500-fb2" in await unit_redis.smembers(reconcile.TAKEN)
     await reconciler.fallback_calls(every_note=True)
+    assert ami.asked[-1] is None
     assert "20261128-140000-fb3" in await unit_redis.smembers(reconcile.TAKEN)
     assert (await journal.summary("20261128-140000-fb3"))["fallback"] == "stale"
 
 
-def test_prune_deletes_taken_notes_under_their_hour_and_old_notes_without_one():
+def test_prune_deletes_taken_notes_under_their_minute_and_old_notes_without_one():
     class SyncRedis:
         def __init__(self):
             self.members = {"20261128-171000-fb1", "20261127-090000-old"}
@@ -113,8 +118,8 @@ def test_prune_deletes_taken_notes_under_their_hour_and_old_notes_without_one():
 
         def srem(self, key, *members):
             self.members -= set(members)
-    shown = ("/hotline_fallback/2026112817/20261128-171000-fb1      : 1.0|watchdog|138\n"
-             "/hotline_fallback/2026112817/20261128-171500-fb9      : 2.0|watchdog|139\n"
+    shown = ("/hotline_fallback/202611281710/20261128-171000-fb1      : 1.0|watchdog|138\n"
+             "/hotline_fallback/202611281710/20261128-171500-fb9      : 2.0|watchdog|139\n"
              "/hotline_fallback/20261127-090000-old                 : 0.5|stale|\n"
              "3 results found.\n")
     commands = []
@@ -124,6 +129,6 @@ def test_prune_deletes_taken_notes_under_their_hour_and_old_notes_without_one():
         return shown if command.startswith("database show") else ""
     redis = SyncRedis()
     assert reconcile.prune_taken_notes(redis, cli) == 2
-    assert commands[1:] == ["database del hotline_fallback 2026112817/20261128-171000-fb1",
+    assert commands[1:] == ["database del hotline_fallback 202611281710/20261128-171000-fb1",
                             "database del hotline_fallback 20261127-090000-old"]
     assert redis.members == set()
