@@ -168,6 +168,9 @@ def main() -> None:
             results += run_mode(settings, pbx, "controller", levels, args.hold, work_dir, r)
         if "dialplan" in modes:
             controller.stop()
+            if "controller" in modes:   # a fresh Asterisk: the controller's failing level left it loaded
+                pbx.restart()
+                warm_up(settings, pbx, work_dir)
             wait_heartbeat_stale(settings, pbx)
             results += run_mode(settings, pbx, "dialplan", levels, args.hold, work_dir, r)
     finally:
