@@ -35,6 +35,8 @@ def event_time(event) -> float:
 
 log = logging.getLogger("ivr.events")
 KNOWN_MEMORY = 20_000     # call ids whose journal was seen; a busy node has a few thousand calls up at once
+# the flow opens the journal while the caller rings; at a busy hour (or a first call) the answer can come first
+ANSWER_BEFORE_JOURNAL_RETRIES, ANSWER_RETRY_SECONDS = 4, 0.5
 SHARDS = 8                # journal writers side by side; one call's events always go to the same one, in order
 
 
@@ -116,11 +118,29 @@ class JournalConsumer:
         answered = event_time(event)
         try:
             started = await self.journal.started_at(call_id)
-            if started is None:
-                return                          # no journal: not a call of ours (yet)
+            if started is None:                 # no journal: not a call of ours, or not yet (asked again, aside)
+                task = asyncio.create_task(self._answered_later(call_id, answered), name="answer before journal")
+                self._workers.add(task)
+                task.add_done_callback(self._workers.discard)
+                return
             self._remember(call_id)
         except REDIS_AWAY:
             started = None
+        await self._note_answer(call_id, answered, started)
+
+    async def _answered_later(self, call_id: str, answered: float) -> None:
+        for _ in range(ANSWER_BEFORE_JOURNAL_RETRIES):
+            await asyncio.sleep(ANSWER_RETRY_SECONDS)
+            try:
+                started = await self.journal.started_at(call_id)
+            except REDIS_AWAY:
+                return
+            if started is not None:
+                self._remember(call_id)
+                await self._note_answer(call_id, answered, started)
+                return
+
+    async def _note_answer(self, call_id: str, answered: float, started: float | None) -> None:
         delay = round(answered - started, 3) if started is not None else None
         await self.journal.note(call_id, "answer", at=answered, fields={"invite_to_answer_seconds": delay},
                                 summary={"answered_at": answered, "invite_to_answer_seconds": delay})

@@ -1,6 +1,8 @@
 """JournalConsumer: scripted AMI events from the fake server complete a call's journal."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from ivr.events import JournalConsumer
@@ -124,3 +126,14 @@ async def test_one_round_trip_per_event_and_one_exists_per_call(consumer, unit_r
     assert writes == ["EXISTS", "pipeline", "pipeline", "pipeline", "pipeline"]
     call = await journal.get("call-1")
     assert (call["queue"], call["agent"], call["wait_seconds"]) == ("hotline-business", "agent1", 3)
+
+
+async def test_an_answer_before_the_journal_opens_is_noted_once_it_does(consumer, monkeypatch):
+    """The flow opens the journal while the caller rings: at a busy hour the answer's event can come first."""
+    monkeypatch.setattr("ivr.events.ANSWER_RETRY_SECONDS", 0.05)
+    send, journal = consumer
+    send("Newstate", call_id="call-2", ChannelState="6", Timestamp=str(STARTED + 1.5))
+    await asyncio.sleep(0.02)
+    await journal.open("call-2", caller="13812345678", channel=CHANNEL, started_at=STARTED)
+    call = await journal_with(journal, "answer", call_id="call-2")
+    assert call["invite_to_answer_seconds"] == 1.5
