@@ -1,18 +1,21 @@
-"""AMI events per call that reach the controller's AMI user, with and without manager.conf's eventfilters
-(config/asterisk/manager.conf.j2), in the same run: the baseline is the same rendered file with the
-eventfilter lines taken out and `manager reload`.
+"""AMI events per call that reach the controller's AMI user, and Stasis messages per call through Asterisk's
+manager thread, with manager.conf as rendered and without its `disabledevents` line (the baseline), in the
+same run. `manager reload` keeps the old global list, so each variant runs on a restarted Asterisk rendered
+from its own copy of the templates.
 
     .venv/bin/python bench/ami_events.py [--calls 20] [--no-doc]
 
 Uses this instance's Asterisk, Redis and controller (HOTLINE_* env; started if down). A listener logs in
 with the controller's user and counts every event while SIPp places CALLS calls (key 9, '#', 2 s in the
-tourism queue, no agent); bytes are the events' header text.
+tourism queue, no agent); bytes are the events' header text; Stasis messages are the Processed count of
+`stasis/m:manager:core` (`core show taskprocessors`), idle traffic included.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import collections
+import shutil
 import sys
 import tempfile
 import time
@@ -54,14 +57,45 @@ async def count(settings: Settings, calls: int, prefix: str, work_dir: Path) -> 
     return seen, size[0]
 
 
-def reload_manager(pbx, text: str) -> None:
-    (pbx.host_dir / "etc" / "manager.conf").write_text(text, encoding="utf-8")
-    pbx.cli("manager reload")
+def restart_with(pbx, template_dir: Path) -> None:
+    pbx.down()
+    pbx.template_dir = template_dir
+    pbx.up()
 
 
-def row(name: str, seen: collections.Counter, size: int, calls: int) -> str:
+def without_disabled_events(templates: Path, work_dir: Path) -> Path:
+    copy = work_dir / "templates"
+    shutil.copytree(templates, copy)
+    manager = copy / "manager.conf.j2"
+    manager.write_text("".join(line for line in manager.read_text(encoding="utf-8").splitlines(keepends=True)
+                               if not line.startswith("disabledevents")), encoding="utf-8")
+    return copy
+
+
+def manager_messages(pbx) -> int:
+    for line in pbx.cli("core show taskprocessors").splitlines():
+        parts = line.split()
+        if parts and parts[0].startswith("stasis/m:manager:core") and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
+def row(name: str, seen: collections.Counter, size: int, messages: int, calls: int) -> str:
     top = ", ".join(f"{event} {n / calls:.1f}" for event, n in seen.most_common(4))
-    return f"| {name} | {sum(seen.values()) / calls:.1f} | {size / calls / 1024:.1f} | {top} |"
+    return f"| {name} | {messages / calls:.0f} | {sum(seen.values()) / calls:.1f} | {size / calls / 1024:.1f} | {top} |"
+
+
+async def measured(settings: Settings, pbx, calls: int, prefix: str, work_dir: Path):
+    controller = Controller(settings)
+    controller.start()
+    for _ in range(60):            # it reconnects to the restarted Asterisk by itself
+        if controller.ready():
+            break
+        await asyncio.sleep(0.5)
+    await asyncio.sleep(2.0)       # a fresh heartbeat
+    before = manager_messages(pbx)
+    seen, size = await count(settings, calls, prefix, work_dir)
+    return seen, size, manager_messages(pbx) - before
 
 
 async def main() -> None:
@@ -73,27 +107,26 @@ async def main() -> None:
     pbx, work_dir = sandbox(settings), Path(tempfile.mkdtemp(prefix="bench-ami-events-"))
     pbx.up()
     RedisServer(settings).up()
-    Controller(settings).start()
-    filtered = (pbx.host_dir / "etc" / "manager.conf").read_text(encoding="utf-8")
-    unfiltered = "\n".join(line for line in filtered.splitlines() if not line.startswith("eventfilter")) + "\n"
+    templates = pbx.template_dir
     try:
-        reload_manager(pbx, unfiltered)
-        baseline = await count(settings, args.calls, "7791", work_dir)
+        restart_with(pbx, without_disabled_events(templates, work_dir))
+        baseline = await measured(settings, pbx, args.calls, "7791", work_dir)
     finally:
-        reload_manager(pbx, filtered)
-    with_filters = await count(settings, args.calls, "7792", work_dir)
-    table = "\n".join(["| manager.conf | events per call | KiB per call | most frequent (per call) |",
-                       "|---|---:|---:|---|", row("without eventfilters (baseline)", *baseline, args.calls),
-                       row("with eventfilters", *with_filters, args.calls)])
+        restart_with(pbx, templates)
+    with_list = await measured(settings, pbx, args.calls, "7792", work_dir)
+    table = "\n".join(["| manager.conf | Stasis messages per call (manager thread) | AMI events per call | "
+                       "KiB per call | most frequent (per call) |", "|---|---:|---:|---:|---|",
+                       row("without disabledevents (baseline)", *baseline, args.calls),
+                       row("as rendered", *with_list, args.calls)])
     print(table)
     if not args.no_doc:
         write_doc_section(DOC, MARK_START, MARK_END, (
             f"{MARK_START}\n## AMI events per call (bench/ami_events.py)\n\nMeasured "
-            f"{time.strftime('%Y-%m-%d %H:%M')}, `bench/ami_events.py --calls {args.calls}`: what reaches the "
-            "controller's AMI user during a key-9 call that waits 2 s in the queue, with manager.conf as rendered "
-            "and with its `eventfilter` lines taken out (same run). Every event the controller subscribes to "
-            "still arrives; the ones dropped (VarSet, Newexten, AGIExecStart/End, MusicOnHold*, …) had no "
-            "consumer.\n\n" + table + f"\n{MARK_END}\n"))
+            f"{time.strftime('%Y-%m-%d %H:%M')}, `bench/ami_events.py --calls {args.calls}`: a key-9 call that "
+            "waits 2 s in the queue, with manager.conf as rendered and without its `disabledevents` line, each on "
+            "a restarted Asterisk (same run). Stasis messages: what Asterisk's one manager thread handles per call "
+            "(idle traffic included). Every event the controller subscribes to still arrives; the ones not built "
+            "(VarSet, Newexten, DTMFBegin, MusicOnHold*, …) had no consumer.\n\n" + table + f"\n{MARK_END}\n"))
         print(f"written to {DOC.relative_to(ROOT)}")
 
 

@@ -183,27 +183,28 @@ def main() -> None:
 
 
 NOTES = """Reading it:
-- **Goal not met: controller 750 = 75% of the dialplan's 1,000** (goal ≥ 80% and ≥ 1,000). The same run on a
-  quiet machine (load average ~1 before it) before this session's changes: controller 500, dialplan 1,000;
-  750 then failed 383 of 1,125 calls, 1,000 failed 593 of 1,500. In this run 800 failed 64 of 1,200: calls
-  whose AsyncAGIStart event reached the controller after the 1.5 s pickup watchdog, so the dialplan answered
-  them (within 2 s) and queued them on the general line; each has its fallback journal and a ticket from the
-  reconciler, none is lost, but they did not get the menu. In other runs 800 failed 5-16 of 1,200.
-- Why: Asterisk turns every Stasis message (each dialplan step, variable, state change, AGI result) into AMI
-  text in one thread (`stasis/m:manager:core`) whenever an AMI client is connected. At 800 calls it handles
-  ~7,000 messages a second with up to ~2,400 waiting, so events reach the controller up to a second late.
-  The dialplan alone has no AMI client and no such queue. CPU here: Asterisk ~1 core, the controller ~0.4.
-- What changed (docs/decisions.md, "Capacity of one node"): journal writes batched across calls, uvloop, one
-  AGI command for prompt + key, the answer batched with the lease and the ring time, AGI commands on their own
-  events-off AMI login, type-ahead from DTMFEnd events (a '#' pressed before the description prompt started was
-  dropped by Asterisk and left the caller recorded until they hung up: the cascade behind the 593 failures),
-  PJSIP no longer refuses INVITEs when the AMI queue is behind (`taskprocessor_overload_trigger = pjsip_only`:
-  19 INVITEs went unanswered before), RTCP and AGIExec Stasis messages declined.
-- INVITE→200 of the controller path is the 1 s ring time plus p99 0.1-0.9 s; key→queue p99 is seconds at
-  750-800 (the queue join is an AMI event: it waits in the same Asterisk queue).
-- Load average ~1 before the run, 19 at its end (the bench itself); the same level varies from run to run on
-  this shared 2-core box (750 passed in 4 of 5 runs today, 800 in none), so read the table as where it
-  tips over. RTP range 40000-49999 here (5,000 calls): ports are not the limit."""
+- **Goal not met.** This run: controller 750, dialplan 750 (both failed at 1,000: the controller path 353 of
+  1,500 calls not given the menu, the dialplan INVITE→200 p99 2.4 s). The same level varies a lot from run to
+  run on this shared 2-core box, so this afternoon's other runs (this session's later commits) count too:
+  - controller alone at 1,000 with 0 failed (INVITE→200 p99 1.3-1.5 s) in three runs, 6 of 1,875 failed at
+    1,250 in one; 300-800 of 1,500 failed at 1,000 in six others;
+  - dialplan alone: 1,500 and 1,750 passed in two full runs (p99 0.6-0.9 s), 750 in this one.
+  An A/B of this session's first and last code, back to back at 1,000: 792 vs 551 failed, so the spread is the
+  machine, not a regression. During a failing level vmstat shows the 2 cores 100 % busy (62 % user, 38 %
+  system): Asterisk ~1.1 cores, the controller ~0.4, SIPp the rest. The controller path tips over where the
+  box runs out of CPU; the dialplan alone needs neither the controller nor AMI.
+- Calls counted failed did not get the menu: the dialplan took them (pickup watchdog or lease) and queued
+  them on the general line, each with its fallback journal and a ticket from the reconciler, so none is lost;
+  at a failing level some were answered late (INVITE→200 p99 4.3 s at 1,000 here).
+- What changed since the last table (docs/decisions.md, "Capacity of one node", third round): Stasis messages
+  per call 132 → 82, unused AMI events never built (`disabledevents`), a prompt whose key Asterisk dropped is
+  stopped, the caller no longer waits for journal writes, and four controller stalls removed (full garbage
+  collections of 0.24-0.73 s, a version lookup per new Redis connection, the reconciler's six-hour scans and
+  its reading of every fallback note ever written).
+- INVITE→200 of the controller path is the 1 s ring time plus p99 0.1-0.9 s; key→queue p99 is seconds near the
+  knee (the queue join is an AMI event and waits behind the others).
+- The dialplan mode runs on a restarted Asterisk (the controller's failing level left it loaded). RTP range
+  40000-49999 here (5,000 calls): ports are not the limit."""
 
 
 def write_doc(table: str, command: str, hold: float) -> None:
