@@ -26,10 +26,28 @@ async def fresh_heartbeat(ami) -> None:
     await write_heartbeat(ami)
 
 
-async def test_asyncagi_round_trip_until_caller_hangs_up(controller, settings, sipp):
+async def one_call(controller, settings, sipp, drive, hold: float):
+    """A real call whose AsyncAGI channel `drive(channel, env)` runs; the SIPp caller once both have ended."""
     ami, agi = controller
-    steps: dict = {}
     done = asyncio.Event()
+
+    async def run(channel: str, env: dict) -> None:
+        try:
+            await drive(channel, env)
+        finally:
+            done.set()
+    agi.on_start(run)
+    await fresh_heartbeat(ami)
+    caller = sipp.caller(settings.hotline_number, answer_pause=0, hold=hold)
+    process = caller.start()
+    await asyncio.wait_for(done.wait(), 30)
+    await process.wait_async(30)
+    return caller
+
+
+async def test_asyncagi_round_trip_until_caller_hangs_up(controller, settings, sipp):
+    _, agi = controller
+    steps: dict = {}
 
     async def drive(channel: str, env: dict) -> None:
         steps["env"] = env
@@ -45,14 +63,7 @@ async def test_asyncagi_round_trip_until_caller_hangs_up(controller, settings, s
                 await agi.command(channel, "WAIT FOR DIGIT 20000")
         except AgiHangup as exc:
             steps["hangup"] = exc
-        finally:
-            done.set()
-    agi.on_start(drive)
-    await fresh_heartbeat(ami)
-    caller = sipp.caller(settings.hotline_number, answer_pause=0, hold=2.0)
-    process = caller.start()
-    await asyncio.wait_for(done.wait(), 30)
-    await process.wait_async(30)
+    caller = await one_call(controller, settings, sipp, drive, hold=2.0)
     assert caller.result().answered
 
     channel = steps["env"]["agi_channel"]
@@ -106,31 +117,22 @@ async def test_control_playback_stops_a_playing_prompt_and_a_wait_for_a_key(cont
     """What AgiChannel relies on when Asterisk dropped a caller's key: AMI ControlPlayback ends the running
     STREAM FILE (6 s prompt), GET OPTION in its wait for a key and WAIT FOR DIGIT, each with no key (result 0;
     1000 from WAIT FOR DIGIT), and the channel takes the next command as before."""
-    ami, agi = controller
+    _, agi = controller
     sound = settings.pbx_instance_dir / "sounds"
     outcome: dict = {}
-    done = asyncio.Event()
 
     async def drive(channel: str, env: dict) -> None:
-        try:
-            await agi.commands(channel, ["SET VARIABLE TIMEOUT(absolute) 0", "ANSWER"])
-            for name, line in (("stream", f'STREAM FILE {sound}/record-description "#"'),
-                               ("option", f'GET OPTION {sound}/digit-1 "#" 20000'),
-                               ("wait", "WAIT FOR DIGIT 20000")):
-                started = time.monotonic()
-                running = asyncio.ensure_future(agi.command(channel, line, timeout=30))
-                await asyncio.sleep(1.5)
-                await agi.stop_playback(channel)
-                outcome[name] = (await running, time.monotonic() - started)
-            outcome["after"] = await agi.command(channel, "GET VARIABLE CHANNEL(name)")
-        finally:
-            done.set()
-    agi.on_start(drive)
-    await fresh_heartbeat(ami)
-    caller = sipp.caller(settings.hotline_number, answer_pause=0, hold=12.0)
-    process = caller.start()
-    await asyncio.wait_for(done.wait(), 30)
-    await process.wait_async(30)
+        await agi.commands(channel, ["SET VARIABLE TIMEOUT(absolute) 0", "ANSWER"])
+        for name, line in (("stream", f'STREAM FILE {sound}/record-description "#"'),
+                           ("option", f'GET OPTION {sound}/digit-1 "#" 20000'),
+                           ("wait", "WAIT FOR DIGIT 20000")):
+            started = time.monotonic()
+            running = asyncio.ensure_future(agi.command(channel, line, timeout=30))
+            await asyncio.sleep(1.5)
+            await agi.stop_playback(channel)
+            outcome[name] = (await running, time.monotonic() - started)
+        outcome["after"] = await agi.command(channel, "GET VARIABLE CHANNEL(name)")
+    await one_call(controller, settings, sipp, drive, hold=12.0)
 
     for name in ("stream", "option", "wait"):
         result, seconds = outcome[name]
