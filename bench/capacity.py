@@ -187,7 +187,7 @@ NOTES = """Reading it:
   1,500 calls not given the menu, the dialplan INVITE→200 p99 2.4 s). The same level varies a lot from run to
   run on this shared 2-core box, so this afternoon's other runs (this session's later commits) count too:
   - controller alone at 1,000 with 0 failed (INVITE→200 p99 1.3-1.5 s) in three runs, 6 of 1,875 failed at
-    1,250 in one; 300-800 of 1,500 failed at 1,000 in six others;
+    1,250 in one; 333-826 of 1,500 failed at 1,000 in the nine others (some with a profiler attached);
   - dialplan alone: 1,500 and 1,750 passed in two full runs (p99 0.6-0.9 s), 750 in this one.
   An A/B of this session's first and last code, back to back at 1,000: 792 vs 551 failed, so the spread is the
   machine, not a regression. During a failing level vmstat shows the 2 cores 100 % busy (62 % user, 38 %
