@@ -172,6 +172,8 @@ def restore(was: dict, pbx, redis_server, supervisor) -> None:
         redis_server.down()
     if not was["pbx"]:
         pbx.down()
+    elif not pbx.running():
+        pbx.up()  # a failed restart_asterisk fault must not leave later users without Asterisk
 
 
 def write_doc(result: SoakResult, command: str) -> None:

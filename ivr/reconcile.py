@@ -139,13 +139,11 @@ class Reconciler:
         for call_id, (ticket_id, queue, route, hung_up_in_flow, asr_job) in zip(ids, found, strict=True):
             recorded = self.recording_path(call_id).exists()
             if ticket_id and recorded and not asr_job:
-                await self._untranscribed(call_id)
-            elif ticket_id:
-                self._settled[call_id] = started[call_id]
-            # the flow itself saw the caller leave before asking anything: nothing to answer
+                await self._untranscribed(call_id)     # asked again next round, until its job is marked
+                continue
+            # ticketed, or the flow itself saw the caller leave before asking anything: nothing left to do
             if ticket_id or (hung_up_in_flow and not recorded) or not (queue or route or recorded):
-                if not ticket_id:
-                    self._settled[call_id] = started[call_id]
+                self._settled[call_id] = started[call_id]
                 continue
             summary = await self.journal.summary(call_id)
             if summary and not summary.get("ticket_id"):

@@ -70,6 +70,7 @@ class MenuTransfer:
         partner, status = env.get("agi_arg_4") or "", env.get("agi_arg_5") or ""
         flow, stage = self.flow, "transfer-returned"
         writes: list = []   # journal writes the caller does not wait for, as in CallFlow.handle
+        note = flow._noter(call_id, writes)
         flow.active_calls.add(call_id)
         try:
             await channel.set_variables({"TIMEOUT(absolute)": flow.settings.call_flow_lease_seconds})
@@ -83,7 +84,7 @@ class MenuTransfer:
             if str(summary.get("transfer_record")) == "1" and not summary.get("recording_path"):
                 stage = "recording"
                 _, tree = await flow._active_menu()
-                recording = await flow._record_description(channel, call_id, tree, flow._noter(call_id, writes))
+                recording = await flow._record_description(channel, call_id, tree, note)
                 draft = {"call_id": call_id, "caller": summary.get("caller") or "", "route": queue,
                          "menu_version": summary.get("menu_version"), "started_at": summary.get("started_at"),
                          "recording_path": None}
@@ -91,7 +92,7 @@ class MenuTransfer:
                 if recording and recording["ended_by"] == "hangup":
                     raise AgiHangup(channel.channel)
             stage = "queue"
-            await flow._queue(channel, queue, ticket_id, flow._noter(call_id, writes))
+            await flow._queue(channel, queue, ticket_id, note)
         except AgiHangup:
             await flow.journal.record(call_id, "caller_hangup", stage=stage)
         except Exception as exc:  # never leave the caller stuck: the dialplan's general line

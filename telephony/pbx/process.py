@@ -20,17 +20,25 @@ def read_pid(pid_file: Path, cmdline_marker: str) -> int | None:
 
 
 def is_alive(pid: int) -> bool:
-    """True unless the process is gone or a zombie (reaping it if it is our child)."""
+    """True unless the process is gone or a zombie (reaping it if it is our child). A leader thread shows
+    "Z" while its other threads still exit (and still hold its sockets), so every thread is asked."""
     try:
         if os.waitpid(pid, os.WNOHANG)[0] == pid:
             return False
     except ChildProcessError:
         pass
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return False
-    return state not in ("Z", "X")
+    return any(_thread_state(pid, task) not in ("Z", "X", None) for task in tasks)
+
+
+def _thread_state(pid: int, task: str) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/task/{task}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
 
 
 def wait_exit(pid: int, timeout: float) -> bool:

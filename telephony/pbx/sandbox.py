@@ -138,6 +138,7 @@ class PbxSandbox:
 
     def restart(self, timeout: float = 60.0) -> None:
         self.down()
+        self._wait_ports_free(timeout=15.0)
         self.up(timeout)
 
     def rotate_logs(self, max_bytes: int = LOG_ROTATE_BYTES, keep: int = LOG_KEEP) -> bool:
@@ -168,16 +169,28 @@ class PbxSandbox:
             raise PbxError(f"no Asterisk root at {self.root} ({ASTERISK_BINARY} missing): run `hotline pbx build`")
 
     def _check_ports_free(self) -> None:
+        taken = self._taken_port()
+        if taken:
+            raise PbxError(taken)
+
+    def _wait_ports_free(self, timeout: float) -> None:
+        """A stopped Asterisk's sockets close a moment after its pid is gone: give them that moment."""
+        deadline = time.monotonic() + timeout
+        while self._taken_port() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def _taken_port(self) -> str | None:
         s = self.settings
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", s.ami_port)) == 0:
-                raise PbxError(f"AMI port {s.ami_port} is already taken by another process; "
-                               "choose another HOTLINE_AMI_PORT or stop that process")
+                return (f"AMI port {s.ami_port} is already taken by another process; "
+                        "choose another HOTLINE_AMI_PORT or stop that process")
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             try:
                 sock.bind(("127.0.0.1", s.sip_port))
             except OSError:
-                raise PbxError(f"SIP port {s.sip_port}/udp is already taken; choose another HOTLINE_SIP_PORT") from None
+                return f"SIP port {s.sip_port}/udp is already taken; choose another HOTLINE_SIP_PORT"
+        return None
 
     def _spawn(self) -> int:
         self.console_log.parent.mkdir(parents=True, exist_ok=True)

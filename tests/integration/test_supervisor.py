@@ -25,8 +25,8 @@ def status_output() -> str:
 async def test_dead_processes_come_back_and_are_counted(settings, pbx, redis_server, no_controller):
     supervisor = SupervisorProcess(settings)
     controller, workers = Controller(settings), AsrWorkers(settings)
-    supervisor.start(timeout=90)
     try:
+        supervisor.start(timeout=90)
         first_controller, first_worker = controller.pid(), workers.pid()
         assert first_controller and first_worker
         os.kill(first_controller, signal.SIGKILL)
