@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import typer
 from pydantic import ValidationError
@@ -10,12 +11,16 @@ from hotline.commands import fail
 from hotline.commands.controller import AsrWorkers, Controller, ControllerError, SupervisorProcess
 from hotline.commands.supervisor import Child, Supervisor
 from hotline.core.config import Settings, SettingsFileError
+from hotline.core.logging import log_event
+from hotline.core.priority import raise_priority
 from hotline.core.processes import read_state
 from hotline.core.redis_server import RedisServer, RedisServerError
 from hotline.pbx import sandbox
 from hotline.production import refuse_sandbox_defaults
 from ivr.reconcile import prune_taken_notes
 from telephony.pbx import PbxConfigError, PbxError, PbxSandbox
+
+log = logging.getLogger("hotline.serve")
 
 
 def up(timeout: float = typer.Option(60.0, help="Seconds to wait for each part.")) -> None:
@@ -132,6 +137,9 @@ def serve() -> None:
     except RuntimeError as exc:
         fail(exc)
     setup_logging()
+    priority = raise_priority(settings.controller_nice)    # before any thread starts: they inherit it
+    log_event(log, "controller CPU priority", logging.WARNING if "nice_refused" in priority else logging.INFO,
+              **priority)
     with asyncio.Runner(loop_factory=event_loop_factory(settings)) as runner:
         runner.run(runtime.serve(settings))
 

@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     heartbeat_stale_seconds: int = 3
     # the dialplan takes back a call the controller has not picked up within this long (answer ≤ 2 s anyway)
     pickup_watchdog_seconds: float = Field(default=1.5, ge=0.5, le=2.0)
+    # the controller's nice value (and its autogroup's): one event loop serves every call while Asterisk has a
+    # thread per call, so on a node short of CPU the loop must come first (needs root or CAP_SYS_NICE)
+    controller_nice: int = Field(default=-10, ge=-20, le=19)
     # a call the controller took but never queued (controller hung or killed mid-menu) goes to the general
     # line by itself after this long: the dialplan watchdog is re-armed with it instead of switched off
     call_flow_lease_seconds: int = Field(default=300, ge=5, le=3600)

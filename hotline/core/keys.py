@@ -34,7 +34,7 @@ CALL_JOURNAL = Key("hotline:call:{call_id}:journal", "ivr", "list of JSON", "90 
                    "timeline events `{t, event, ...}`")
 CALLS = Key("hotline:calls", "ivr", "zset (score = start epoch)", "ids of expired calls linger", "call ids")
 MENU_SEQ = Key("hotline:menu:seq", "ivr", "string (INCR)", "forever", "last menu version number")
-MENU_ACTIVE = Key("hotline:menu:active", "ivr", "string", "forever", "active menu version")
+MENU_ACTIVE = Key("hotline:menu:active", "ivr", "string", "forever", "active menu: <version>:<published at>")
 MENU_HISTORY = Key("hotline:menu:history", "ivr", "list of JSON", "forever", "publish/rollback log")
 MENU_VERSION = Key("hotline:menu:version:{version}", "ivr", "JSON string", "forever", "one menu tree")
 RECORDINGS = Key("hotline:recordings", "ivr", "stream (groups `asr`, `asr-hanzi`)", "MAXLEN ~100,000",

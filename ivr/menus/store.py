@@ -101,10 +101,30 @@ def load_menu_file(path: Path, **known) -> MenuTree:
     return parse_menu(text, **known)
 
 
+def active_token(record: dict) -> str:
+    """What `hotline:menu:active` holds: "<version>:<published at>". After Redis lost its data version numbers
+    start again; the publication time tells a new version 3 from the old one (older tokens are a bare number)."""
+    return f"{record['version']}:{record['created_at']!r}"
+
+
+def token_version(token: str | bytes) -> int:
+    text = token.decode() if isinstance(token, bytes) else str(token)
+    return int(text.split(":", 1)[0])
+
+
+def parse_record(raw: str | bytes) -> MenuTree:
+    menu = json.loads(raw)["menu"]
+    # versions published before record_max_seconds had to fit the ASR: clamp rather than fail calls
+    if isinstance(menu.get("record_max_seconds"), int):
+        menu["record_max_seconds"] = min(menu["record_max_seconds"], MAX_DESCRIPTION_SECONDS)
+    return MenuTree.model_validate(menu)
+
+
 class MenuStore:
     def __init__(self, redis) -> None:
         self.redis = redis
         self._cache: dict[int, tuple[str | bytes, MenuTree]] = {}
+        self._active: tuple[str, MenuTree] | None = None   # (active token, its menu)
 
     async def publish(self, tree: MenuTree, *, author: str, note: str = "") -> int:
         version = int(await self.redis.incr(SEQ))
@@ -112,25 +132,26 @@ class MenuStore:
                   "menu": tree.model_dump(mode="json")}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(version_key(version), json.dumps(record, ensure_ascii=False))
-            pipe.set(ACTIVE, version)
+            pipe.set(ACTIVE, active_token(record))
             pipe.lpush(HISTORY, json.dumps({"t": time.time(), "action": "publish", "version": version,
                                             "author": author, "note": note}, ensure_ascii=False))
             await pipe.execute()
         return version
 
     async def rollback(self, version: int, *, author: str, note: str = "") -> int:
-        if not await self.redis.exists(version_key(version)):
+        raw = await self.redis.get(version_key(version))
+        if raw is None:
             raise MenuError(f"menu version {version} does not exist")
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(ACTIVE, version)
+            pipe.set(ACTIVE, active_token(json.loads(raw)))
             pipe.lpush(HISTORY, json.dumps({"t": time.time(), "action": "rollback", "version": version,
                                             "author": author, "note": note}, ensure_ascii=False))
             await pipe.execute()
         return version
 
     async def active_version(self) -> int | None:
-        value = await self.redis.get(ACTIVE)
-        return int(value) if value else None
+        token = await self.redis.get(ACTIVE)
+        return token_version(token) if token else None
 
     async def get(self, version: int) -> MenuTree:
         """Each stored version is parsed once per process. The record is still read each time: after Redis
@@ -140,26 +161,32 @@ class MenuStore:
             raise MenuError(f"menu version {version} does not exist")
         cached = self._cache.get(version)
         if cached is None or cached[0] != raw:
-            menu = json.loads(raw)["menu"]
-            # versions published before record_max_seconds had to fit the ASR: clamp rather than fail calls
-            if isinstance(menu.get("record_max_seconds"), int):
-                menu["record_max_seconds"] = min(menu["record_max_seconds"], MAX_DESCRIPTION_SECONDS)
-            cached = self._cache[version] = (raw, MenuTree.model_validate(menu))
+            cached = self._cache[version] = (raw, parse_record(raw))
         return cached[1]
 
     async def active(self) -> tuple[int, MenuTree]:
-        version = await self.active_version()
-        if version is None:
+        """One GET per call (the call flow asks on every call): the active token names the version and when
+        it was published, so a menu already parsed under that token is not read again."""
+        token = await self.redis.get(ACTIVE)
+        if token is None:
             raise MenuError("no menu has been published yet")
-        return version, await self.get(version)
+        token = token.decode() if isinstance(token, bytes) else str(token)
+        version = token_version(token)
+        if self._active is not None and self._active[0] == token and ":" in token:
+            return version, self._active[1]
+        tree = await self.get(version)
+        self._active = (token, tree)
+        return version, tree
 
     async def active_or_publish(self, default: Path) -> tuple[int, MenuTree]:
         """The active menu; on a Redis that has none (first start, data lost) publish `default` first."""
-        version = await self.active_version()     # one GET per call: the call flow asks on every call
-        if version is None:
-            await self.publish(load_menu_file(default), author="config", note=f"initial menu from {default.name}")
+        try:
             return await self.active()
-        return version, await self.get(version)
+        except MenuError:
+            if await self.redis.exists(ACTIVE):
+                raise       # the active version's record is missing: say so, do not publish over it
+        await self.publish(load_menu_file(default), author="config", note=f"initial menu from {default.name}")
+        return await self.active()
 
     async def versions(self) -> list[dict]:
         last = int(await self.redis.get(SEQ) or 0)
