@@ -11,6 +11,7 @@ import itertools
 import logging
 import re
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from urllib.parse import unquote
 
 from hotline.core.logging import log_event
 from telephony.ami.errors import AgiError, AgiHangup, AmiActionError, AmiNotConnected, AmiTimeout
+from telephony.ami.lag import EventLag
 from telephony.ami.manager import AmiManager
 from telephony.ami.message import Message
 
@@ -32,6 +34,7 @@ _RESULT = re.compile(r"^result=(\S*)(?: \((.*)\))?(?: endpos=(-?\d+))?\s*$", re.
 _DEAD_CHANNEL = 511
 _ENDED_MEMORY = 10_000
 KEYS_KEPT = 256   # per channel in AsyncAGI: a menu walk is a handful of keys
+LATE_PICKUP_SECONDS = 1.0   # a pickup this late is logged (once a minute at most): near a pickup watchdog
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class AsyncAgi:
         self._hung_up: OrderedDict[str, None] = OrderedDict()   # channels whose Hangup event came (recent ones)
         self._key_waiters: dict[str, list[asyncio.Future]] = {}   # channel -> futures of next_key()
         self._tasks: set[asyncio.Task] = set()
+        self.pickup_lag = EventLag()   # Asterisk's AsyncAGIStart stamp → our pickup, worst of the last minute
+        self._lag_warned_at = 0.0
         self._prefix = f"agi-{secrets.token_hex(3)}"
         self._ids = itertools.count(1)
         # one subscription: start/exec/end/hangup of a channel stay in order
@@ -225,6 +230,7 @@ class AsyncAgi:
                     if not pressed.done():
                         pressed.set_result(None)
         elif message.name == "AsyncAGIStart":
+            self._note_pickup_lag(message.get("Timestamp"))
             self._started(channel, decode_env(message.get("Env", "")))
         elif message.name == "AsyncAGIEnd":
             self._channel_gone(channel, "AsyncAGIEnd")
@@ -232,6 +238,15 @@ class AsyncAgi:
             _remember(self._hung_up, channel)
             if channel in self._active or channel in self._locks:   # one with commands in flight has a lock
                 self._channel_gone(channel, "Hangup")
+
+    def _note_pickup_lag(self, timestamp: str | None) -> None:
+        """A call picked up late is near the pickup watchdog, after which the dialplan takes it without the menu."""
+        lag = self.pickup_lag.observe(timestamp)
+        now = time.monotonic()
+        if lag is not None and lag > LATE_PICKUP_SECONDS and now - self._lag_warned_at > 60:
+            self._lag_warned_at = now
+            log_event(log, "calls picked up late: is the node short of CPU?", logging.WARNING,
+                      lag_seconds=round(lag, 3))
 
     def _started(self, channel: str, env: dict[str, str]) -> None:
         self._ended.pop(channel, None)

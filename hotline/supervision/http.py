@@ -79,6 +79,18 @@ class _ProcessCollector:
         yield restarts
 
 
+class _PickupCollector:
+    """How late the controller takes new calls (AsyncAGIStart stamp → pickup), worst of the last minute."""
+
+    def __init__(self, agi) -> None:
+        self.agi = agi
+
+    def collect(self):
+        yield GaugeMetricFamily("hotline_agi_pickup_lag_seconds",
+                                "Worst delay over the last minute between Asterisk starting a call's AsyncAGI "
+                                "and the controller taking it", value=self.agi.pickup_lag.worst())
+
+
 @router.get("/metrics")
 async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
     """Prometheus text format (unauthenticated, like most exporters; bind the app to a private address)."""
@@ -86,6 +98,8 @@ async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
     registry.register(_QueueCollector(service))
     if runtime.settings is not None:
         registry.register(_ProcessCollector(runtime.settings.state_dir))
+    if getattr(runtime, "agi", None) is not None:
+        registry.register(_PickupCollector(runtime.agi))
     if getattr(runtime.features, "survey", None) is not None:   # 满意率 (hotline/survey)
         registry.register(await runtime.features.survey.metrics_collector())
     registry.register(await DispatchCollector.snapshot(runtime.redis))   # the 150 s 派单 measure

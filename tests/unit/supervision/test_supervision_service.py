@@ -174,8 +174,11 @@ async def test_http_api_requires_supervisor(unit_redis):
 
     from hotline.api.app import create_app
     from hotline.auth.service import get_directory, issue_token
+    from telephony.ami.lag import EventLag
 
-    runtime = SimpleNamespace(redis=unit_redis, ami=None, settings=None, features=Features(), lines=META)
+    agi = SimpleNamespace(pickup_lag=EventLag(clock=lambda: 100.0))
+    agi.pickup_lag.observe("98.75")
+    runtime = SimpleNamespace(redis=unit_redis, ami=None, agi=agi, settings=None, features=Features(), lines=META)
     svc = SupervisionService(unit_redis, None, make_config(), META)
     runtime.features.supervision = svc
     svc.model.queue("tourism").waiting.update({"a": 0.0, "b": 0.0, "c": 0.0})
@@ -196,6 +199,7 @@ async def test_http_api_requires_supervisor(unit_redis):
         assert alerts["active"][0]["alert_id"] == "tourism:waiting" and alerts["history"][0]["kind"] == "raised"
         metrics = (await client.get("/metrics")).text
         assert 'hotline_queue_callers_waiting{queue="tourism"} 3.0' in metrics
+        assert "hotline_agi_pickup_lag_seconds 1.25" in metrics
         page = await client.get("/wallboard")
         assert page.status_code == 200 and "班长监控大屏" in page.text
         assert (await client.get("/static/wallboard.js")).status_code == 200

@@ -1,4 +1,5 @@
 import asyncio
+import time
 from urllib.parse import quote
 
 import pytest
@@ -242,3 +243,14 @@ async def test_stop_playback_sends_control_playback_and_tolerates_a_gone_channel
     await agi.stop_playback("PJSIP/gone-00000001")
     sent = [(a["Channel"], a["Control"]) for a in server.actions if a.get("Action") == "ControlPlayback"]
     assert sent == [(CHANNEL, "stop"), ("PJSIP/gone-00000001", "stop")]
+
+
+async def test_a_late_pickup_is_measured_and_logged_once_a_minute(agi_setup, caplog):
+    server, agi, _ = agi_setup
+    for name, late in (("PJSIP/late-1", 2.5), ("PJSIP/late-2", 3.0)):
+        stamp = f"{time.time() - late:.6f}"
+        server.event("AsyncAGIStart", Channel=name, Timestamp=stamp, Env=quote(f"agi_channel: {name}\n\n"))
+        await eventually(lambda n=name: n in agi.active_channels(), 3, "picked up")
+    assert 3.0 <= agi.pickup_lag.worst() < 4.0
+    warnings = [r for r in caplog.records if "picked up late" in r.getMessage()]
+    assert len(warnings) == 1
