@@ -133,12 +133,12 @@ class PbxSandbox:
         if not process.wait_exit(pid, timeout):
             process.terminate(pid)
         self.pid_file.unlink(missing_ok=True)
+        self._wait_ports_free(timeout)   # so that an `up` right after finds them free
         log_event(log, "pbx down", instance=self.settings.instance, pid=pid)
         return True
 
     def restart(self, timeout: float = 60.0) -> None:
         self.down()
-        self._wait_ports_free(timeout=15.0)
         self.up(timeout)
 
     def rotate_logs(self, max_bytes: int = LOG_ROTATE_BYTES, keep: int = LOG_KEEP) -> bool:
