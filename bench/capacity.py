@@ -191,23 +191,23 @@ def main() -> None:
 
 
 NOTES = """Reading it:
-- **Goal not met in this run**: controller 750, dialplan alone 1,000 (75 %). Both modes now take turns level by
-  level, each on a restarted Asterisk, so the box's drifting load hits both alike.
-- **No call lost its menu at 1,000 any more.** The controller raises its CPU priority (`controller_nice`, -10):
-  at 1,000 in the same hour, back to back, nice 0 failed 928 and 931 of 1,500 calls; nice -10 failed 0 in four
-  runs (pickup p99 0.45-0.48 s). Before, Asterisk stamped each call's AsyncAGIStart within 40 ms (p99), but the
-  controller picked it up p99 2.3 s later, with ~1 MB of AMI events waiting unread in its socket while it got
-  ~15-30 % of a core: the 2 saturated cores were shared per thread and per session, and Asterisk runs a thread
-  per call (docs/decisions.md, fourth round).
-- **What fails at 1,000 now is the answer time**: INVITE→200 p99 2.9-4.5 s over five runs (1.7-1.9 s in two
-  runs at nice -2/-3). The controller path answers after a 1 s ring, the dialplan floor at once, so once
-  Asterisk itself is ~1 s late (dialplan p99 1.6 s at 1,000 here) the controller path is over 2 s. The menu
-  and the queue still come: key→queue p99 is seconds (the QueueCallerJoin stamp waits behind Asterisk's
-  manager queue).
+- **Goal not met in this run, by 0.26 s**: controller 750 (at 1,000: 0 failed, every caller got the menu and the
+  queue, INVITE→200 p99 2.26 s), dialplan alone 1,250 and more (1,500 was not run). Both modes take turns level
+  by level, each on a restarted Asterisk, so the box's drifting load hits both alike.
+- **The ring gives way when Asterisk runs late** (ivr/answer_timing.py): each call rings for what is left of
+  the ring time after its pickup and after the worst answer lateness of the last 20 s (the answer's Newstate(Up)
+  stamp against when the flow asked for it). Arrival → answer at 1,000 is now p99 1.04 s (was 1.7-2.9 s: the
+  ring plus ~0.8 s of Asterisk running the batch late), and INVITE→200 p99 2.26-3.4 s over three runs (was
+  3.1-4.6 s). What is left beyond the ring is the SIP legs on the saturated 2 cores, outside the flow: SIPp's
+  INVITE → the dialplan p99 1.0 s, the answer → SIPp reading the 200 OK p99 0.9 s (per call, SIPp's message log
+  against the journal). The same legs make the dialplan floor's p99 (0.5-1.6 s at 1,000-1,250).
+- **The ring is heard**: the dialplan sends 180 Ringing before AsyncAGI (before, the caller heard a second of
+  silence: no 180 in 1,500 calls).
+- With no ring at all (HOTLINE_RING_SECONDS=0, one run, before the change): INVITE→200 p99 2.9 s at 1,000.
+- **No call lost its menu at 1,000**: the controller raises its CPU priority (`controller_nice`, -10); at nice 0
+  928 and 931 of 1,500 failed (docs/decisions.md, fourth round).
 - A call counted failed would not have got the menu: the dialplan takes it (pickup watchdog or lease) to the
   general line, with its fallback journal and a ticket from the reconciler, so none is lost.
-- Earlier runs (docs/decisions.md, third round): controller 1,000 with 0 failed in three quiet runs, 333-826 of
-  1,500 failed in nine others; dialplan alone 750-1,750.
 - RTP range 40000-49999 (5,000 calls): ports are not the limit."""
 
 

@@ -12,6 +12,7 @@ from hotline.core.config import Settings
 from hotline.core.lines import FALLBACK_LINE, LineCatalogue
 from hotline.core.logging import log_event, mask_number
 from ivr import prompts
+from ivr.answer_timing import AnswerTiming
 from ivr.intake import Intake
 from ivr.journal import Journal, SpooledJournal, new_call_id
 from ivr.menu_runner import run_menu
@@ -69,6 +70,7 @@ class CallFlow:
         self.intake = Intake(self.redis, self.journal, self.spool, self.open_ticket)
         self.journal = SpooledJournal(self.journal, self.spool)
         self.transfers = MenuTransfer(self, self.lines)
+        self.answer_timing = AnswerTiming(self.settings.ring_seconds)   # fed Newstate events by the feature
 
     async def load_menu(self) -> tuple[int, MenuTree]:
         self._menu = await self.menus.active_or_publish(self.settings.menus_file)
@@ -157,6 +159,7 @@ class CallFlow:
         finally:
             await self._settle(writes, fields)
             await self.intake.written(call_id)
+            self.answer_timing.forget(call_id)
             self.active_calls.discard(call_id)
 
     def _sound(self, name: str) -> str:
@@ -178,8 +181,9 @@ class CallFlow:
     async def _answer_after_ring(self, channel: AgiChannel, call_id: str, arrived_at: float) -> None:
         """Lease, call id, the rest of the ring time and the answer in one AGI batch: Asterisk answers on time
         without waiting for a round trip through AMI, whose events run late at a busy hour (docs/performance.md).
-        The journal's answer time comes from the channel's Newstate(Up) event (ivr.events)."""
-        await channel.answer_after(max(0.0, self.settings.ring_seconds - (time.time() - arrived_at)),
+        The ring is shortened by Asterisk's recent lateness (ivr/answer_timing.py). The journal's answer time
+        comes from the channel's Newstate(Up) event (ivr.events)."""
+        await channel.answer_after(self.answer_timing.ring_for(call_id, arrived_at),
                                    {"TIMEOUT(absolute)": self.settings.call_flow_lease_seconds,
                                     "HOTLINE_CALL_ID": call_id})   # the menu version is in the journal
 

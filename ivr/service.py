@@ -68,6 +68,7 @@ class CallFlowFeature:
         self.agi.on_start(self._on_start)
         JournalConsumer(self.journal).register(self.ami)
         TransferJournal(self.journal).register(self.ami)
+        self.ami.on_event("Newstate", self.flow.answer_timing.on_newstate)   # the ring's lateness
         self.ami.on_connect(self._on_connect)
         self.spawn(self._heartbeat(), "heartbeat")
         self.spawn(self.spool.replay_forever(), "spool replay")

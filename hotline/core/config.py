@@ -148,6 +148,8 @@ class Settings(BaseSettings):
         return data
 
     # call flow
+    # ringback (180) before the answer; shortened by Asterisk's recent lateness so that the answer still comes
+    # at arrival + ring_seconds at a busy hour (ivr/answer_timing.py); 0: answer at once, no 180
     ring_seconds: float = Field(default=1.0, ge=0.0, le=2.0)
     heartbeat_interval: float = 1.0
     heartbeat_stale_seconds: int = 3

@@ -21,8 +21,11 @@ class EventLag:
             stamped = float(timestamp or "")
         except ValueError:
             return None
-        now = self.clock()
-        lag = max(0.0, now - stamped)
+        return self.add(self.clock() - stamped)
+
+    def add(self, lag: float) -> float:
+        """A lag measured elsewhere (negative counts as none)."""
+        now, lag = self.clock(), max(0.0, lag)
         while self._worst and self._worst[-1][1] <= lag:
             self._worst.pop()
         self._worst.append((now, lag))

@@ -29,3 +29,12 @@ def test_events_without_a_usable_stamp_are_not_counted():
     assert lag.observe(None) is None and lag.observe("soon") is None
     assert lag.observe("60.0") == 0.0      # a clock behind Asterisk's: no negative lag
     assert lag.worst() == 0.0
+
+
+def test_a_lag_measured_elsewhere_counts_like_an_observed_one():
+    clock = Clock(100.0)
+    lag = EventLag(window=10, clock=clock)
+    assert lag.add(0.7) == 0.7 and lag.add(-0.2) == 0.0
+    assert lag.worst() == 0.7
+    clock.now = 111.0
+    assert lag.worst() == 0.0
