@@ -79,16 +79,22 @@ class _ProcessCollector:
         yield restarts
 
 
-class _PickupCollector:
-    """How late the controller takes new calls (AsyncAGIStart stamp → pickup), worst of the last minute."""
+class _CallTimingCollector:
+    """How late the controller takes new calls (AsyncAGIStart stamp → pickup, worst of the last minute) and how
+    late Asterisk answers them (worst of the last 20 s: what the ring gives way to, ivr/answer_timing.py)."""
 
-    def __init__(self, agi) -> None:
-        self.agi = agi
+    def __init__(self, agi, calls) -> None:
+        self.agi, self.calls = agi, calls
 
     def collect(self):
         yield GaugeMetricFamily("hotline_agi_pickup_lag_seconds",
                                 "Worst delay over the last minute between Asterisk starting a call's AsyncAGI "
                                 "and the controller taking it", value=self.agi.pickup_lag.worst())
+        if self.calls is not None:
+            yield GaugeMetricFamily("hotline_answer_lateness_seconds",
+                                    "Worst delay over the last 20 s between when the call flow asked for an answer "
+                                    "and Asterisk's answer; the ring is shortened by it",
+                                    value=self.calls.flow.answer_timing.lateness.worst())
 
 
 @router.get("/metrics")
@@ -99,7 +105,7 @@ async def metrics(service: Supervision, runtime: RuntimeDep) -> Response:
     if runtime.settings is not None:
         registry.register(_ProcessCollector(runtime.settings.state_dir))
     if getattr(runtime, "agi", None) is not None:
-        registry.register(_PickupCollector(runtime.agi))
+        registry.register(_CallTimingCollector(runtime.agi, runtime.features.calls))
     if getattr(runtime.features, "survey", None) is not None:   # 满意率 (hotline/survey)
         registry.register(await runtime.features.survey.metrics_collector())
     registry.register(await DispatchCollector.snapshot(runtime.redis))   # the 150 s 派单 measure

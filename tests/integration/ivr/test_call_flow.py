@@ -66,6 +66,9 @@ async def routed_to_agent(call, journal, route):
 async def test_key_routes_to_the_lines_agent(settings, controller, sipp, journal, key, route):
     result, call, phones = await place(sipp, journal, hotline_steps(settings, key))
     assert result.answered and result.answer_latency <= 2.0
+    # the caller hears ringback (180), then the answer at about the ring time (a quiet node: no lateness to give)
+    assert "SIP/2.0 180 Ringing" in (result.work_dir / "messages.log").read_text(errors="replace")
+    assert result.answer_latency >= settings.ring_seconds - 0.3
     call = await routed_to_agent(call, journal, route)
     assert ("key", key) in [(e["event"], e.get("key")) for e in call["events"]]
     assert "recording_skipped" in events(call)

@@ -174,6 +174,7 @@ async def test_http_api_requires_supervisor(unit_redis):
 
     from hotline.api.app import create_app
     from hotline.auth.service import get_directory, issue_token
+    from ivr.answer_timing import AnswerTiming
     from telephony.ami.lag import EventLag
 
     agi = SimpleNamespace(pickup_lag=EventLag(clock=lambda: 100.0))
@@ -181,6 +182,9 @@ async def test_http_api_requires_supervisor(unit_redis):
     runtime = SimpleNamespace(redis=unit_redis, ami=None, agi=agi, settings=None, features=Features(), lines=META)
     svc = SupervisionService(unit_redis, None, make_config(), META)
     runtime.features.supervision = svc
+    timing = AnswerTiming(1.0, clock=lambda: 100.0)
+    timing.lateness.add(0.4)
+    runtime.features.calls = SimpleNamespace(flow=SimpleNamespace(answer_timing=timing))
     svc.model.queue("tourism").waiting.update({"a": 0.0, "b": 0.0, "c": 0.0})
     await svc.evaluate(30.0)
     directory = get_directory()
@@ -200,6 +204,7 @@ async def test_http_api_requires_supervisor(unit_redis):
         metrics = (await client.get("/metrics")).text
         assert 'hotline_queue_callers_waiting{queue="tourism"} 3.0' in metrics
         assert "hotline_agi_pickup_lag_seconds 1.25" in metrics
+        assert "hotline_answer_lateness_seconds 0.4" in metrics
         page = await client.get("/wallboard")
         assert page.status_code == 200 and "班长监控大屏" in page.text
         assert (await client.get("/static/wallboard.js")).status_code == 200
