@@ -106,12 +106,16 @@ async def test_one_round_trip_per_event_and_one_exists_per_call(consumer, unit_r
     trips = []
     execute, command = Pipeline.execute, type(unit_redis).execute_command
 
+    # only this call's keys: the loop is shared by the session, and an earlier test's consumer may still be
+    # asking about its own call (an answer that came before its journal is retried for up to 2 s)
     async def counted_execute(self, *args, **kwargs):
-        trips.append("pipeline")
+        if any("call-1" in str(cmd[1]) for cmd, _ in self.command_stack if len(cmd) > 1):
+            trips.append("pipeline")
         return await execute(self, *args, **kwargs)
 
     async def counted_command(self, *args, **kwargs):
-        trips.append(args[0])
+        if len(args) > 1 and "call-1" in str(args[1]):
+            trips.append(args[0])
         return await command(self, *args, **kwargs)
 
     monkeypatch.setattr(Pipeline, "execute", counted_execute)
