@@ -4,7 +4,6 @@ side); `flow`: arrival → the answer's Newstate(Up) stamp (the ring and the con
 → SIPp read the 200 OK (the 200 on its way and SIPp's own turn on the CPU). Only `flow` is the controller's."""
 from __future__ import annotations
 
-import json
 import statistics
 from datetime import datetime
 from pathlib import Path
@@ -36,24 +35,14 @@ def sipp_clock_offset(messages_log: Path, calls: list[LoadCall]) -> float | None
     return statistics.median(offsets) if offsets else None
 
 
-def journal_times(r, prefix: str, since: float) -> dict[str, dict[str, float]]:
-    """caller → {event: time} for the journals of this level's callers."""
-    out = {}
-    for call_id in r.zrangebyscore("hotline:calls", since - 1, "+inf"):
-        caller = r.hget(f"hotline:call:{call_id}", "caller")
-        if caller and caller.startswith(prefix):
-            events = [json.loads(e) for e in r.lrange(f"hotline:call:{call_id}:journal", 0, -1)]
-            out[caller] = {e["event"]: e.get("at", e["t"]) for e in reversed(events)}   # the first of each
-    return out
-
-
-def answer_legs(calls: list[LoadCall], messages_log: Path, journals: dict) -> dict[str, list[float]]:
+def answer_legs(calls: list[LoadCall], messages_log: Path, journals: dict[str, list[dict]]) -> dict[str, list[float]]:
+    """`journals`: caller → journal entries (answer_latency.journals_by_caller)."""
     legs: dict[str, list[float]] = {"in": [], "flow": [], "out": []}
     offset = sipp_clock_offset(messages_log, calls) if messages_log.exists() else None
     if offset is None:
         return legs
     for call in calls:
-        seen = journals.get(call.caller_id, {})
+        seen = {e["event"]: e["t"] for e in reversed(journals.get(call.caller_id, []))}   # the first of each
         arrived, answered = seen.get("arrived"), seen.get("answer")
         if call.answer_latency is None or arrived is None or answered is None:
             continue

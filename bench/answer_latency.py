@@ -119,18 +119,23 @@ def run_step(settings: Settings, pbx: PbxSandbox, mode: str, rate: float, calls:
     step = Step(mode, rate, load.results(), cpu=cpu, ring=settings.ring_seconds if mode == "controller" else 0.0)
     wait_idle(pbx)
     if mode == "controller":
-        add_journal(step, r, prefix, started)
+        add_journal(step, journals_by_caller(r, prefix, started))
     return step
 
 
-def add_journal(step: Step, r: redis.Redis, prefix: str, since: float) -> None:
-    """key → queue_join and '#' → queue_join per call, from the calls' journals in Redis."""
+def journals_by_caller(r: redis.Redis, prefix: str, since: float) -> dict[str, list[dict]]:
+    """caller number → journal entries of the calls since `since` whose caller starts with `prefix`."""
     time.sleep(1.0)  # the last Hangup/QueueCallerJoin events reach the journal
     by_caller = {}
     for call_id in r.zrangebyscore("hotline:calls", since - 1, "+inf"):
         caller = r.hget(f"hotline:call:{call_id}", "caller")
         if caller and caller.startswith(prefix):
             by_caller[caller] = [json.loads(e) for e in r.lrange(f"hotline:call:{call_id}:journal", 0, -1)]
+    return by_caller
+
+
+def add_journal(step: Step, by_caller: dict[str, list[dict]]) -> None:
+    """key → queue_join and '#' → queue_join per call, from the calls' journals (journals_by_caller)."""
     not_queued = 0
     for call in step.calls:
         events = {e["event"]: e for e in by_caller.get(call.caller_id, [])}

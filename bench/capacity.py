@@ -28,12 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
-from _sip_legs import answer_legs, journal_times  # noqa: E402
+from _sip_legs import answer_legs  # noqa: E402
 from answer_latency import (  # noqa: E402
     Step,
     active_channels,
     add_journal,
     cpu_seconds,
+    journals_by_caller,
     ms,
     restore,
     wait_heartbeat_stale,
@@ -102,8 +103,9 @@ def run_level(settings, pbx, mode: str, target: int, hold: float, prefix: str, w
     wait_idle(pbx, timeout=60)
     legs: dict[str, list[float]] = {}
     if mode == "controller":
-        add_journal(step, r, prefix, started)
-        legs = answer_legs(step.calls, load.work_dir / "messages.log", journal_times(r, prefix, started))
+        journals = journals_by_caller(r, prefix, started)
+        add_journal(step, journals)
+        legs = answer_legs(step.calls, load.work_dir / "messages.log", journals)
     return Level(target, step, peak, rss, legs)
 
 

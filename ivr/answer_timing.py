@@ -4,7 +4,9 @@ Asterisk runs the answer batch late at a busy hour (the AGI action waits behind 
 poll, then PJSIP's serializer sends the 200 OK): ~0.1 s on a quiet node, p99 ~1 s at 1,000 calls on 2 cores
 (docs/performance.md, capacity). A fixed ring then pushed the answer past 2 s. Here each call rings for what is
 left of `ring_seconds` after its pickup *and* after the worst lateness of the last `window` seconds, measured
-from the answer's own Newstate(Up) stamp against when we asked for it.
+from the answer's own Newstate(Up) stamp against when we asked for it. Asterisk stamps that event when its
+manager formats it, at a busy hour a little after the answer: the lateness then errs high and the ring short,
+the safe side of the 2 s.
 """
 from __future__ import annotations
 
