@@ -48,7 +48,7 @@ def parse_fallback(key: str, value: str) -> dict:
             "caller": caller}
 
 
-FULL_SCAN_EVERY = 20   # rounds (5 min at the default 15 s)
+CHUNK = 500   # calls per pipeline; the flow gets the event loop between chunks
 MAX_NOTE_GAP_SECONDS = 3600   # a longer pause between rounds reads every note again
 
 
@@ -63,9 +63,10 @@ class Reconciler:
         self.counters = {"fallback_calls": 0, "tickets_opened": 0, "asr_jobs": 0}
         self._settled: dict[str, float] = {}   # call id → start: ticketed, nothing left to do; not asked again
         # calls that started before this were all settled last round: a round reads only the calls after it (a
-        # busy hour's six-hour window is ~10^5 calls; reading them all every 15 s stalled the controller), and
-        # every FULL_SCAN_EVERY rounds the whole window, for a journal that reached Redis late (the spool)
-        self._scan_from, self._rounds = 0.0, 0
+        # busy hour's six-hour window is ~10^5 calls: read whole, 3.4 s of one core in one go, every call arriving
+        # meanwhile past its pickup watchdog). The whole window is read by the first round, and again only after
+        # the spool replayed writes (a journal that reached Redis late, with its old start time).
+        self._scan_from, self._replays_seen = 0.0, -1
         self._notes_read_at: float | None = None   # when a round last read the fallback notes
 
     async def run_forever(self) -> None:
@@ -119,8 +120,9 @@ class Reconciler:
             return      # tickets still waiting in the spool would look missing
         now = time.time()
         oldest = now - self.window_seconds
-        scan_from = oldest if self._rounds % FULL_SCAN_EVERY == 0 else max(oldest, self._scan_from)
-        self._rounds += 1
+        replayed = self.intake.spool.counters["replayed"]
+        scan_from = oldest if replayed != self._replays_seen else max(oldest, self._scan_from)
+        self._replays_seen = replayed
         started = dict(await self.redis.zrangebyscore(CALLS, scan_from, now - self.settle_seconds, withscores=True))
         self._settled = {i: t for i, t in self._settled.items() if t >= oldest}
         busy = self.busy()   # a busy hour puts thousands of settled calls in the window: each is asked once
@@ -132,11 +134,22 @@ class Reconciler:
                                   default=now - self.settle_seconds)
 
     async def _reconcile(self, ids: list[str], started: dict[str, float]) -> None:
-        async with self.redis.pipeline(transaction=False) as pipe:   # one round trip for the whole window
+        for at in range(0, len(ids), CHUNK):
+            await self._reconcile_chunk(ids[at:at + CHUNK], started)
+            await asyncio.sleep(0)   # a whole window is ~10^5 calls: calls arriving now are picked up in between
+
+    async def _reconcile_chunk(self, ids: list[str], started: dict[str, float]) -> None:
+        async with self.redis.pipeline(transaction=False) as pipe:   # one round trip per chunk
             for call_id in ids:
-                pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage", "asr_job_at")
+                pipe.hmget(call_key(call_id), "ticket_id", "queue", "route", "hangup_stage", "asr_job_at",
+                           "recording_path")
             found = await pipe.execute()
-        for call_id, (ticket_id, queue, route, hung_up_in_flow, asr_job) in zip(ids, found, strict=True):
+        for call_id, (ticket_id, queue, route, hung_up_in_flow, asr_job, path) in zip(ids, found, strict=True):
+            if ticket_id and (asr_job or not path):
+                # ticketed, with its recording's ASR job or without a recording (the flow and _open journal the
+                # recording's path before the ticket): settled without looking at the disk
+                self._settled[call_id] = started[call_id]
+                continue
             recorded = self.recording_path(call_id).exists()
             if ticket_id and recorded and not asr_job:
                 await self._untranscribed(call_id)     # asked again next round, until its job is marked
@@ -166,6 +179,8 @@ class Reconciler:
     async def _open(self, call_id: str, summary: dict, intake: str) -> None:
         recording = self.recording_path(call_id)
         route = summary.get("route") or FALLBACK_LINE
+        if recording.exists():   # before the ticket: a later round then knows this ticket's recording needs a job
+            await self.journal.update(call_id, recording_path=str(recording))
         draft = {"call_id": call_id, "caller": summary.get("caller") or "", "route": route,
                  "menu_version": summary.get("menu_version"), "started_at": summary.get("started_at"),
                  "recording_path": str(recording) if recording.exists() else None, "intake": intake}

@@ -193,17 +193,13 @@ class AsyncAgi:
             self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
         try:
             # all written at once, in order (Asterisk runs one session's actions in turn): one AMI round trip
-            sender = self._sender()
-            sent = await asyncio.gather(*(sender.send_action("AGI", Channel=channel, Command=command,
-                                                                    CommandID=command_id)
-                                          for command_id, command in zip(ids, commands, strict=True)),
-                                        return_exceptions=True)
-            for outcome in sent:
-                if isinstance(outcome, AmiActionError):
-                    self._channel_gone(channel, str(outcome))
-                    raise AgiHangup(f"{channel} takes no AGI command: {outcome}") from None
-                if isinstance(outcome, BaseException):
-                    raise outcome
+            sent = await self._sender().send_actions(
+                [("AGI", {"Channel": channel, "Command": command, "CommandID": command_id})
+                 for command_id, command in zip(ids, commands, strict=True)])
+            refused = next((outcome for outcome in sent if isinstance(outcome, AmiActionError)), None)
+            if refused is not None:
+                self._channel_gone(channel, str(refused))
+                raise AgiHangup(f"{channel} takes no AGI command: {refused}") from None
             return list(await asyncio.wait_for(asyncio.gather(*futures), timeout))
         except TimeoutError:
             raise AmiTimeout(f"AGI {commands!r} on {channel}: no result within {timeout:g}s") from None

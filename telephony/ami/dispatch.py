@@ -1,14 +1,17 @@
-"""Event fan-out: one queue + worker task per handler.
+"""Event fan-out: a coroutine handler gets its own queue + worker task; a plain function runs at once.
 
-The reader only does `put_nowait`, so a slow handler never stalls reading the socket or the
-other handlers, and each handler still sees its events in arrival order.
+For a coroutine handler the reader only does `put_nowait`, so a slow handler never stalls reading the socket
+or the other handlers, and each handler still sees its events in arrival order. A plain function (the AGI
+results, the journal's router, the ring's lateness) is called by the reader itself, in arrival order: it must
+be quick. At a busy hour that saves a queue hand-over and a task switch for most of the ~20 events of each
+call (docs/performance.md, capacity).
 """
 from __future__ import annotations
 
 import asyncio
 import inspect
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from hotline.core.logging import log_event
@@ -25,16 +28,33 @@ class _Subscription:
     def __init__(self, names: frozenset[str], handler: Handler):
         self.names = names
         self.handler = handler
-        self.queue: asyncio.Queue[Message] = asyncio.Queue()
+        # (message, None) for the handler, or (message, awaitable) a plain handler returned: awaited in its turn
+        self.queue: asyncio.Queue[tuple[Message, Awaitable | None]] = asyncio.Queue()
         self.worker: asyncio.Task | None = None
         self.warn_at = _BACKLOG_WARN
+        self.inline = not _is_async(handler)   # a plain function: called by the reader, no queue
 
     @property
     def label(self) -> str:
         return getattr(self.handler, "__qualname__", repr(self.handler))
 
     def push(self, message: Message) -> None:
-        self.queue.put_nowait(message)
+        if self.inline and self.queue.empty():
+            self._call(message)
+            return
+        self._enqueue(message, None)
+
+    def _call(self, message: Message) -> None:
+        try:
+            result = self.handler(message)
+        except Exception:
+            self._failed(message)
+            return
+        if inspect.isawaitable(result):   # a lambda returning a coroutine: awaited by the worker, in order
+            self._enqueue(message, result)
+
+    def _enqueue(self, message: Message, result: Awaitable | None) -> None:
+        self.queue.put_nowait((message, result))
         if self.worker is None or self.worker.done():
             self.worker = asyncio.create_task(self._work(), name=f"ami-handler:{self.label}")
         if self.queue.qsize() >= self.warn_at:
@@ -42,18 +62,26 @@ class _Subscription:
                       handler=self.label, backlog=self.queue.qsize())
             self.warn_at *= 10
 
+    def _failed(self, message: Message) -> None:
+        log.exception("ami event handler failed", extra={"fields": {"handler": self.label, "event": message.name}})
+
     async def _work(self) -> None:
         while True:
-            message = await self.queue.get()
+            message, result = await self.queue.get()
             try:
-                result = self.handler(message)
+                if result is None:
+                    result = self.handler(message)
                 if inspect.isawaitable(result):
                     await result
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("ami event handler failed", extra={"fields": {
-                    "handler": self.label, "event": message.name}})
+                self._failed(message)
+
+
+def _is_async(handler: Handler) -> bool:
+    """A coroutine function, or a callable object whose __call__ is one."""
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(type(handler).__call__)
 
 
 class EventDispatcher:

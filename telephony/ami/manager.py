@@ -101,6 +101,11 @@ class AmiManager:
         """
         return await self._live(name).request(name, fields, self.action_timeout)
 
+    async def send_actions(self, actions: list[tuple[str, dict]]) -> list[Message | AmiActionError]:
+        """Send several actions in one write and return their responses in order; a refused action's
+        AmiActionError is returned in its place (the others still ran). Raises AmiTimeout, AmiNotConnected."""
+        return await self._live(actions[0][0] if actions else "").request_many(actions, self.action_timeout)
+
     async def send_action_list(self, name: str, **fields) -> list[Message]:
         """Send an EventList action (QueueStatus, CoreShowChannels, DBGet...) and return its events,
         without the closing `...Complete` event."""

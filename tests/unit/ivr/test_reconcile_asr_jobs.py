@@ -35,8 +35,9 @@ def rig(unit_redis, tmp_path):
 async def ticketed_recording(journal: Journal, recordings, call_id: str) -> None:
     """A call whose flow recorded and opened the ticket, then stopped before the ASR job."""
     await journal.open(call_id, caller="13800000001", started_at=time.time() - 60, menu_version=1)
-    await journal.update(call_id, route="tourism", ticket_id=f"T-{call_id}")
     (recordings / f"{call_id}.wav").write_bytes(b"RIFF")
+    await journal.update(call_id, recording_path=str(recordings / f"{call_id}.wav"))   # the flow: before the ticket
+    await journal.update(call_id, route="tourism", ticket_id=f"T-{call_id}")
 
 
 async def jobs_for(redis, call_id: str) -> list[dict]:

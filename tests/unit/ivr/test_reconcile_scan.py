@@ -1,5 +1,6 @@
-"""The reconciler reads only the calls since the last unsettled one, and the whole window every
-FULL_SCAN_EVERY rounds: a journal that reached Redis late (from the spool) still gets its ticket."""
+"""The reconciler reads only the calls since the last unsettled one, and the whole window in its first round
+and after the spool replayed writes: a journal that reached Redis late (from the spool) still gets its ticket,
+and a busy day's window is not read whole every few minutes."""
 from __future__ import annotations
 
 import time
@@ -62,11 +63,24 @@ async def test_settled_calls_are_not_read_again_and_a_late_journal_is_found_by_t
     await routed_call(journal, "late", now - 200, ticket=False)   # its journal came from the spool just now
     await reconciler.run_once()
     assert counting.read[-1] == 0 and opened == []    # after the last settled call: nothing to read
-    for _ in range(reconcile.FULL_SCAN_EVERY - 2):    # rounds 3 … FULL_SCAN_EVERY: still after it
+    for _ in range(30):                               # no replay, no full scan: only the new calls are read
         await reconciler.run_once()
-    assert opened == []
-    await reconciler.run_once()                       # the next full scan
+    assert opened == [] and set(counting.read[1:]) == {0}
+    reconciler.intake.spool.counters["replayed"] += 1   # the spool replayed writes (Redis was away)
+    await reconciler.run_once()                       # the whole window again
     assert opened == ["late"] and counting.read[-1] == 6
+
+
+async def test_a_window_is_read_in_chunks_and_a_ticketed_call_without_recording_is_not_looked_up_on_disk(
+        rig, monkeypatch, tmp_path):
+    journal, reconciler, counting, opened = rig
+    now, looked = time.time(), []
+    monkeypatch.setattr(reconcile, "CHUNK", 2)
+    for n in range(5):
+        await routed_call(journal, f"c{n}", now - 300 + n, ticket=n != 3)
+    reconciler.recording_path = lambda c: looked.append(c) or tmp_path / f"{c}.wav"
+    await reconciler.run_once()
+    assert opened == ["c3"] and set(looked) == {"c3"}   # the other four are ticketed: settled from Redis alone
 
 
 class NotesAmi:

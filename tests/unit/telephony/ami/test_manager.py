@@ -175,6 +175,36 @@ async def test_handler_exception_is_logged_and_dispatch_goes_on(manager, fake_am
     assert "boom" in caplog.text
 
 
+async def test_plain_handler_runs_in_the_reader_and_one_returning_a_coroutine_keeps_order(manager, fake_ami):
+    plain, later = [], []
+
+    async def record(n):
+        await asyncio.sleep(0.01 if n == "0" else 0)   # the first one is the slowest: order must still hold
+        later.append(n)
+    manager.on_event("UserEvent", lambda m: plain.append(m["N"]))
+    manager.on_event("UserEvent", lambda m: record(m["N"]))   # a plain function that returns a coroutine
+    await manager.connect()
+    for n in range(5):
+        fake_ami.event("UserEvent", N=str(n))
+    await wait_until(lambda: len(later) == 5)
+    assert plain == later == [str(n) for n in range(5)]
+    plain_subscription = manager._dispatcher._by_name["UserEvent"][0]
+    assert plain_subscription.inline and plain_subscription.worker is None   # no queue, no task of its own
+
+
+async def test_send_actions_writes_them_together_and_returns_a_refusal_in_its_place(manager, fake_ami):
+    await manager.connect()
+    before = len(fake_ami.actions)
+    replies = await manager.send_actions([("Ping", {}), ("NoSuchAction", {"X": "1"}), ("Ping", {})])
+    assert [r["Ping"] if not isinstance(r, AmiActionError) else "refused" for r in replies] == \
+        ["Pong", "refused", "Pong"]
+    assert [a.get("Action") for a in fake_ami.actions[before:]] == ["Ping", "NoSuchAction", "Ping"]
+    fake_ami.answer_ping = False   # a silent server: the batch times out as one
+    manager.action_timeout = 0.2
+    with pytest.raises(AmiTimeout):
+        await manager.send_actions([("Ping", {}), ("Ping", {})])
+
+
 async def test_unsubscribe_stops_delivery(manager, fake_ami):
     got = []
     unsubscribe = manager.on_event("UserEvent", lambda m: got.append(m["N"]))
