@@ -32,6 +32,7 @@ from ivr.spool import REDIS_AWAY
 log = logging.getLogger("ivr.reconcile")
 FALLBACK_FAMILY = "hotline_fallback"
 TAKEN = keys.FALLBACK_TAKEN.pattern
+RECONCILED_FROM = keys.RECONCILED_FROM
 WITHOUT_MENU = "without_menu"      # ticket intake: the dialplan took the call, the menu never ran
 INTERRUPTED = "interrupted"        # the controller stopped between the menu and the ticket
 
@@ -55,7 +56,7 @@ MAX_NOTE_GAP_SECONDS = 3600   # a longer pause between rounds reads every note a
 class Reconciler:
     def __init__(self, ami, journal: SpooledJournal, intake: Intake, redis, recording_path: Callable[[str], Path],
                  busy: Callable[[], set[str]], *, window_seconds: float = 6 * 3600, settle_seconds: float = 20,
-                 interval: float = 15) -> None:
+                 interval: float = 15, node: str = "default") -> None:
         self.ami, self.journal, self.intake, self.redis = ami, journal, intake, redis
         self.recording_path = recording_path       # call id → the recording file as the host sees it
         self.busy = busy                            # channels/call ids the flow is still walking
@@ -63,10 +64,13 @@ class Reconciler:
         self.counters = {"fallback_calls": 0, "tickets_opened": 0, "asr_jobs": 0}
         self._settled: dict[str, float] = {}   # call id → start: ticketed, nothing left to do; not asked again
         # calls that started before this were all settled last round: a round reads only the calls after it (a
-        # busy hour's six-hour window is ~10^5 calls: read whole, 3.4 s of one core in one go, every call arriving
-        # meanwhile past its pickup watchdog). The whole window is read by the first round, and again only after
-        # the spool replayed writes (a journal that reached Redis late, with its old start time).
-        self._scan_from, self._replays_seen = 0.0, -1
+        # busy hour's six-hour window is ~10^5 calls: read whole, 3.4 s of one core, every call arriving meanwhile
+        # past its pickup watchdog). Kept in Redis per node, so a restarted controller reads from where its last
+        # run left off; the whole window only when there is no such mark, or after the spool replayed writes (a
+        # journal that reached Redis late, with its old start time).
+        self.left_off_key = RECONCILED_FROM(node=node)
+        self._scan_from: float | None = None
+        self._replays_seen = 0
         self._notes_read_at: float | None = None   # when a round last read the fallback notes
 
     async def run_forever(self) -> None:
@@ -120,6 +124,9 @@ class Reconciler:
             return      # tickets still waiting in the spool would look missing
         now = time.time()
         oldest = now - self.window_seconds
+        if self._scan_from is None:   # this process's first round
+            mark = await self.redis.get(self.left_off_key)
+            self._scan_from = float(mark) if mark else oldest
         replayed = self.intake.spool.counters["replayed"]
         scan_from = oldest if replayed != self._replays_seen else max(oldest, self._scan_from)
         self._replays_seen = replayed
@@ -132,6 +139,7 @@ class Reconciler:
         finally:
             self._scan_from = min((t for i, t in started.items() if i not in self._settled),
                                   default=now - self.settle_seconds)
+        await self.redis.set(self.left_off_key, repr(self._scan_from))
 
     async def _reconcile(self, ids: list[str], started: dict[str, float]) -> None:
         for at in range(0, len(ids), CHUNK):

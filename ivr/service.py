@@ -58,7 +58,7 @@ class CallFlowFeature:
                                      busy=lambda: self.flow.active_calls,
                                      window_seconds=settings.reconcile_window_seconds,
                                      settle_seconds=settings.reconcile_settle_seconds,
-                                     interval=settings.reconcile_interval_seconds)
+                                     interval=settings.reconcile_interval_seconds, node=settings.instance)
 
     async def start(self) -> None:
         await self.flow.load_menu()     # cached: callers get the menu even if Redis goes away later

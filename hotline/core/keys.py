@@ -41,6 +41,9 @@ RECORDINGS = Key("hotline:recordings", "ivr", "stream (groups `asr`, `asr-hanzi`
                  "ASR jobs: call_id, path, caller, route, recorded_at; consumed by the tickets worker")
 FALLBACK_TAKEN = Key("hotline:fallback-taken", "ivr", "set", "until `hotline up` prunes the AstDB notes",
                      "ids of dialplan fallback notes (AstDB hotline_fallback) already journaled and ticketed")
+RECONCILED_FROM = Key("hotline:reconciled-from:{node}", "ivr", "string (epoch)", "forever, one per node",
+                      "a node's reconciler: every call that started before this was settled when it last looked; "
+                      "a restarted controller reads from here instead of the whole window")
 RECORDINGS_DEAD = Key("hotline:recordings:dead", "tickets", "stream", "until retried",
                       "ASR jobs that failed max_attempts times: the job plus message_id, error, attempts, failed_at")
 

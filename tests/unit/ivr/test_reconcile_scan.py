@@ -3,6 +3,7 @@ and after the spool replayed writes: a journal that reached Redis late (from the
 and a busy day's window is not read whole every few minutes."""
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -69,6 +70,25 @@ async def test_settled_calls_are_not_read_again_and_a_late_journal_is_found_by_t
     reconciler.intake.spool.counters["replayed"] += 1   # the spool replayed writes (Redis was away)
     await reconciler.run_once()                       # the whole window again
     assert opened == ["late"] and counting.read[-1] == 6
+
+
+async def test_a_restarted_reconciler_reads_from_where_the_last_one_left_off(rig, unit_redis, tmp_path):
+    journal, reconciler, counting, opened = rig
+    now = time.time()
+    for n in range(5):
+        await routed_call(journal, f"old{n}", now - 300 + n, ticket=True)
+    await reconciler.run_once()
+    assert counting.read == [5]
+    restarted = Reconciler(NoAmi(), reconciler.journal, reconciler.intake, counting,
+                           recording_path=lambda c: tmp_path / f"{c}.wav", busy=set, settle_seconds=1)
+    await routed_call(journal, "new", time.time() - 0.5, ticket=False)   # came after the last round
+    await asyncio.sleep(0.6)                                               # and is older than settle_seconds
+    await restarted.run_once()
+    assert counting.read[-1] == 1 and opened == ["new"]   # only the call after the mark, not the 5 settled ones
+    other_node = Reconciler(NoAmi(), reconciler.journal, reconciler.intake, counting,
+                            recording_path=lambda c: tmp_path / f"{c}.wav", busy=set, settle_seconds=1, node="b")
+    await other_node.run_once()
+    assert counting.read[-1] == 6   # another node has its own mark (none yet): the whole window
 
 
 async def test_a_window_is_read_in_chunks_and_a_ticketed_call_without_recording_is_not_looked_up_on_disk(
