@@ -275,11 +275,12 @@ NOTES = """Reading it:
   level, ramp-up and ramp-down included: the plateau, when ~N calls are up at once, is at 100 %.
 - **p99 SIP in / flow / SIP out** splits each controller call's INVITE→200 (bench/_sip_legs.py): SIPp's INVITE
   → the dialplan's arrival stamp; arrival → Asterisk's answer (the ring and the controller path); the answer →
-  SIPp reading the 200 OK. The flow leg stays near the 1 s ring up to 1,000; what tips a level over is the SIP
-  legs, Asterisk's SIP work and SIPp on 2 saturated cores.
+  SIPp reading the 200 OK. At 750 the flow leg is the 1 s ring (p99 1.04-1.15 s), the SIP legs 0.04-0.9 s;
+  at 1,000 all three grow together (flow 1.1-1.9 s, each SIP leg 1.1-1.6 s at p99): the 2 cores are full.
 - **The ring gives way when Asterisk runs late** (ivr/answer_timing.py), and the dialplan sends 180 Ringing
   before AsyncAGI, so the ring is heard.
-- **No call lost its menu at 1,000**: the controller raises its CPU priority (`controller_nice`, -10).
+- The controller raises its CPU priority (`controller_nice`, -10): at nice 0, 928 and 931 of 1,500 calls at
+  1,000 lost the menu (docs/decisions.md, fourth round); here 51 did, in round 3.
 - A call counted failed would not have got the menu: the dialplan takes it (pickup watchdog or lease) to the
   general line, with its fallback journal and a ticket from the reconciler, so none is lost.
 - A controller level starts once the controller is quiet: after a dialplan level its reconciler first tickets
