@@ -188,19 +188,17 @@ def prepare(settings, pbx, controller, mode: str, work_dir: Path) -> None:
     warm_up(settings, pbx, work_dir)
 
 
-def wait_quiet(controller, busy: float = 0.1, timeout: float = 120.0) -> float:
+def wait_quiet(controller, busy: float = 0.1, timeout: float = 120.0) -> None:
     """Until the started controller uses under `busy` of a core: its reconciler first journals and tickets the
     calls the dialplan took alone during the previous (dialplan) level, ~1,500 of them, work that is not this
-    level's. Returns the seconds waited."""
-    started = time.monotonic()
-    before = cpu_seconds(controller.pid())
-    while time.monotonic() - started < timeout:
+    level's."""
+    deadline, before = time.monotonic() + timeout, cpu_seconds(controller.pid())
+    while time.monotonic() < deadline:
         time.sleep(1.0)
         now = cpu_seconds(controller.pid())
         if now - before < busy:
-            break
+            return
         before = now
-    return time.monotonic() - started
 
 
 def run_levels(settings, pbx, controller, modes: list[str], levels: list[int], hold, work_dir, r, redis_pid,

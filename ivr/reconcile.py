@@ -32,7 +32,6 @@ from ivr.spool import REDIS_AWAY
 log = logging.getLogger("ivr.reconcile")
 FALLBACK_FAMILY = "hotline_fallback"
 TAKEN = keys.FALLBACK_TAKEN.pattern
-RECONCILED_FROM = keys.RECONCILED_FROM
 WITHOUT_MENU = "without_menu"      # ticket intake: the dialplan took the call, the menu never ran
 INTERRUPTED = "interrupted"        # the controller stopped between the menu and the ticket
 
@@ -69,7 +68,7 @@ class Reconciler:
         # node, so a restarted controller reads from where its last run left off; the whole window only when
         # there is no such mark, or after the spool replayed writes (a journal that reached Redis late, with its
         # old start time).
-        self.left_off_key = RECONCILED_FROM(node=node)
+        self.left_off_key = keys.RECONCILED_FROM(node=node)
         self._scan_from: float | None = None
         self._replays_seen = 0
         self._notes_read_at: float | None = None   # when a round last read the fallback notes
@@ -196,20 +195,21 @@ class Reconciler:
 
     async def _open(self, call_id: str, summary: dict, intake: str) -> None:
         recording = self.recording_path(call_id)
+        recorded = recording.exists()
         route = summary.get("route") or FALLBACK_LINE
-        if recording.exists():   # before the ticket: a later round then knows this ticket's recording needs a job
+        if recorded:   # before the ticket: a later round then knows this ticket's recording needs a job
             await self.journal.update(call_id, recording_path=str(recording))
         draft = {"call_id": call_id, "caller": summary.get("caller") or "", "route": route,
                  "menu_version": summary.get("menu_version"), "started_at": summary.get("started_at"),
-                 "recording_path": str(recording) if recording.exists() else None, "intake": intake}
+                 "recording_path": str(recording) if recorded else None, "intake": intake}
         await self.intake.ticket(draft)
         self.counters["tickets_opened"] += 1
         await self.journal.record(call_id, "ticket_reconciled", intake=intake)
-        if recording.exists():
+        if recorded:
             await self.intake.asr_job(call_id, str(recording), str(draft["caller"]), route)
             self.counters["asr_jobs"] += 1
         log_event(log, "ticket opened for an unfinished call", call_id=call_id, intake=intake, route=route,
-                  recording=recording.exists())
+                  recording=recorded)
 
 
 def note_minutes(start: float, end: float) -> list[str]:

@@ -6,6 +6,7 @@ import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from hotline.core.logging import log_event
 from telephony.ami.errors import AmiActionError, AmiNotConnected, AmiTimeout
@@ -61,57 +62,43 @@ class AmiConnection:
         await self._closed.wait()
 
     async def request(self, name: str, fields: dict, timeout: float) -> Message:
-        return await self._send(name, fields, timeout, collect=False)
+        return _raised((await self._send([(name, fields)], timeout, collect=False))[0])
 
     async def request_list(self, name: str, fields: dict, timeout: float) -> list[Message]:
-        return await self._send(name, fields, timeout, collect=True)
+        return _raised((await self._send([(name, fields)], timeout, collect=True))[0])
 
     async def request_many(self, actions: list[tuple[str, dict]], timeout: float) -> list[Message | AmiActionError]:
         """Several actions written at once (one write, no task each); their responses in order, an
         `AmiActionError` in the place of each refused one. Asterisk runs one session's actions in turn."""
+        return await self._send(actions, timeout, collect=False)
+
+    async def _send(self, actions: list[tuple[str, dict]], timeout: float, collect: bool) -> list:
+        name = actions[0][0] if actions else "nothing"
         if self.closed:
-            raise AmiNotConnected(f"AMI connection closed, cannot send {actions[0][0] if actions else 'nothing'}")
+            raise AmiNotConnected(f"AMI connection closed, cannot send {name}")
         ids = [f"{self._id_prefix}-{next(self._counter)}" for _ in actions]
-        frames = [encode_action(name, action_id, fields)
-                  for (name, fields), action_id in zip(actions, ids, strict=True)]
+        frames = [encode_action(action, action_id, fields)   # ValueError on bad input, before we track it
+                  for (action, fields), action_id in zip(actions, ids, strict=True)]
         loop = asyncio.get_running_loop()
-        pending = [_Pending(name, loop.create_future(), False) for name, _ in actions]
+        pending = [_Pending(action, loop.create_future(), collect) for action, _ in actions]
         self._pending.update(zip(ids, pending, strict=True))
         try:
             self._writer.write(b"".join(frames))
             await self._writer.drain()
             async with asyncio.timeout(timeout):
-                return [await _outcome(p.future) for p in pending]
+                return [await _outcome(item.future) for item in pending]
         except TimeoutError:
-            raise AmiTimeout(f"{actions[0][0]} x{len(actions)}: no response within {timeout:g}s") from None
-        except (ConnectionError, OSError) as exc:
-            self.close()
-            raise AmiNotConnected(f"AMI write failed for {actions[0][0]}: {exc}") from exc
-        finally:
-            for action_id, item in zip(ids, pending, strict=True):
-                self._pending.pop(action_id, None)
-                if item.future.done() and not item.future.cancelled():
-                    item.future.exception()   # seen: a refused action is returned, not raised
-
-    async def _send(self, name: str, fields: dict, timeout: float, collect: bool):
-        if self.closed:
-            raise AmiNotConnected(f"AMI connection closed, cannot send {name}")
-        action_id = f"{self._id_prefix}-{next(self._counter)}"
-        frame = encode_action(name, action_id, fields)  # ValueError on bad input, before we track it
-        pending = _Pending(name, asyncio.get_running_loop().create_future(), collect)
-        self._pending[action_id] = pending
-        try:
-            self._writer.write(frame)
-            await self._writer.drain()
-            return await asyncio.wait_for(pending.future, timeout)
-        except TimeoutError:
-            raise AmiTimeout(f"{name}: no {'EventList Complete' if collect else 'response'} "
+            several = f" x{len(actions)}" if len(actions) > 1 else ""
+            raise AmiTimeout(f"{name}{several}: no {'EventList Complete' if collect else 'response'} "
                              f"within {timeout:g}s") from None
         except (ConnectionError, OSError) as exc:
             self.close()
             raise AmiNotConnected(f"AMI write failed for {name}: {exc}") from exc
         finally:
-            self._pending.pop(action_id, None)
+            for action_id, item in zip(ids, pending, strict=True):
+                self._pending.pop(action_id, None)
+                if item.future.done() and not item.future.cancelled():
+                    item.future.exception()   # seen: a refusal is returned (or raised by the caller)
 
     async def _read_loop(self) -> None:
         error: BaseException | None = None
@@ -171,8 +158,15 @@ class AmiConnection:
         self._pending.clear()
 
 
-async def _outcome(future: asyncio.Future) -> Message | AmiActionError:
+async def _outcome(future: asyncio.Future) -> Any:
+    """The response (or an EventList's events), or the AmiActionError of a refused action."""
     try:
         return await future
     except AmiActionError as exc:
         return exc
+
+
+def _raised(outcome):
+    if isinstance(outcome, AmiActionError):
+        raise outcome
+    return outcome
