@@ -60,8 +60,8 @@ class JournalConsumer:
     def route(self, event) -> None:
         """Runs in the AMI reader's order; a shard's worker lives while its queue has events."""
         call_id = call_id_of(event)
-        if call_id is None:
-            return
+        if call_id is None or (event.name == "Newstate" and event.get("ChannelState") != "6"):
+            return   # not ours, or not the answer (ringing): nothing to write, no worker woken for it
         index = hash(call_id) % SHARDS
         self._shards[index].append(event)
         if index not in self._draining:

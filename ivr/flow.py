@@ -232,8 +232,8 @@ class CallFlow:
             ended_by, seconds = "hangup", None
         recording: dict[str, Any] = {"path": str(self.settings.host_path(path + ".wav")), "ended_by": ended_by,
                                      "seconds": seconds}
-        await self.journal.record(call_id, "recording", **recording)
-        await self.journal.update(call_id, recording_path=recording["path"], recording_seconds=seconds)
+        await self.journal.note(call_id, "recording", fields=recording,
+                                summary={"recording_path": recording["path"], "recording_seconds": seconds})
         return recording
 
     async def _open_ticket(self, draft: dict, recording: dict | None) -> str | None:

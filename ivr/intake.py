@@ -8,6 +8,7 @@ import time
 
 from hotline.core import keys
 from hotline.core.logging import log_event
+from hotline.core.redis_wire import call
 from ivr.journal import Journal
 from ivr.ports import TicketOpener
 from ivr.spool import Spool
@@ -60,7 +61,7 @@ class Intake:
         await self.journal.update(call_id, ticket_id=ticket_id)
 
     async def _asr_job(self, job: dict) -> None:
-        await self.redis.xadd(RECORDINGS_STREAM, job, maxlen=RECORDINGS_STREAM_MAXLEN, approximate=True)
+        await call(self.redis, "XADD", RECORDINGS_STREAM, "MAXLEN", "~", RECORDINGS_STREAM_MAXLEN, "*",
+                   *(item for pair in job.items() for item in pair))
         # the reconciler's mark: a recording with a ticket but without this never reached the ASR worker
-        await self.journal.update(job["call_id"], asr_job_at=round(time.time(), 3))
-        await self.journal.record(job["call_id"], "asr_job_published")
+        await self.journal.note(job["call_id"], "asr_job_published", summary={"asr_job_at": round(time.time(), 3)})

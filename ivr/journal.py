@@ -6,7 +6,7 @@ import time
 import uuid
 
 from hotline.core import keys
-from hotline.core.redis_batch import BatchedWriter
+from hotline.core.redis_wire import call, wire_for
 
 CALLS = keys.CALLS.pattern
 RETENTION_SECONDS = 90 * 24 * 3600
@@ -27,12 +27,11 @@ def new_call_id(now: float | None = None) -> str:
 
 
 class Journal:
-    """Writes go out batched with every other call's (hotline/core/redis_batch.py): at a busy hour the journal is
-    most of the controller's Redis traffic."""
+    """Writes go out on the client's wire with every other call's (hotline/core/redis_wire.py): at a busy hour
+    the journal is most of the controller's Redis traffic. Reads use the client itself."""
 
     def __init__(self, redis) -> None:
         self.redis = redis
-        self.writes = BatchedWriter(redis)
 
     async def open(self, call_id: str, **summary) -> None:
         """`started_at`: the INVITE's arrival at Asterisk; `picked_up_at`: the controller's AsyncAGI pickup."""
@@ -41,14 +40,10 @@ class Journal:
         if summary.get("picked_up_at"):
             entries.append(_entry("picked_up", summary["picked_up_at"], {}))
         fields = {"call_id": call_id, **_flat(summary)}
-
-        def build(pipe) -> None:   # the summary before the index entry: whoever finds the call finds its summary
-            pipe.hset(call_key(call_id), mapping=fields)
-            pipe.expire(call_key(call_id), RETENTION_SECONDS)
-            pipe.zadd(CALLS, {call_id: started})
-            pipe.rpush(journal_key(call_id), *entries)
-            pipe.expire(journal_key(call_id), RETENTION_SECONDS)
-        await self.writes.write(build)
+        # the summary before the index entry: whoever finds the call finds its summary
+        await self._write([_hset(call_key(call_id), fields), ("EXPIRE", call_key(call_id), RETENTION_SECONDS),
+                           ("ZADD", CALLS, started, call_id), ("RPUSH", journal_key(call_id), *entries),
+                           ("EXPIRE", journal_key(call_id), RETENTION_SECONDS)])
 
     async def record(self, call_id: str, event: str, *, at: float | None = None, **fields) -> None:
         await self.note(call_id, event, at=at, fields=fields)
@@ -57,26 +52,30 @@ class Journal:
                    summary: dict | None = None) -> None:
         """A timeline entry and (optionally) summary fields, written together."""
         entry, flat = _entry(event, at or time.time(), fields or {}), _flat(summary or {})
-
-        def build(pipe) -> None:
-            pipe.rpush(journal_key(call_id), entry)
-            pipe.expire(journal_key(call_id), RETENTION_SECONDS)
-            if flat:
-                pipe.hset(call_key(call_id), mapping=flat)
-        await self.writes.write(build)
+        commands: list[tuple] = [("RPUSH", journal_key(call_id), entry),
+                                 ("EXPIRE", journal_key(call_id), RETENTION_SECONDS)]
+        if flat:
+            commands.append(_hset(call_key(call_id), flat))
+        await self._write(commands)
 
     async def update(self, call_id: str, **summary) -> None:
         flat = _flat(summary)
         if flat:
-            await self.writes.write(lambda pipe: pipe.hset(call_key(call_id), mapping=flat))
+            await self._write([_hset(call_key(call_id), flat)])
+
+    async def _write(self, commands: list[tuple]) -> None:
+        """An error reply (bad data) is raised to the writer, like Redis being away."""
+        for reply in await wire_for(self.redis).execute(commands):
+            if isinstance(reply, Exception):
+                raise reply
 
     async def started_at(self, call_id: str) -> float | None:
         """The call's INVITE time; None when no journal was opened for it (one HGET, not the whole summary)."""
-        value = await self.redis.hget(call_key(call_id), "started_at")
+        value = await call(self.redis, "HGET", call_key(call_id), "started_at")
         return float(value) if value else None
 
     async def exists(self, call_id: str) -> bool:
-        return bool(await self.redis.exists(call_key(call_id)))
+        return bool(await call(self.redis, "EXISTS", call_key(call_id)))
 
     async def summary(self, call_id: str) -> dict | None:
         raw = await self.redis.hgetall(call_key(call_id))
@@ -98,6 +97,10 @@ class Journal:
 
 def _entry(event: str, at: float, fields: dict) -> str:
     return json.dumps({"t": round(at, 3), "event": event, **fields}, ensure_ascii=False)
+
+
+def _hset(key: str, fields: dict) -> tuple:
+    return ("HSET", key, *(item for pair in fields.items() for item in pair))
 
 
 def _flat(summary: dict) -> dict:

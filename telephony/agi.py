@@ -81,6 +81,7 @@ class AsyncAgi:
         self._actions = actions or manager
         self._start_handlers: list[StartHandler] = []
         self._waiters: dict[str, tuple[str, asyncio.Future]] = {}  # CommandID -> (channel, result)
+        self._in_flight: dict[str, list[asyncio.Future]] = {}   # channel -> its results awaited (a hang-up fails them)
         self._locks: dict[str, asyncio.Lock] = {}
         self._active: dict[str, dict[str, str]] = {}
         self._ended: OrderedDict[str, None] = OrderedDict()
@@ -191,6 +192,7 @@ class AsyncAgi:
         futures = [asyncio.get_running_loop().create_future() for _ in commands]
         for command_id, future in zip(ids, futures, strict=True):
             self._waiters[command_id] = (channel, future)  # before sending: the result may be fast
+        self._in_flight[channel] = futures   # one batch per channel at a time (the channel's lock)
         try:
             # all written at once, in order (Asterisk runs one session's actions in turn): one AMI round trip
             sent = await self._sender().send_actions(
@@ -204,6 +206,8 @@ class AsyncAgi:
         except TimeoutError:
             raise AmiTimeout(f"AGI {commands!r} on {channel}: no result within {timeout:g}s") from None
         finally:
+            if self._in_flight.get(channel) is futures:
+                del self._in_flight[channel]
             for command_id, future in zip(ids, futures, strict=True):
                 self._waiters.pop(command_id, None)
                 if future.done() and not future.cancelled():
@@ -272,8 +276,8 @@ class AsyncAgi:
         lock = self._locks.get(channel)
         if lock is not None and not lock.locked():
             del self._locks[channel]
-        for waiting_channel, future in self._waiters.values():
-            if waiting_channel == channel and not future.done():
+        for future in self._in_flight.get(channel, ()):   # not a scan of every channel's: 2 per call ended
+            if not future.done():
                 future.set_exception(AgiHangup(f"{channel} left AsyncAGI ({reason})"))
 
     def _on_link_lost(self) -> None:

@@ -13,6 +13,7 @@ from hotline.commands.controller import AsrWorkers, Controller
 from hotline.core.config import PROJECT_DIR, Settings
 from hotline.deploy.kamailio import Kamailio
 from hotline.deploy.redis_ha import RedisHA
+from hotline.pbx import sandbox
 from telephony.pbx import PbxSandbox, process
 
 NODE_NAMES = "abcdefgh"
@@ -108,7 +109,7 @@ class LocalCluster:
             f"Sentinels {self.redis.sentinels}")
         for i in range(self.plan.nodes):
             settings = self.settings(i)
-            PbxSandbox(settings).up()
+            sandbox(settings).up()   # with the line catalogue: the queues its config renders
             with environment(self.env(i)):
                 Controller(settings).start(timeout=60)
                 if i == 0:

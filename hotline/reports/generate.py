@@ -21,8 +21,9 @@ import numpy as np
 from hotline.reports import facts
 from hotline.reports.places import Places, default_places
 from hotline.tickets import store
-from hotline.tickets.model import AuditEntry, Ticket, Transcript
+from hotline.tickets.model import AuditEntry, Repeat, Ticket, Transcript
 
+NO_REPEAT = Repeat()   # shared: model_construct copies nothing, and these tickets are only serialised
 WEEKLY = (1.15, 1.08, 1.02, 1.0, 0.97, 0.85, 0.78)   # Monday .. Sunday
 HOURLY = np.array([2, 1, 1, 1, 1, 2, 4, 8, 14, 16, 15, 12, 8, 10, 14, 14, 12, 10, 8, 7, 6, 5, 4, 3], float)
 LINES = {"general": ("综合服务", 0.8), "business": ("企业服务", 0.1), "tourism": ("文旅服务专线", 0.1)}
@@ -116,7 +117,7 @@ def _ticket(n: int, seed: int, created: float, line: str, category: str, place: 
         started_at=created - 40, recording_path=None, transcript=Transcript(status="done"),
         hanzi=Transcript(status="done", text=text, engine="generated"), request_type=request_type,
         category=category, category_confidence=0.9, location_hints=[place] if place else [], urgency="normal",
-        matched=[], repeat=Ticket.model_fields["repeat"].default, status="submitted", agent=f"agent{n % 40 + 1}",
+        matched=[], repeat=NO_REPEAT, status="submitted", agent=f"agent{n % 40 + 1}",
         summary=text, suggested_summary=text, address="", notes="", edited=[], submitted_at=submitted,
         audit=[AuditEntry(t=created, who="system", action="created", changes={"line": line, "intake": "menu"})],
         audit_dropped=0)

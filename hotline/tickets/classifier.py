@@ -36,6 +36,10 @@ class _Evidence:
     toned: list[str]
     plain: list[str]
 
+    @property
+    def empty(self) -> bool:
+        return not (self.text or self.hits or self.toned)
+
     def has(self, phrase: str) -> bool:
         if phrase in self.hits or (self.text and phrase in self.text):
             return True
@@ -48,6 +52,8 @@ class _Evidence:
 
 
 def _score(evidence: _Evidence, weighted: dict[str, float]) -> tuple[float, list[str]]:
+    if evidence.empty:   # a draft before any words (every call's first ticket): only the line's priors count
+        return 0.0, []
     found = [word for word in weighted if evidence.has(word)]
     return sum(weighted[w] for w in found), found
 
@@ -84,7 +90,7 @@ def _urgency(tax: Taxonomy, evidence: _Evidence, request_type: str) -> tuple[str
     for level in tax.urgency.levels:
         if level.only_for_types and request_type not in level.only_for_types:
             continue
-        found = [cue for cue in level.cues if evidence.has(cue)]
+        found = [] if evidence.empty else [cue for cue in level.cues if evidence.has(cue)]
         if found:
             return level.name, found
     return tax.urgency.default, []

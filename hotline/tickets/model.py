@@ -210,15 +210,16 @@ class Ticket(BaseModel):
     handlers: Annotated[list[Text(NAME_MAX)], Field(max_length=HANDLERS_MAX)] = []
     started_at: float | None = None
     recording_path: Text(PATH_MAX) | None = None
-    transcript: Transcript = Transcript()  # the fast pass: keyword hits and pinyin (hotline/tickets/passes.py)
-    hanzi: Transcript = Transcript()  # the 汉字 pass: what the caller said
+    # factories, not shared instances: pydantic deep-copies an instance default for every ticket it builds
+    transcript: Transcript = Field(default_factory=Transcript)  # the fast pass: keyword hits and pinyin (hotline/tickets/passes.py)
+    hanzi: Transcript = Field(default_factory=Transcript)  # the 汉字 pass: what the caller said
     request_type: Text(LABEL_MAX) = ""
     category: Text(LABEL_MAX) = ""
     category_confidence: float = 0.0
     location_hints: Annotated[list[Text(HINT_MAX)], Field(max_length=HINTS_MAX)] = []
     urgency: Text(LABEL_MAX) = "normal"
     matched: Annotated[list[Text(WORD_MAX)], Field(max_length=MATCHED_MAX)] = []
-    repeat: Repeat = Repeat()
+    repeat: Repeat = Field(default_factory=Repeat)
     status: TicketStatus = "draft"
     agent: Text(NAME_MAX) | None = None
     summary: Text(SUMMARY_MAX) = ""  # the agent's 诉求摘要: written only by the agent

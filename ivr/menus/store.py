@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from asr.limits import MAX_DESCRIPTION_SECONDS
 from hotline.core import keys
 from hotline.core.config import CONFIG_DIR
+from hotline.core.redis_wire import call
 from ivr.menus.schema import MenuTree
 
 DEFAULT_MENU = CONFIG_DIR / "menus.yaml"
@@ -167,7 +168,7 @@ class MenuStore:
     async def active(self) -> tuple[int, MenuTree]:
         """One GET per call (the call flow asks on every call): the active token names the version and when
         it was published, so a menu already parsed under that token is not read again."""
-        token = await self.redis.get(ACTIVE)
+        token = await call(self.redis, "GET", ACTIVE)
         if token is None:
             raise MenuError("no menu has been published yet")
         token = token.decode() if isinstance(token, bytes) else str(token)

@@ -101,24 +101,25 @@ async def test_events_of_other_channels_are_ignored(consumer, unit_redis):
 
 
 async def test_one_round_trip_per_event_and_one_exists_per_call(consumer, unit_redis, monkeypatch):
-    """The journal under load: an event costs one pipeline; whether the call has a journal is asked once."""
-    from redis.asyncio.client import Pipeline
+    """The journal under load: an event costs one batch of commands; whether the call has a journal is asked
+    once."""
+    from hotline.core.redis_wire import RedisWire
     trips = []
-    execute, command = Pipeline.execute, type(unit_redis).execute_command
+    execute, command = RedisWire.execute, type(unit_redis).execute_command
 
     # only this call's keys: the loop is shared by the session, and an earlier test's consumer may still be
     # asking about its own call (an answer that came before its journal is retried for up to 2 s)
-    async def counted_execute(self, *args, **kwargs):
-        if any("call-1" in str(cmd[1]) for cmd, _ in self.command_stack if len(cmd) > 1):
-            trips.append("pipeline")
-        return await execute(self, *args, **kwargs)
+    async def counted_execute(self, commands):
+        if any("call-1" in str(cmd[1]) for cmd in commands if len(cmd) > 1):
+            trips.append("batch" if len(commands) > 1 else commands[0][0])
+        return await execute(self, commands)
 
     async def counted_command(self, *args, **kwargs):
         if len(args) > 1 and "call-1" in str(args[1]):
             trips.append(args[0])
         return await command(self, *args, **kwargs)
 
-    monkeypatch.setattr(Pipeline, "execute", counted_execute)
+    monkeypatch.setattr(RedisWire, "execute", counted_execute)
     monkeypatch.setattr(type(unit_redis), "execute_command", counted_command)
     send, journal = consumer
     send("QueueCallerJoin", Queue="hotline-business", Position="1", Count="1")
@@ -127,7 +128,7 @@ async def test_one_round_trip_per_event_and_one_exists_per_call(consumer, unit_r
     send("Hangup", Cause="16")
     await journal_with(journal, "queue_join", "agent_ringing", "agent_connect", "hangup")
     writes = [t for t in trips if t != "HGETALL" and t != "LRANGE"]   # the test's own reads
-    assert writes == ["EXISTS", "pipeline", "pipeline", "pipeline", "pipeline"]
+    assert writes == ["EXISTS", "batch", "batch", "batch", "batch"]   # the summary and the entry go together
     call = await journal.get("call-1")
     assert (call["queue"], call["agent"], call["wait_seconds"]) == ("hotline-business", "agent1", 3)
 
