@@ -210,9 +210,10 @@ class Ticket(BaseModel):
     handlers: Annotated[list[Text(NAME_MAX)], Field(max_length=HANDLERS_MAX)] = []
     started_at: float | None = None
     recording_path: Text(PATH_MAX) | None = None
-    # factories, not shared instances: pydantic deep-copies an instance default for every ticket it builds
-    transcript: Transcript = Field(default_factory=Transcript)  # the fast pass: keyword hits and pinyin (hotline/tickets/passes.py)
-    hanzi: Transcript = Field(default_factory=Transcript)  # the 汉字 pass: what the caller said
+    # factories, not instances: pydantic deep-copies an instance default for every ticket it builds.
+    # transcript: the fast pass, keyword hits and pinyin (hotline/tickets/passes.py); hanzi: the 汉字 pass
+    transcript: Transcript = Field(default_factory=Transcript)
+    hanzi: Transcript = Field(default_factory=Transcript)
     request_type: Text(LABEL_MAX) = ""
     category: Text(LABEL_MAX) = ""
     category_confidence: float = 0.0
