@@ -259,11 +259,22 @@ def main() -> None:
 
 
 NOTES = """Reading it:
-- **Goal not met in this run**: the controller path held 750 in all three rounds (1,000: INVITE→200 p99 2.34,
-  2.87 and 3.16 s, the last with 51 calls not queued); the dialplan alone held 1,250, 1,000 and 1,250, so the
-  controller held 60-75 % of the floor. Earlier runs of the same path met it in one round of three (p99 1.04 s
-  at 1,000) and in the 2026-11-29 00:08 run. What a call costs barely moved (CPU ms per call below); what
-  changes from round to round is the box.
+- **Goal met in 1 of 3 rounds.** Round 2: the controller path held 1,000 (INVITE→200 p99 1.31 s, 0 failed) and
+  the dialplan alone 1,000 (its 1,250: p99 15 s). Rounds 1 and 3: the controller held 750 and the dialplan 1,000.
+  At 1,000 the controller's p99 was 2.70 s in round 1, and in round 3 a bad moment of the box (SIP legs p99
+  4.2 and 4.5 s) left 143 calls not queued.
+- **The controller's CPU per call fell by about a quarter**: 6.2-8.6 ms here, against 9.3-11.0 ms in the run
+  before (02:49, the same levels). The busy-hour Redis writes go on one pipelined connection
+  (hotline/core/redis_wire.py: ~22 µs of client CPU per command against ~90 µs through redis-py,
+  bench/redis_writes.py); a draft ticket costs ~300 µs instead of ~570 µs. Asterisk's cost per call is unchanged
+  (21-30 ms), and it is still 3-4 times the controller's.
+- **What still varies is the SIP legs, not the flow.** The flow leg (arrival → answer) had p99 1.03-1.09 s in
+  5 of 6 controller levels at 750 and 1,000. The SIP legs on either side of it went from 0.15-0.35 s to 4.5 s
+  between rounds.
+- **key→queue p99 (2-13 s) is Asterisk's manager running late, not the callers waiting.** The flow releases
+  the call to the queue p99 1.9-2.7 s after the key. The QueueCallerJoin and Hangup stamps come from
+  Asterisk's one manager thread, and at 1,000 they lag by seconds: callers hang up 11 s after the key, and
+  their Hangup is stamped p99 21 s after it.
 - **Rounds**: the same levels three times over, one round after another; the goal is counted per round. On this
   shared box one level can pass or fail on the box's load alone (the dialplan's own p99 at 750 went from 0.02 s
   to 2.4 s between two rounds of an earlier run), so one round says little.
@@ -274,11 +285,11 @@ NOTES = """Reading it:
 - **p99 SIP in / flow / SIP out** splits each controller call's INVITE→200 (bench/_sip_legs.py): SIPp's INVITE
   → the dialplan's arrival stamp; arrival → Asterisk's answer (the ring and the controller path); the answer →
   SIPp reading the 200 OK. At 750 the flow leg is the 1 s ring (p99 1.04-1.15 s), the SIP legs 0.04-0.9 s;
-  at 1,000 all three grow together (flow 1.1-1.9 s, each SIP leg 1.1-1.6 s at p99): the 2 cores are full.
+  at 1,000 the SIP legs take what the box has left.
 - **The ring gives way when Asterisk runs late** (ivr/answer_timing.py), and the dialplan sends 180 Ringing
   before AsyncAGI, so the ring is heard.
 - The controller raises its CPU priority (`controller_nice`, -10): at nice 0, 928 and 931 of 1,500 calls at
-  1,000 lost the menu (docs/decisions.md, fourth round); here 51 did, in round 3.
+  1,000 lost the menu (docs/decisions.md, fourth round); here 143 did, in round 3.
 - A call counted failed would not have got the menu: the dialplan takes it (pickup watchdog or lease) to the
   general line, with its fallback journal and a ticket from the reconciler, so none is lost.
 - A controller level starts once the controller is quiet: after a dialplan level its reconciler first tickets
