@@ -1,6 +1,7 @@
 """Versioned menus in Redis: publish, activate, roll back. New calls read the active version."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from pathlib import Path
@@ -126,6 +127,7 @@ class MenuStore:
         self.redis = redis
         self._cache: dict[int, tuple[str | bytes, MenuTree]] = {}
         self._active: tuple[str, MenuTree] | None = None   # (active token, its menu)
+        self._first_publish = asyncio.Lock()   # first calls after Redis lost its data: one of them publishes
 
     async def publish(self, tree: MenuTree, *, author: str, note: str = "") -> int:
         version = int(await self.redis.incr(SEQ))
@@ -184,10 +186,15 @@ class MenuStore:
         try:
             return await self.active()
         except MenuError:
-            if await self.redis.exists(ACTIVE):
-                raise       # the active version's record is missing: say so, do not publish over it
-        await self.publish(load_menu_file(default), author="config", note=f"initial menu from {default.name}")
-        return await self.active()
+            pass
+        async with self._first_publish:
+            try:
+                return await self.active()   # a call that came at the same moment has just published it
+            except MenuError:
+                if await self.redis.exists(ACTIVE):
+                    raise       # the active version's record is missing: say so, do not publish over it
+            await self.publish(load_menu_file(default), author="config", note=f"initial menu from {default.name}")
+            return await self.active()
 
     async def versions(self) -> list[dict]:
         last = int(await self.redis.get(SEQ) or 0)

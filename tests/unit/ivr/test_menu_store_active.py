@@ -63,3 +63,14 @@ async def test_a_bare_version_number_from_before_is_still_understood(unit_redis)
     await unit_redis.set(ACTIVE, version)
     assert (await store.active())[0] == version
     assert await store.active_version() == version
+
+
+async def test_calls_arriving_together_on_an_emptied_redis_all_get_the_one_menu_published(unit_redis):
+    """After Redis lost its data, the first calls come at once: one publishes the default menu and the others
+    use it (one of them was released to the general line with "no menu has been published yet")."""
+    import asyncio
+
+    store = MenuStore(unit_redis)
+    results = await asyncio.gather(*(store.active_or_publish(menu_store.DEFAULT_MENU) for _ in range(5)))
+    assert {version for version, _ in results} == {1}
+    assert len(await store.versions()) == 1
