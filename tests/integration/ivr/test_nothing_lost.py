@@ -105,7 +105,9 @@ async def test_call_taken_by_the_dialplan_alone_is_journaled_and_ticketed(settin
     assert "fallback" in [e["event"] for e in call["events"]]
     ticket = await eventually(lambda: one_ticket(client, call["call_id"]), 10, "its ticket")
     assert (ticket["line"], ticket["intake"], ticket["caller"]) == ("general", "without_menu", caller_id)
-    assert await client.sismember("hotline:fallback-taken", call["call_id"])    # taken once, not again
+    # taken once, not again: marked just after its ticket is stored (never before, or a crash between the two
+    # would leave the call without one)
+    assert await eventually(lambda: client.sismember("hotline:fallback-taken", call["call_id"]), 5, "note taken")
     sync = sync_redis.Redis.from_url(settings.redis_url, decode_responses=True)
     assert prune_taken_notes(sync, pbx.cli) >= 1                                 # what `hotline up` does
     sync.close()
